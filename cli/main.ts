@@ -1,0 +1,40 @@
+import { Command, Option } from 'commander';
+import { exitCode, humanReport, jsonReport } from '../scenario/replay-report';
+import { replay } from '../scenario/replay';
+
+/** The CLI's composition root: each sub-command builds what it needs and nothing else. */
+export function buildProgram(): Command {
+  const program = new Command('home-arbiter')
+    .description('Conflict-arbitration supervisor for home automation')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('replay')
+    .description('replay scenario files (SPEC.md §10) in virtual time; exit 0 all passed, 1 an expectation failed, 2 invalid input')
+    .argument('<paths...>', 'scenario files or directories of them')
+    .option('--json', 'print the results as JSON')
+    .addOption(new Option('--store <kind>', 'store to replay on').choices(['auto', 'memory', 'sqlite']).default('auto'))
+    .action(async (paths: string[], opts: { json?: boolean; store: 'auto' | 'memory' | 'sqlite' }) => {
+      const results = await replay(paths, { store: opts.store });
+      process.stdout.write(`${opts.json ? jsonReport(results) : humanReport(results)}\n`);
+      process.exitCode = exitCode(results);
+    });
+
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv as string[]);
+  } catch (err) {
+    const code = (err as { exitCode?: number; code?: string }).exitCode;
+    if (typeof code === 'number') {
+      // commander has already printed the usage error or the help text.
+      process.exitCode = code === 0 ? 0 : 2;
+      return;
+    }
+    process.stderr.write(`home-arbiter: ${(err as Error).message}\n`);
+    process.exitCode = 2;
+  }
+}

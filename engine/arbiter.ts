@@ -1,0 +1,353 @@
+import { BehaviorSubject, Observable, Subject, distinctUntilChanged, filter, type OperatorFunction } from 'rxjs';
+import type { StateValue } from './core/actuator';
+import type { CommandInput } from './core/admission';
+import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from './core/arbiter-core';
+import type { SystemSpec } from './core/control-system';
+import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
+import type { Explanation } from './core/explain';
+import { RealClock, type Clock } from './clock';
+import { logDecision, silentLogger, type DecisionLogger } from './decision-logger';
+import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
+import { MemoryStore } from './store/memory-store';
+import { RuleEvaluator } from '../policies/rule-evaluator';
+
+/**
+ * The port through which desired states reach devices. `apply` resolves (or returns) once the device confirmed
+ * and rejects (or throws) when it refused or did not answer; the engine then treats the device as unreachable.
+ */
+export interface DevicePort {
+  apply(target: string, state: StateValue): Promise<void> | void;
+}
+
+/** Confirms every dispatch at once: a home of perfect devices, for replay and tests. */
+export const INSTANT_DEVICES: DevicePort = { apply() {} };
+
+export interface ArbiterOptions {
+  readonly config: CoreConfig;
+  readonly clock?: Clock;
+  readonly store?: ArbiterStore;
+  readonly devices?: DevicePort;
+  readonly logger?: DecisionLogger;
+}
+
+/** What an actuator looks like from outside, on `actuator$(id)`. */
+export interface ActuatorView {
+  readonly id: string;
+  readonly kind: string;
+  readonly state: StateValue | undefined;
+  readonly desired: StateValue | undefined;
+  readonly owner: string | null;
+  readonly available: boolean;
+}
+
+/** A registered control system, as its plugin sees it. */
+export interface SystemHandle {
+  readonly id: string;
+  command(target: string, state: StateValue, options?: { category?: string; ttl?: number }): Promise<Outcome>;
+  release(target: string): Promise<void>;
+}
+
+export class ArbiterStoppedError extends Error {
+  readonly code = 'ARBITER_STOPPED';
+  constructor(operation: string) {
+    super(`${operation}: the arbiter is not running`);
+  }
+}
+
+type Status = 'created' | 'running' | 'stopped';
+
+/**
+ * The imperative shell around `ArbiterCore`: it owns the clock's single timer, the store's group commit,
+ * device dispatch, policy evaluation (json-rules-engine is asynchronous, so it runs beside commands, never on
+ * their path) and the rxjs streams. Every input runs synchronously through the core, one at a time.
+ */
+export class Arbiter {
+  private readonly core: ArbiterCore;
+  private readonly clock: Clock;
+  private readonly store: ArbiterStore;
+  private readonly devices: DevicePort;
+  private readonly logger: DecisionLogger;
+  private readonly evaluator: RuleEvaluator;
+  private readonly eventsSubject = new Subject<ArbiterEvent>();
+  private readonly views = new Map<string /* actuator id */, BehaviorSubject<ActuatorView>>();
+  private status: Status = 'created';
+  private draining = false;
+  private readonly followUps: ((now: number) => void)[] = [];
+  private cancelTimer?: () => void;
+  private armedAt?: number;
+  private flushing?: Promise<void>;
+  private evaluating?: Promise<void>;
+
+  /** Every event of SPEC.md's vocabulary (and ours), in the order the engine decided them. */
+  readonly events$: Observable<ArbiterEvent> = this.eventsSubject.asObservable();
+
+  constructor(private readonly options: ArbiterOptions) {
+    this.core = new ArbiterCore(options.config);
+    this.clock = options.clock ?? new RealClock();
+    this.store = options.store ?? new MemoryStore();
+    this.devices = options.devices ?? INSTANT_DEVICES;
+    this.logger = options.logger ?? silentLogger;
+    this.evaluator = new RuleEvaluator(options.config.policies);
+  }
+
+  get config(): CoreConfig {
+    return this.options.config;
+  }
+
+  get running(): boolean {
+    return this.status === 'running';
+  }
+
+  /** Restores the store, expires what ran out while down, dispatches what differs and evaluates the rules. */
+  async start(): Promise<void> {
+    if (this.status !== 'created') throw new Error(`start: the arbiter is already ${this.status}`);
+    this.core.restore(this.store.load());
+    this.status = 'running';
+    this.run((now) => this.core.start(now));
+    await this.settled();
+  }
+
+  /** Flushes the store and releases the timer; a second call does nothing. */
+  async stop(): Promise<void> {
+    if (this.status !== 'running') {
+      this.status = 'stopped';
+      return;
+    }
+    await this.settled();
+    this.status = 'stopped';
+    this.cancelTimer?.();
+    this.flush();
+    this.store.close();
+    this.eventsSubject.complete();
+    for (const view of this.views.values()) view.complete();
+  }
+
+  /** Resolves once the accepted command is durable (group commit) with its outcome. */
+  async command(command: CommandInput): Promise<Outcome> {
+    const outcome = this.run((now) => this.core.command(command, now), 'command');
+    await this.flushing;
+    return outcome;
+  }
+
+  async release(system: string, target: string): Promise<void> {
+    this.run((now) => this.core.release(system, target, now), 'release');
+    await this.flushing;
+  }
+
+  /** A device reported its state; false when the actuator or the state is unknown (nothing changes then). */
+  report(target: string, state: unknown): boolean {
+    return this.run((now) => this.core.report(target, state, now), 'report');
+  }
+
+  setAvailability(target: string, available: boolean, reason?: string): boolean {
+    return this.run((now) => this.core.setAvailable(target, available, now, reason), 'setAvailability');
+  }
+
+  setFacts(facts: Readonly<Record<string, unknown>>): void {
+    this.run((now) => {
+      for (const [name, value] of Object.entries(facts)) this.core.setFact(name, value, now);
+    }, 'setFacts');
+  }
+
+  async operator(action: OperatorAction, subject: { target?: string; system?: string } = {}): Promise<void> {
+    this.run((now) => this.core.operator({ action, ...subject }, now), 'operator');
+    await this.flushing;
+  }
+
+  /** Adds a control system at run time and hands its plugin a handle (the plugin API). */
+  registerSystem(spec: Pick<SystemSpec, 'id' | 'category'> & Partial<SystemSpec>): SystemHandle {
+    const system: SystemSpec = { rank: 0, targets: ['*'], ...spec };
+    this.core.registerSystem(system);
+    return {
+      id: system.id,
+      command: (target, state, options = {}) => this.command({ system: system.id, target, state, ...options }),
+      release: (target) => this.release(system.id, target),
+    };
+  }
+
+  /** The winner and every claim with its priority and why it wins or loses. */
+  explain(target: string): Explanation | undefined {
+    return this.core.explain(target);
+  }
+
+  view(id: string): ActuatorView | undefined {
+    const rec = this.core.actuator(id);
+    if (!rec) return undefined;
+    return { id, kind: rec.spec.kind, state: rec.state, desired: rec.desired, owner: rec.winner, available: rec.available };
+  }
+
+  /** The actuator's view now and after every change. */
+  actuator$(id: string): Observable<ActuatorView> {
+    let subject = this.views.get(id);
+    if (!subject) {
+      const view = this.view(id);
+      if (!view) throw new RangeError(`actuator$: unknown actuator "${id}"`);
+      this.views.set(id, (subject = new BehaviorSubject(view)));
+    }
+    return subject.pipe(distinctUntilChanged(sameView));
+  }
+
+  /** Read access to the core's tables for reports, the server and the Node-RED nodes. */
+  get tables(): Pick<ArbiterCore, 'actuator' | 'actuatorIds' | 'system' | 'systemIds' | 'claimsOn' | 'claim' | 'isQuarantined' | 'fact' | 'snapshot' | 'metaRow'> {
+    return this.core;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** Resolves when no policy evaluation and no store write is pending. */
+  async settled(): Promise<void> {
+    while (this.evaluating || this.flushing) {
+      await this.evaluating;
+      await this.flushing;
+    }
+  }
+
+  // ---- the loop --------------------------------------------------------------------------------------------
+
+  private run<T>(input: (now: number) => T, operation = 'input'): T {
+    if (this.status !== 'running') throw new ArbiterStoppedError(operation);
+    const result = input(this.clock.now());
+    this.drain();
+    return result;
+  }
+
+  /** Publishes what the core decided and carries it out; inputs that arise meanwhile run after, in order. */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (;;) {
+        const events = this.core.takeEvents();
+        for (const event of events) this.publish(event);
+        const next = this.followUps.shift();
+        if (next) next(this.clock.now());
+        else if (events.length === 0) break;
+      }
+      this.publishViews();
+      this.scheduleFlush();
+      this.armTimer();
+      if (this.core.needsEvaluation) this.scheduleEvaluation();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private publish(event: ArbiterEvent): void {
+    logDecision(this.logger, event);
+    this.eventsSubject.next(event);
+    if (event.type === 'dispatched') this.carryOut(event);
+  }
+
+  private carryOut({ target, state }: ArbiterEventOf<'dispatched'>): void {
+    const unreachable = (err: unknown) => (now: number) => this.core.setAvailable(target, false, now, err instanceof Error ? err.message : String(err));
+    let pending: Promise<void> | void;
+    try {
+      pending = this.devices.apply(target, state);
+    } catch (err) {
+      this.followUps.push(unreachable(err));
+      return;
+    }
+    if (!pending) {
+      this.followUps.push((now) => this.core.confirm(target, state, now));
+      return;
+    }
+    pending.then(
+      () => this.running && this.run((now) => this.core.confirm(target, state, now), 'confirm'),
+      (err) => this.running && this.run(unreachable(err), 'unreachable'),
+    );
+  }
+
+  private publishViews(): void {
+    if (this.views.size === 0) return;
+    for (const [id, subject] of this.views) {
+      const view = this.view(id)!;
+      if (!sameView(view, subject.value)) subject.next(view);
+    }
+  }
+
+  private armTimer(): void {
+    const next = this.core.nextDeadline();
+    if (next === this.armedAt) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.armedAt = next;
+    if (next === undefined) return;
+    this.cancelTimer = this.clock.schedule(next, () => {
+      this.armedAt = undefined;
+      this.cancelTimer = undefined;
+      if (this.running) this.run((now) => this.core.tick(now), 'tick');
+    });
+  }
+
+  /** Group commit: everything decided in this turn of the event loop goes to the store in one transaction. */
+  private scheduleFlush(): void {
+    if (this.flushing || this.core.changes.empty) return;
+    this.flushing = new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.flushing = undefined;
+        try {
+          this.flush();
+          resolve();
+        } catch (err) {
+          this.logger.error('store write failed: commands of this batch are not acknowledged', { err: String(err) });
+          reject(err);
+        }
+      });
+    });
+    // The rejection reaches whoever awaits an acknowledgement; keep it from surfacing as unhandled elsewhere.
+    this.flushing.catch(() => undefined);
+  }
+
+  private flush(): void {
+    if (this.core.changes.empty) return;
+    const keys = this.core.changes.take();
+    const batch: StoreBatch = {
+      claimsPut: keys.claims.map(([t, c]) => this.core.claim(c, t)).filter((c) => c !== undefined),
+      claimsDeleted: keys.claims.filter(([t, c]) => !this.core.claim(c, t)),
+      actuators: keys.actuators.map((id) => this.core.actuatorRow(id)!),
+      facts: keys.facts.map((name) => this.core.fact(name)!).filter(Boolean),
+      ...(keys.meta ? { meta: this.core.metaRow() } : {}),
+    };
+    this.store.write(batch);
+  }
+
+  private scheduleEvaluation(): void {
+    if (this.evaluating) return;
+    this.evaluating = this.evaluateRules().finally(() => {
+      this.evaluating = undefined;
+      if (this.running && this.core.needsEvaluation) this.scheduleEvaluation();
+    });
+  }
+
+  /** Evaluates until the `actuator:<id>` cascade settles; a cascade that does not is cut (SPEC.md §6). */
+  private async evaluateRules(): Promise<void> {
+    for (let round = 0; this.running && this.core.needsEvaluation; round++) {
+      if (round >= MAX_POLICY_ROUNDS) {
+        this.run((now) => this.core.reportPolicyLoop(now), 'policy-loop');
+        return;
+      }
+      let holding: Set<string>;
+      try {
+        holding = await this.evaluator.holding(this.core.factValues());
+      } catch (err) {
+        this.logger.error('policy evaluation failed; the rules that held keep holding', { err: String(err) });
+        const unchanged = new Set(this.core.metaRow().holding);
+        this.run((now) => this.core.applyHolding(unchanged, now), 'policies');
+        return;
+      }
+      if (this.running) this.run((now) => this.core.applyHolding(holding, now), 'policies');
+    }
+  }
+}
+
+function sameView(a: ActuatorView, b: ActuatorView): boolean {
+  return a.state === b.state && a.desired === b.desired && a.owner === b.owner && a.available === b.available;
+}
+
+/** `events$.pipe(ofType('conflict', 'alarm'))`, typed. */
+export function ofType<K extends EventType>(...types: K[]): OperatorFunction<ArbiterEvent, ArbiterEventOf<K>> {
+  const wanted = new Set<EventType>(types);
+  return filter((e) => wanted.has(e.type)) as OperatorFunction<ArbiterEvent, ArbiterEventOf<K>>;
+}

@@ -1,0 +1,561 @@
+import { normalizeState, type ActuatorSpec, type StateValue } from './actuator';
+import { admit, forbidMatches, type AdmissionContext, type CommandInput, type ForbidEffect } from './admission';
+import { arbitrate } from './arbitrate';
+import { isHoldable, type Category } from './category';
+import { ChangeTracker } from './change-tracker';
+import { isSystemClaimant, MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './claim';
+import { ClaimTable } from './claim-table';
+import type { SystemSpec } from './control-system';
+import { DeadlineQueue } from './deadline-queue';
+import type { ArbiterEvent, ArbiterEventOf, DenialReason, EventCatalogue, EventType } from './events';
+import { FactTable, type FactDeclaration } from './fact-table';
+import { comparePriority } from './lattice';
+import { selects } from './selector';
+import type { CoreSnapshot, ActuatorRow } from './snapshot';
+import { explainActuator, type Explanation } from './explain';
+import { FlappingMonitor } from '../monitors/flapping';
+import type { Monitor, MonitorSettings } from '../monitors/monitor';
+import { PersistentConflictMonitor } from '../monitors/persistent-conflict';
+import { QuarantineMonitor } from '../monitors/quarantine';
+import { ACTUATOR_FACT_PREFIX, type PolicyRule } from '../../policies/policy-rule';
+
+export interface CoreConfig {
+  readonly actuators: readonly ActuatorSpec[];
+  readonly systems: readonly SystemSpec[];
+  readonly facts: readonly FactDeclaration[];
+  readonly policies: readonly PolicyRule[];
+  readonly monitors: MonitorSettings;
+}
+
+export type Outcome =
+  | { readonly outcome: 'accepted' }
+  | { readonly outcome: 'deferred'; readonly winner: string }
+  | { readonly outcome: 'denied'; readonly reason: DenialReason; readonly rule?: string };
+
+export interface ActuatorRecord {
+  readonly spec: ActuatorSpec;
+  /** Last state the device confirmed or reported (SPEC.md §4). */
+  state: StateValue | undefined;
+  desired: StateValue | undefined;
+  winner: string | null;
+  available: boolean;
+  /** Dispatched and not yet confirmed: not dispatched again meanwhile. */
+  inFlight: StateValue | undefined;
+  /** Time of the last dispatched change, for minHold. */
+  lastChangeAt: number | null;
+  /** When a held change is due, so that repeated commands during the hold schedule it once. */
+  holdAt: number | null;
+}
+
+type Deadline =
+  | { readonly kind: 'expire'; readonly claimant: string; readonly target: string; readonly seq: number }
+  | { readonly kind: 'hold'; readonly target: string }
+  | { readonly kind: 'stale'; readonly fact: string; readonly at: number };
+
+/** A policy-loop cascade is cut after this many evaluation rounds (SPEC.md §6). */
+export const MAX_POLICY_ROUNDS = 10;
+
+/**
+ * The functional core: every input is a method that takes `now` and changes only these tables; what it decided
+ * comes out as events (`takeEvents`), store changes (`changes`) and the next deadline (`nextDeadline`).
+ * It owns no timer, no I/O and no promise: the rxjs shell in `arbiter.ts` feeds it and carries out its decisions.
+ */
+export class ArbiterCore {
+  readonly changes = new ChangeTracker();
+  private readonly actuators = new Map<string /* actuator id */, ActuatorRecord>();
+  private readonly systems = new Map<string /* system id */, SystemSpec>();
+  private readonly claims = new ClaimTable();
+  private readonly facts: FactTable;
+  private readonly rules = new Map<string /* rule name */, PolicyRule>();
+  private readonly policyFacts = new Set<string>();
+  private holding = new Set<string /* rule name */>();
+  private readonly quarantined = new Set<string>();
+  private readonly lockedTargets = new Set<string>();
+  private readonly lockedSystems = new Set<string>();
+  private stopped = false;
+  private readonly deadlines = new DeadlineQueue<Deadline>();
+  private readonly monitors: Monitor[];
+  private readonly quarantineMonitor: QuarantineMonitor;
+  private out: ArbiterEvent[] = [];
+  private seq = 0;
+  /** Set when a fact a rule reads has changed since the last evaluation. */
+  private factsDirty = false;
+
+  constructor(config: CoreConfig) {
+    for (const spec of config.actuators) {
+      this.actuators.set(spec.id, {
+        spec,
+        state: spec.initial,
+        desired: spec.default ?? spec.initial,
+        winner: null,
+        available: true,
+        inFlight: undefined,
+        lastChangeAt: null,
+        holdAt: null,
+      });
+    }
+    for (const system of config.systems) this.systems.set(system.id, system);
+    this.facts = new FactTable(config.facts);
+    for (const rule of config.policies) {
+      this.rules.set(rule.name, rule);
+      for (const fact of rule.facts) this.policyFacts.add(fact);
+    }
+    this.quarantineMonitor = new QuarantineMonitor(config.monitors.quarantine);
+    this.monitors = [
+      new PersistentConflictMonitor(config.monitors.persistentConflict),
+      new FlappingMonitor(config.monitors.flapping),
+      this.quarantineMonitor,
+    ];
+  }
+
+  // ---- start-up -------------------------------------------------------------------------------------------
+
+  /** Loads what the store kept (SPEC.md §9); call once, before `start`. */
+  restore(snapshot: CoreSnapshot): void {
+    for (const row of snapshot.actuators) {
+      const rec = this.actuators.get(row.id);
+      if (!rec) continue;
+      rec.state = row.state ?? undefined;
+      rec.desired = row.desired ?? undefined;
+      rec.winner = row.winner;
+      rec.available = row.available;
+      rec.lastChangeAt = row.lastChangeAt;
+    }
+    for (const claim of snapshot.claims) {
+      if (!this.actuators.has(claim.target)) continue;
+      this.claims.put(claim);
+      this.seq = Math.max(this.seq, claim.seq + 1);
+    }
+    for (const fact of snapshot.facts) this.facts.restore(fact);
+    for (const s of snapshot.quarantined) this.quarantined.add(s);
+    for (const t of snapshot.lockedTargets) this.lockedTargets.add(t);
+    for (const s of snapshot.lockedSystems) this.lockedSystems.add(s);
+    this.stopped = snapshot.stopped;
+    this.holding = new Set(snapshot.holding.filter((r) => this.rules.has(r)));
+  }
+
+  /**
+   * Brings the tables to `now`: declared facts get their initial value, leases that ran out while the engine was
+   * down expire, and every actuator whose desired state differs from its state is dispatched.
+   */
+  start(now: number): void {
+    for (const decl of [...this.facts.missingDeclared()]) this.setFact(decl.name, decl.initial, now);
+    for (const fact of [...this.facts.names()]) this.scheduleStale(fact);
+    this.factsDirty = true;
+    for (const claim of this.claims.all()) {
+      if (claim.expiresAt !== null) this.deadlines.push(claim.expiresAt, { kind: 'expire', claimant: claim.claimant, target: claim.target, seq: claim.seq });
+    }
+    this.tick(now);
+    for (const rec of this.actuators.values()) this.settle(rec, now);
+  }
+
+  // ---- inputs ----------------------------------------------------------------------------------------------
+
+  command(command: CommandInput, now: number): Outcome {
+    const admission = admit(command, this.admissionContext);
+    if (!admission.admitted) {
+      this.emit('denied', now, { system: command.system, target: command.target, state: command.state, reason: admission.reason, ...(admission.rule ? { rule: admission.rule } : {}) });
+      return { outcome: 'denied', reason: admission.reason, ...(admission.rule ? { rule: admission.rule } : {}) };
+    }
+    const claim = this.newClaim(command.system, command.target, admission.state, admission.category, admission.rank, false, now, command.ttl);
+    const winner = this.record(claim, now);
+    return winner === command.system ? { outcome: 'accepted' } : { outcome: 'deferred', winner: winner ?? '' };
+  }
+
+  /** SPEC.md §2: no event, and a no-op where there is no claim. */
+  release(claimant: string, target: string, now: number): void {
+    this.drop(claimant, target, now, 'release');
+  }
+
+  /** SPEC.md §5: the device says what state it is in. Returns false for a state the actuator does not have. */
+  report(target: string, rawState: unknown, now: number): boolean {
+    const rec = this.actuators.get(target);
+    const state = rec ? normalizeState(rec.spec, rawState) : undefined;
+    if (!rec || state === undefined) return false;
+    if (state === rec.state) return true;
+    if (state === rec.inFlight) return this.confirm(target, state, now);
+    rec.state = state;
+    rec.inFlight = undefined;
+    this.changes.actuator(target);
+    if (rec.spec.manual === false) {
+      this.dispatchIfNeeded(rec, now);
+      return true;
+    }
+    const manual = rec.spec.manual;
+    this.emit('manual', now, { target, state });
+    this.record(this.newClaim(MANUAL_CLAIMANT, target, state, manual.category, 0, true, now, manual.ttl), now);
+    return true;
+  }
+
+  /** The adapter carried out a dispatch. */
+  confirm(target: string, state: StateValue, now: number): boolean {
+    const rec = this.actuators.get(target);
+    if (!rec) return false;
+    rec.state = state;
+    if (rec.inFlight === state) rec.inFlight = undefined;
+    this.changes.actuator(target);
+    this.dispatchIfNeeded(rec, now);
+    return true;
+  }
+
+  /** SPEC.md §4: unreachable devices degrade; arbitration carries on. */
+  setAvailable(target: string, available: boolean, now: number, reason?: string): boolean {
+    const rec = this.actuators.get(target);
+    if (!rec) return false;
+    if (rec.available === available) return true;
+    rec.available = available;
+    rec.inFlight = undefined;
+    this.changes.actuator(target);
+    if (!available) {
+      this.emit('degraded', now, { target, ...(reason ? { reason } : {}) });
+    } else {
+      this.emit('restored', now, { target });
+      this.dispatchIfNeeded(rec, now);
+    }
+    return true;
+  }
+
+  /** SPEC.md §8. */
+  operator(action: { action: string; target?: string; system?: string }, now: number): void {
+    const { target, system } = action;
+    switch (action.action) {
+      case 'stop':
+        this.stopped = true;
+        break;
+      case 'resume':
+        this.stopped = false;
+        break;
+      case 'lock':
+        if (target) this.lockedTargets.add(target);
+        if (system) this.lockedSystems.add(system);
+        break;
+      case 'unlock':
+        if (target) this.lockedTargets.delete(target);
+        if (system) this.lockedSystems.delete(system);
+        break;
+      case 'release':
+        if (system) {
+          this.quarantined.delete(system);
+          this.quarantineMonitor.reset(system);
+        }
+        break;
+      default:
+        throw new RangeError(`unknown operator action "${action.action}"`);
+    }
+    this.changes.meta();
+    this.emit('operator', now, { action: action.action, ...(target ? { target } : {}), ...(system ? { system } : {}) });
+    if (action.action === 'resume') for (const rec of this.actuators.values()) this.dispatchIfNeeded(rec, now);
+  }
+
+  /** Facts change (SPEC.md §6); rules are evaluated by the shell afterwards, never inside a command. */
+  setFact(name: string, value: unknown, now: number): void {
+    const { changed, wasStale } = this.facts.update(name, value, now);
+    if (wasStale) this.emit('restored', now, { fact: name });
+    if (changed && this.policyFacts.has(name)) this.factsDirty = true;
+    this.changes.fact(name);
+    this.scheduleStale(name);
+  }
+
+  /** Fires every deadline due at or before `now`, each at its own time, in time order. */
+  tick(now: number): void {
+    for (let due = this.deadlines.popDue(now); due; due = this.deadlines.popDue(now)) {
+      const d = due.item;
+      const at = due.at;
+      if (d.kind === 'expire') {
+        const claim = this.claims.get(d.claimant, d.target);
+        if (claim && claim.seq === d.seq) this.expire(claim, at);
+      } else if (d.kind === 'hold') {
+        const rec = this.actuators.get(d.target);
+        if (rec && rec.holdAt === at) {
+          rec.holdAt = null;
+          this.dispatchIfNeeded(rec, at);
+        }
+      } else if (this.facts.staleAt(d.fact) === d.at) {
+        const { changed } = this.facts.expire(d.fact, at);
+        this.changes.fact(d.fact);
+        this.emit('degraded', at, { fact: d.fact });
+        if (changed && this.policyFacts.has(d.fact)) this.factsDirty = true;
+      }
+    }
+  }
+
+  // ---- policies --------------------------------------------------------------------------------------------
+
+  /** Whether a fact rules read has changed since the last `applyHolding`. */
+  get needsEvaluation(): boolean {
+    return this.factsDirty && this.rules.size > 0;
+  }
+
+  /** The facts the rules read, `actuator:<id>` included, as json-rules-engine runtime facts. */
+  factValues(): Record<string, unknown> {
+    const values: Record<string, unknown> = {};
+    for (const name of this.policyFacts) {
+      if (name.startsWith(ACTUATOR_FACT_PREFIX)) values[name] = this.actuators.get(name.slice(ACTUATOR_FACT_PREFIX.length))?.desired;
+      else values[name] = this.facts.value(name);
+    }
+    return values;
+  }
+
+  /**
+   * Applies the set of rules that hold now (SPEC.md §6): rules that stopped holding release their claims, then
+   * starting forbids revoke (so that no conflict is reported against a claim about to go), asserts claim and
+   * notifies alarm.
+   */
+  applyHolding(nowHolding: ReadonlySet<string>, now: number): void {
+    this.factsDirty = false;
+    const previous = this.holding;
+    this.holding = new Set(nowHolding);
+    this.changes.meta();
+    for (const name of previous) {
+      const rule = this.rules.get(name);
+      if (!nowHolding.has(name) && rule?.effect.type === 'assert') {
+        for (const target of this.claims.targetsOf(POLICY_PREFIX + name)) this.drop(POLICY_PREFIX + name, target, now, 'policy-ended');
+      }
+    }
+    const starting = [...nowHolding].filter((n) => !previous.has(n)).map((n) => this.rules.get(n)!).filter(Boolean);
+    for (const rule of starting) if (rule.effect.type === 'forbid') this.revokeMatching(rule.name, rule.effect, now);
+    for (const rule of starting) {
+      const effect = rule.effect;
+      if (effect.type !== 'assert') continue;
+      for (const rec of this.actuators.values()) {
+        if (!selects(effect.target, rec.spec)) continue;
+        const state = normalizeState(rec.spec, effect.state);
+        if (state !== undefined) this.record(this.newClaim(POLICY_PREFIX + rule.name, rec.spec.id, state, effect.category, effect.rank, false, now), now);
+      }
+    }
+    for (const rule of starting) {
+      if (rule.effect.type === 'notify') this.emit('alarm', now, { kind: 'policy', rule: rule.name, ...(rule.effect.message ? { message: rule.effect.message } : {}) });
+    }
+  }
+
+  /** The cascade of actuator facts did not settle (SPEC.md §6). */
+  reportPolicyLoop(now: number): void {
+    this.factsDirty = false;
+    this.emit('alarm', now, { kind: 'policy-loop' });
+  }
+
+  // ---- outputs ---------------------------------------------------------------------------------------------
+
+  takeEvents(): ArbiterEvent[] {
+    const events = this.out;
+    this.out = [];
+    return events;
+  }
+
+  nextDeadline(): number | undefined {
+    return this.deadlines.peekTime();
+  }
+
+  // ---- reads -----------------------------------------------------------------------------------------------
+
+  actuator(id: string): Readonly<ActuatorRecord> | undefined {
+    return this.actuators.get(id);
+  }
+
+  actuatorIds(): IterableIterator<string> {
+    return this.actuators.keys();
+  }
+
+  system(id: string): SystemSpec | undefined {
+    return this.systems.get(id);
+  }
+
+  systemIds(): IterableIterator<string> {
+    return this.systems.keys();
+  }
+
+  /** Adds a control system at run time (the plugin API); replaces one with the same id. */
+  registerSystem(system: SystemSpec): void {
+    this.systems.set(system.id, system);
+  }
+
+  claimsOn(target: string): Claim[] {
+    return [...this.claims.forTarget(target)];
+  }
+
+  claim(claimant: string, target: string): Claim | undefined {
+    return this.claims.get(claimant, target);
+  }
+
+  explain(target: string): Explanation | undefined {
+    const rec = this.actuators.get(target);
+    return rec && explainActuator(rec, this.claimsOn(target));
+  }
+
+  isQuarantined(system: string): boolean {
+    return this.quarantined.has(system);
+  }
+
+  fact(name: string) {
+    return this.facts.get(name);
+  }
+
+  /** Everything the store keeps, for a full write or a fault record. */
+  snapshot(): CoreSnapshot {
+    return {
+      claims: [...this.claims.all()],
+      actuators: [...this.actuators.keys()].map((id) => this.actuatorRow(id)!),
+      facts: [...this.facts.all()],
+      ...this.metaRow(),
+    };
+  }
+
+  actuatorRow(id: string): ActuatorRow | undefined {
+    const rec = this.actuators.get(id);
+    if (!rec) return undefined;
+    return { id, state: rec.state ?? null, desired: rec.desired ?? null, winner: rec.winner, available: rec.available, lastChangeAt: rec.lastChangeAt };
+  }
+
+  metaRow(): Pick<CoreSnapshot, 'quarantined' | 'lockedTargets' | 'lockedSystems' | 'stopped' | 'holding'> {
+    return {
+      quarantined: [...this.quarantined],
+      lockedTargets: [...this.lockedTargets],
+      lockedSystems: [...this.lockedSystems],
+      stopped: this.stopped,
+      holding: [...this.holding],
+    };
+  }
+
+  // ---- internals -------------------------------------------------------------------------------------------
+
+  private readonly admissionContext: AdmissionContext = {
+    system: (id) => this.systems.get(id),
+    isQuarantined: (id) => this.quarantined.has(id),
+    actuator: (id) => this.actuators.get(id)?.spec,
+    isStopped: () => this.stopped,
+    isLocked: (target, system) => this.lockedTargets.has(target) || this.lockedSystems.has(system),
+    forbids: () => this.holdingForbids(),
+  };
+
+  private *holdingForbids(): IterableIterator<{ rule: string; effect: ForbidEffect }> {
+    for (const name of this.holding) {
+      const effect = this.rules.get(name)?.effect;
+      if (effect?.type === 'forbid') yield { rule: name, effect };
+    }
+  }
+
+  private newClaim(claimant: string, target: string, state: StateValue, category: Category, rank: number, manual: boolean, now: number, ttl?: number): Claim {
+    return { claimant, target, state, category, rank, manual, since: now, expiresAt: ttl === undefined ? null : now + ttl, seq: this.seq++ };
+  }
+
+  /** Records a claim, reports the conflict it makes (SPEC.md §3) and dispatches; returns the winner after. */
+  private record(claim: Claim, now: number): string | null {
+    const rec = this.actuators.get(claim.target)!;
+    const incumbent = rec.winner === null ? undefined : this.claims.get(rec.winner, claim.target);
+    this.claims.put(claim);
+    this.changes.claim(claim.target, claim.claimant);
+    if (claim.expiresAt !== null) this.deadlines.push(claim.expiresAt, { kind: 'expire', claimant: claim.claimant, target: claim.target, seq: claim.seq });
+    this.rearbitrate(rec);
+    this.emit('claimed', now, {
+      claimant: claim.claimant,
+      target: claim.target,
+      state: claim.state,
+      category: claim.category,
+      rank: claim.rank,
+      manual: claim.manual,
+      expiresAt: claim.expiresAt,
+      outcome: rec.winner === claim.claimant ? 'winning' : 'deferred',
+    });
+    if (incumbent && incumbent.claimant !== claim.claimant && incumbent.state !== claim.state) {
+      const newcomerWins = rec.winner === claim.claimant;
+      const [winner, loser] = newcomerWins ? [claim, incumbent] : [incumbent, claim];
+      this.emit('conflict', now, {
+        target: claim.target,
+        winner: winner.claimant,
+        loser: loser.claimant,
+        winnerState: winner.state,
+        loserState: loser.state,
+        resolution: comparePriority(claim, incumbent) === 0 ? 'tie' : 'priority',
+      });
+    }
+    this.dispatchIfNeeded(rec, now);
+    return rec.winner;
+  }
+
+  private drop(claimant: string, target: string, now: number, cause: EventCatalogue['released']['cause']): void {
+    const removed = this.claims.remove(claimant, target);
+    if (!removed) return;
+    this.changes.claim(target, claimant);
+    if (cause !== 'release') this.emit('released', now, { claimant, target, cause });
+    this.settle(this.actuators.get(target)!, now);
+  }
+
+  private expire(claim: Claim, now: number): void {
+    this.claims.remove(claim.claimant, claim.target);
+    this.changes.claim(claim.target, claim.claimant);
+    this.emit('expired', now, { system: claim.claimant, target: claim.target });
+    this.settle(this.actuators.get(claim.target)!, now);
+  }
+
+  private revokeMatching(rule: string, effect: ForbidEffect, now: number): void {
+    for (const claim of [...this.claims.all()]) {
+      if (!isSystemClaimant(claim.claimant)) continue;
+      const rec = this.actuators.get(claim.target)!;
+      if (!forbidMatches(effect, claim.claimant, rec.spec, claim.state, claim.category)) continue;
+      this.claims.remove(claim.claimant, claim.target);
+      this.changes.claim(claim.target, claim.claimant);
+      this.emit('revoked', now, { system: claim.claimant, target: claim.target, rule });
+      this.settle(rec, now);
+    }
+  }
+
+  private quarantine(system: string, now: number): void {
+    this.quarantined.add(system);
+    this.changes.meta();
+    for (const target of this.claims.targetsOf(system)) this.drop(system, target, now, 'quarantine');
+  }
+
+  private settle(rec: ActuatorRecord, now: number): void {
+    this.rearbitrate(rec);
+    this.dispatchIfNeeded(rec, now);
+  }
+
+  /** SPEC.md §3: the winner's state is desired; with no claim, `default`, else the desired state stays. */
+  private rearbitrate(rec: ActuatorRecord): void {
+    const { winner } = arbitrate(this.claims.forTarget(rec.spec.id), rec.winner, rec.spec.safe);
+    const desired = winner ? winner.state : rec.spec.default ?? rec.desired;
+    const winnerId = winner?.claimant ?? null;
+    if (winnerId === rec.winner && desired === rec.desired) return;
+    if (desired !== rec.desired && this.policyFacts.has(ACTUATOR_FACT_PREFIX + rec.spec.id)) this.factsDirty = true;
+    rec.winner = winnerId;
+    rec.desired = desired;
+    this.changes.actuator(rec.spec.id);
+  }
+
+  /** SPEC.md §4: dispatch the desired state once, unless unreachable, stopped, or held by minHold. */
+  private dispatchIfNeeded(rec: ActuatorRecord, now: number): void {
+    const desired = rec.desired;
+    if (desired === undefined || desired === rec.state || desired === rec.inFlight || !rec.available) return;
+    const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
+    if (this.stopped && winner?.category !== 'life') return;
+    const holdable = winner === undefined || isHoldable(winner.category);
+    if (holdable && rec.lastChangeAt !== null && rec.spec.minHold > 0) {
+      const releaseAt = rec.lastChangeAt + rec.spec.minHold;
+      if (now < releaseAt) {
+        if (rec.holdAt !== releaseAt) this.deadlines.push(releaseAt, { kind: 'hold', target: rec.spec.id });
+        rec.holdAt = releaseAt;
+        return;
+      }
+    }
+    rec.inFlight = desired;
+    rec.lastChangeAt = now;
+    this.changes.actuator(rec.spec.id);
+    this.emit('dispatched', now, { target: rec.spec.id, state: desired, by: rec.winner ?? 'default' });
+  }
+
+  private scheduleStale(fact: string): void {
+    const at = this.facts.staleAt(fact);
+    if (at !== undefined) this.deadlines.push(at, { kind: 'stale', fact, at });
+  }
+
+  private emit<K extends EventType>(type: K, at: number, payload: EventCatalogue[K]): void {
+    const event = { type, at, ...payload } as ArbiterEventOf<K> as ArbiterEvent;
+    this.out.push(event);
+    for (const monitor of this.monitors) {
+      const alarm = monitor.observe(event);
+      if (!alarm) continue;
+      this.emit('alarm', at, alarm);
+      if (alarm.kind === 'quarantine' && alarm.system) this.quarantine(alarm.system, at);
+    }
+  }
+}

@@ -1,0 +1,40 @@
+/**
+ * What changed since the store last wrote: keys only, the writer reads the current values, so that a claim
+ * replaced ten times in one batch is written once.
+ */
+export class ChangeTracker {
+  private claimKeys = new Map<string, readonly [string /* target */, string /* claimant */]>();
+  private actuatorIds = new Set<string>();
+  private factNames = new Set<string>();
+  private metaChanged = false;
+
+  claim(target: string, claimant: string): void {
+    this.claimKeys.set(`${target}\u0000${claimant}`, [target, claimant]);
+  }
+
+  actuator(id: string): void {
+    this.actuatorIds.add(id);
+  }
+
+  fact(name: string): void {
+    this.factNames.add(name);
+  }
+
+  meta(): void {
+    this.metaChanged = true;
+  }
+
+  get empty(): boolean {
+    return this.claimKeys.size === 0 && this.actuatorIds.size === 0 && this.factNames.size === 0 && !this.metaChanged;
+  }
+
+  /** Hands over the keys gathered so far and starts afresh. */
+  take(): { claims: (readonly [string, string])[]; actuators: string[]; facts: string[]; meta: boolean } {
+    const taken = { claims: [...this.claimKeys.values()], actuators: [...this.actuatorIds], facts: [...this.factNames], meta: this.metaChanged };
+    this.claimKeys = new Map();
+    this.actuatorIds = new Set();
+    this.factNames = new Set();
+    this.metaChanged = false;
+    return taken;
+  }
+}

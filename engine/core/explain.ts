@@ -1,0 +1,67 @@
+import type { StateValue } from './actuator';
+import { arbitrate, type WinReason } from './arbitrate';
+import { categoryLevel } from './category';
+import type { Claim } from './claim';
+import { separatingRung } from './lattice';
+
+export interface ClaimExplanation extends Claim {
+  readonly verdict: 'winner' | 'deferred';
+  /** A sentence: why this claim wins, or why it loses to the winner. */
+  readonly reason: string;
+}
+
+export interface Explanation {
+  readonly target: string;
+  readonly state: StateValue | undefined;
+  readonly desired: StateValue | undefined;
+  readonly winner: string | null;
+  readonly available: boolean;
+  readonly claims: readonly ClaimExplanation[];
+}
+
+const WIN_SENTENCE: Record<WinReason, string> = {
+  none: 'no live claim',
+  sole: 'the only live claim',
+  priority: 'the highest priority (category, then manual over automatic, then rank)',
+  'tie-safe': 'tied, and its state is the safe state',
+  'tie-incumbent': 'tied, and it was already winning',
+  'tie-earliest': 'tied, and it is the earliest claim',
+};
+
+function whyLoses(claim: Claim, winner: Claim, reason: WinReason): string {
+  switch (separatingRung(claim, winner)) {
+    case 'category':
+      return categoryLevel(claim.category) < categoryLevel(winner.category)
+        ? `its category ${claim.category} is below ${winner.category}`
+        : `its category ${claim.category} is above ${winner.category}`;
+    case 'manual':
+      return `an automatic claim loses to a manual one of the same category (${winner.claimant})`;
+    case 'rank':
+      return `rank ${claim.rank} is below ${winner.rank} in the same category`;
+    case 'tie':
+      if (reason === 'tie-safe') return `tied with ${winner.claimant}, whose state is the safe state`;
+      if (reason === 'tie-incumbent') return `tied with ${winner.claimant}, which was already winning`;
+      return `tied with ${winner.claimant}, which claimed earlier`;
+  }
+}
+
+/** "Who turned this on, and why did it win?" for one actuator (a pure function of its claims). */
+export function explainActuator(
+  rec: { spec: { id: string; safe?: StateValue }; state: StateValue | undefined; desired: StateValue | undefined; winner: string | null; available: boolean },
+  claims: readonly Claim[],
+): Explanation {
+  // The incumbent before the current winner was decided is the winner itself: re-running is stable.
+  const { winner, reason } = arbitrate(claims, rec.winner, rec.spec.safe);
+  return {
+    target: rec.spec.id,
+    state: rec.state,
+    desired: rec.desired,
+    winner: rec.winner,
+    available: rec.available,
+    claims: claims.map((claim) =>
+      claim === winner
+        ? { ...claim, verdict: 'winner' as const, reason: WIN_SENTENCE[reason] }
+        : { ...claim, verdict: 'deferred' as const, reason: winner ? whyLoses(claim, winner, reason) : 'no winner' },
+    ),
+  };
+}

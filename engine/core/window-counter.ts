@@ -1,0 +1,36 @@
+/**
+ * Counts events per subject within a sliding window and says when the threshold-th one arrives
+ * (SPEC.md §7): an event exactly `window` old no longer counts, and once it has alarmed a subject stays quiet
+ * until a whole window passes without the event.
+ */
+export class WindowCounter<K> {
+  private readonly subjects = new Map<K, { times: number[]; alarmed: boolean; last: number }>();
+
+  constructor(
+    private readonly window: number,
+    private readonly threshold: number,
+  ) {}
+
+  /** Records one event; true when it is the one that raises the alarm. */
+  hit(subject: K, now: number): boolean {
+    let s = this.subjects.get(subject);
+    if (!s) this.subjects.set(subject, (s = { times: [], alarmed: false, last: now }));
+    if (s.alarmed && now - s.last >= this.window) s.alarmed = false;
+    s.last = now;
+    const times = s.times;
+    while (times.length > 0 && now - times[0] >= this.window) times.shift();
+    times.push(now);
+    // Only whether the threshold is reached matters, so keep no more than that many timestamps.
+    if (times.length > this.threshold) times.shift();
+    if (!s.alarmed && times.length >= this.threshold) {
+      s.alarmed = true;
+      return true;
+    }
+    return false;
+  }
+
+  /** Forgets a subject, e.g. when the operator releases a quarantine (which re-arms its monitor). */
+  reset(subject: K): void {
+    this.subjects.delete(subject);
+  }
+}

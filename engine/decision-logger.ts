@@ -1,0 +1,29 @@
+import pino from 'pino';
+import type { ArbiterEvent } from './core/events';
+import { describeEvent } from './describe';
+
+/** Receives every decision the engine makes, with a sentence saying why (the log-collection function). */
+export interface DecisionLogger {
+  decision(event: ArbiterEvent, sentence: string): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}
+
+const SAFETY = new Set(['alarm', 'denied', 'degraded', 'revoked']);
+
+/** The default: structured JSON lines through pino; alarms, denials and degradations at warn. */
+export function pinoDecisionLogger(logger: pino.Logger = pino({ name: 'home-arbiter' })): DecisionLogger {
+  return {
+    decision(event, sentence) {
+      (SAFETY.has(event.type) ? logger.warn : logger.info).call(logger, { event }, sentence);
+    },
+    error(message, context) {
+      logger.error(context ?? {}, message);
+    },
+  };
+}
+
+export const silentLogger: DecisionLogger = { decision() {}, error() {} };
+
+export function logDecision(logger: DecisionLogger, event: ArbiterEvent): void {
+  logger.decision(event, describeEvent(event));
+}

@@ -1,0 +1,31 @@
+import type { ArbiterEvent } from './core/events';
+
+/** One readable sentence per event, for logs, the CLI report and status badges. */
+export function describeEvent(e: ArbiterEvent): string {
+  switch (e.type) {
+    case 'dispatched':
+      return `${e.target} → ${e.state} (by ${e.by})`;
+    case 'conflict':
+      return `conflict on ${e.target}: ${e.winner} (${e.winnerState}) beats ${e.loser} (${e.loserState}) by ${e.resolution}`;
+    case 'denied':
+      return `denied ${e.system} → ${e.target}=${String(e.state)}: ${e.reason}${e.rule ? ` (rule ${e.rule})` : ''}`;
+    case 'expired':
+      return `claim of ${e.system} on ${e.target} expired`;
+    case 'revoked':
+      return `claim of ${e.system} on ${e.target} revoked by rule ${e.rule}`;
+    case 'alarm':
+      return `ALARM ${e.kind}${e.target ? ` on ${e.target}` : ''}${e.systems ? ` between ${e.systems.join(' and ')}` : ''}${e.system ? ` for ${e.system}` : ''}${e.rule ? ` from rule ${e.rule}` : ''}${e.message ? `: ${e.message}` : ''}`;
+    case 'degraded':
+      return `degraded: ${e.target ?? `fact ${e.fact}`}${e.reason ? ` (${e.reason})` : ''}`;
+    case 'restored':
+      return `restored: ${e.target ?? `fact ${e.fact}`}`;
+    case 'manual':
+      return `manual change on ${e.target} → ${e.state}`;
+    case 'claimed':
+      return `${e.claimant} claims ${e.target}=${e.state} at ${e.category}${e.rank ? ` rank ${e.rank}` : ''}${e.manual ? ' (manual)' : ''}: ${e.outcome}`;
+    case 'released':
+      return `claim of ${e.claimant} on ${e.target} released (${e.cause})`;
+    case 'operator':
+      return `operator ${e.action}${e.target ? ` ${e.target}` : ''}${e.system ? ` ${e.system}` : ''}`;
+  }
+}
