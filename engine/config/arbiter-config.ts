@@ -38,6 +38,10 @@ const actuatorSchema = z.strictObject({
   tags: z.array(z.string().min(1)).optional(),
   minHold: durationSchema.optional(),
   manual: z.union([z.literal(false), z.strictObject({ category: categorySchema.optional(), ttl: durationSchema.optional() })]).optional(),
+  /** Which adapter drives it and where: read by the composition roots (server, Node-RED), not by the core. */
+  device: z
+    .strictObject({ adapter: z.string().min(1), address: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() })
+    .optional(),
 });
 
 const systemSchema = z.strictObject({
@@ -127,6 +131,11 @@ export function buildCoreConfig(raw: unknown, source?: string, prefix = ''): Cor
   const parsed = arbiterConfigSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, prefix), source);
   return coreConfigFrom(parsed.data, source, prefix);
+}
+
+/** The device bindings of the actuators that declare one, for a DeviceRouter. */
+export function deviceBindings(data: RawArbiterConfig): { actuatorId: string; kind: string; adapter: string; address: string; options?: Record<string, unknown> }[] {
+  return data.actuators.flatMap((a) => (a.device ? [{ actuatorId: a.id, kind: a.kind, ...a.device }] : []));
 }
 
 export function coreConfigFrom(data: RawArbiterConfig, source?: string, prefix = ''): CoreConfig {

@@ -1,0 +1,62 @@
+import type { Observable } from 'rxjs';
+import type { StateValue } from '../engine/core/actuator';
+
+/** Which adapter drives an actuator and where the device is (from the configuration's actuator entry). */
+export interface ActuatorBinding {
+  readonly actuatorId: string;
+  readonly kind: string;
+  /** `echonet-lite`, `zigbee2mqtt`, `zigbee-herdsman` or `virtual`. */
+  readonly adapter: string;
+  /** Protocol address: an IP and EOJ for ECHONET Lite, a friendly name for zigbee2mqtt, an IEEE address for herdsman. */
+  readonly address: string;
+  readonly options?: Readonly<Record<string, unknown>>;
+}
+
+/** The device says what state it is in, whoever changed it (SPEC.md §5 `report`). */
+export interface DeviceReport {
+  readonly actuatorId: string;
+  readonly state: StateValue;
+}
+
+export interface AvailabilityChange {
+  readonly actuatorId: string;
+  readonly available: boolean;
+  readonly reason?: string;
+}
+
+/** Bad input from the network or the configuration: named device and field, never a crash. */
+export interface AdapterProblem {
+  readonly adapter: string;
+  readonly device?: string;
+  readonly field?: string;
+  readonly message: string;
+}
+
+export type DeviceErrorCode = 'REFUSED' | 'TIMEOUT' | 'UNKNOWN_DEVICE' | 'UNSUPPORTED' | 'OFFLINE';
+
+/** Why an `apply` failed; the engine then treats the device as unreachable. */
+export class DeviceError extends Error {
+  constructor(
+    readonly code: DeviceErrorCode,
+    readonly actuatorId: string,
+    message: string,
+  ) {
+    super(`${actuatorId}: ${message}`);
+    this.name = 'DeviceError';
+  }
+}
+
+/**
+ * One adapter per protocol. It keeps its library object private and speaks only in actuator ids and states.
+ * `apply` resolves on the device's confirmation and rejects with a DeviceError on refusal or timeout.
+ */
+export interface DeviceAdapter {
+  readonly name: string;
+  readonly reports$: Observable<DeviceReport>;
+  readonly availability$: Observable<AvailabilityChange>;
+  readonly problems$: Observable<AdapterProblem>;
+  start(bindings: readonly ActuatorBinding[]): Promise<void>;
+  apply(actuatorId: string, state: StateValue): Promise<void>;
+  /** Releases sockets, clients and timers; a second call does nothing. */
+  stop(): Promise<void>;
+}

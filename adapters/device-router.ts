@@ -1,0 +1,45 @@
+import { merge, Subscription, type Observable } from 'rxjs';
+import type { StateValue } from '../engine/core/actuator';
+import type { Arbiter, DevicePort } from '../engine/arbiter';
+import { DeviceError, type ActuatorBinding, type AdapterProblem, type DeviceAdapter } from './device-adapter';
+
+/**
+ * The engine's DevicePort over several adapters: routes each dispatch to the adapter bound to the actuator and
+ * feeds reports and availability back into the arbiter. Actuators with no binding are logical (confirmed at once).
+ */
+export class DeviceRouter implements DevicePort {
+  private readonly byActuator = new Map<string /* actuator id */, DeviceAdapter>();
+  private readonly subscription = new Subscription();
+  readonly problems$: Observable<AdapterProblem>;
+
+  constructor(
+    private readonly adapters: readonly DeviceAdapter[],
+    private readonly bindings: readonly ActuatorBinding[],
+  ) {
+    const byName = new Map(adapters.map((a) => [a.name, a]));
+    for (const b of bindings) {
+      const adapter = byName.get(b.adapter);
+      if (!adapter) throw new DeviceError('UNSUPPORTED', b.actuatorId, `no adapter named "${b.adapter}" (have: ${[...byName.keys()].join(', ') || 'none'})`);
+      this.byActuator.set(b.actuatorId, adapter);
+    }
+    this.problems$ = merge(...adapters.map((a) => a.problems$));
+  }
+
+  apply(target: string, state: StateValue): Promise<void> | void {
+    return this.byActuator.get(target)?.apply(target, state);
+  }
+
+  /** Starts every adapter with its own bindings and wires its streams into the arbiter. */
+  async start(arbiter: Arbiter): Promise<void> {
+    for (const adapter of this.adapters) {
+      this.subscription.add(adapter.reports$.subscribe((r) => arbiter.running && arbiter.report(r.actuatorId, r.state)));
+      this.subscription.add(adapter.availability$.subscribe((a) => arbiter.running && arbiter.setAvailability(a.actuatorId, a.available, a.reason)));
+      await adapter.start(this.bindings.filter((b) => b.adapter === adapter.name));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.subscription.unsubscribe();
+    for (const adapter of this.adapters) await adapter.stop();
+  }
+}

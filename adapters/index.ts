@@ -1,0 +1,2 @@
+export * from './device-adapter';
+export { DeviceRouter } from './device-router';
