@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Arbiter } from '../engine/arbiter';
+import { RealClock } from '../engine/clock';
+import { buildCoreConfig } from '../engine/config/arbiter-config';
+import type { ArbiterStore } from '../engine/store/arbiter-store';
+import { MemoryStore } from '../engine/store/memory-store';
+import { SqliteStore } from '../engine/store/sqlite-store';
+import { CommandGenerator, actuatorId, homeConfig, systemId, type HomeShape } from './workload';
+
+export type StoreKind = 'sqlite' | 'memory';
+
+export interface OpenHome {
+  readonly arbiter: Arbiter;
+  readonly commands: CommandGenerator;
+  /** Events by type since the home opened: `conflict`, `denied`, `dispatched` … */
+  readonly counts: Map<string, number>;
+  close(): Promise<void>;
+}
+
+/**
+ * A started arbiter on a generated home, through the public API only, with every actuator already claimed once
+ * (so that the measured commands meet winners and can conflict). `sqlite` is a real file in a temporary directory
+ * with the store's default `synchronous = FULL`: an acknowledged command has been fsynced.
+ */
+export async function openHome(shape: HomeShape, store: StoreKind, conflictShare = 0.3): Promise<OpenHome> {
+  const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'home-arbiter-bench-')) : undefined;
+  const backing: ArbiterStore = dir ? new SqliteStore(join(dir, 'arbiter.sqlite')) : new MemoryStore();
+  const arbiter = new Arbiter({ config: buildCoreConfig(homeConfig(shape)), store: backing, clock: new RealClock() });
+  await arbiter.start();
+  const counts = new Map<string, number>();
+  const subscription = arbiter.events$.subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
+  const seeding: Promise<unknown>[] = [];
+  for (let i = 0; i < shape.actuators; i++) {
+    seeding.push(arbiter.command({ system: systemId(i % shape.systems), target: actuatorId(i), state: 'closed' }));
+  }
+  await Promise.all(seeding);
+  await arbiter.settled();
+  counts.clear();
+  const peek = (target: string) => {
+    const rec = arbiter.tables.actuator(target)!;
+    return { winner: rec.winner, desired: rec.desired };
+  };
+  return {
+    arbiter,
+    commands: new CommandGenerator(shape, peek, conflictShare),
+    counts,
+    async close() {
+      await arbiter.stop();
+      subscription.unsubscribe();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
