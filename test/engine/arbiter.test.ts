@@ -1,0 +1,148 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sinon from 'sinon';
+import { Arbiter, ofType, type ActuatorView } from '../../engine/arbiter';
+import { RealClock } from '../../engine/clock';
+import type { ArbiterEvent } from '../../engine/core/events';
+import { SqliteStore } from '../../engine/store/sqlite-store';
+import { ofKind, startArbiter, uc4Config } from '../support/fixtures';
+
+describe('Arbiter (the rxjs shell)', () => {
+  it('tells a plugin whether its command was accepted, deferred or denied', async () => {
+    const { arbiter } = await startArbiter(uc4Config());
+    const vent = arbiter.registerSystem({ id: 'vent-plugin', category: 'comfort', targets: ['kind:window'] });
+    const security = arbiter.registerSystem({ id: 'alarm-plugin', category: 'property' });
+    assert.deepEqual(await vent.command('living.window', 'open'), { outcome: 'accepted' });
+    assert.deepEqual(await security.command('living.window', 'closed'), { outcome: 'accepted' });
+    assert.deepEqual(await vent.command('living.window', 'open'), { outcome: 'deferred', winner: 'alarm-plugin' });
+    assert.deepEqual(await vent.command('front.lock', 'unlocked'), { outcome: 'denied', reason: 'unauthorized' });
+    await security.release('living.window');
+    assert.equal(arbiter.view('living.window')?.owner, 'vent-plugin');
+    await arbiter.stop();
+  });
+
+  it('explains who wins and why every other claim loses', async () => {
+    const { arbiter } = await startArbiter(uc4Config());
+    await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
+    await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' });
+    const explanation = arbiter.explain('living.window')!;
+    assert.equal(explanation.winner, 'security');
+    const byClaimant = Object.fromEntries(explanation.claims.map((c) => [c.claimant, c]));
+    assert.equal(byClaimant.security.verdict, 'winner');
+    assert.equal(byClaimant['comfort-vent'].verdict, 'deferred');
+    assert.match(byClaimant['comfort-vent'].reason, /comfort is below property/);
+    assert.equal(arbiter.explain('no.such'), undefined);
+    await arbiter.stop();
+  });
+
+  it('streams an actuator view on every change', async () => {
+    const { arbiter } = await startArbiter(uc4Config());
+    const seen: ActuatorView[] = [];
+    arbiter.actuator$('front.lock').subscribe((v) => seen.push(v));
+    await arbiter.command({ system: 'disaster', target: 'front.lock', state: 'unlocked' });
+    arbiter.setAvailability('front.lock', false);
+    assert.deepEqual(
+      seen.map((v) => [v.state, v.owner, v.available]),
+      [
+        ['locked', null, true],
+        ['unlocked', 'disaster', true],
+        ['unlocked', 'disaster', false],
+      ],
+    );
+    assert.throws(() => arbiter.actuator$('no.such'), /unknown actuator "no.such"/);
+    await arbiter.stop();
+  });
+
+  it('filters the event stream by type', async () => {
+    const { arbiter } = await startArbiter(uc4Config());
+    const conflicts: ArbiterEvent[] = [];
+    arbiter.events$.pipe(ofType('conflict')).subscribe((e) => conflicts.push(e));
+    await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
+    await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' });
+    assert.deepEqual(conflicts.map((e) => e.type), ['conflict']);
+    await arbiter.stop();
+  });
+
+  it('marks a device unreachable when it refuses a dispatch, and retries when it is back', async () => {
+    const applied: string[] = [];
+    let refuse = true;
+    const arbiter = new Arbiter({
+      config: uc4Config(),
+      devices: {
+        apply: async (target, state) => {
+          applied.push(`${target}=${state}`);
+          if (refuse) throw new Error('no answer within 3s');
+        },
+      },
+    });
+    const events: ArbiterEvent[] = [];
+    arbiter.events$.subscribe((e) => events.push(e));
+    await arbiter.start();
+    await arbiter.command({ system: 'security', target: 'front.lock', state: 'unlocked' });
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(ofKind(events, 'degraded').map((e) => [e.target, e.reason]), [['front.lock', 'no answer within 3s']]);
+    assert.equal(arbiter.view('front.lock')?.state, 'locked');
+    refuse = false;
+    arbiter.setAvailability('front.lock', true);
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(applied, ['front.lock=unlocked', 'front.lock=unlocked']);
+    assert.equal(arbiter.view('front.lock')?.state, 'unlocked');
+    await arbiter.stop();
+  });
+
+  it('expires a lease in real time (fake timers)', async () => {
+    const clock = sinon.useFakeTimers({ now: 1_700_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
+    try {
+      const arbiter = new Arbiter({ config: uc4Config(), clock: new RealClock() });
+      const events: ArbiterEvent[] = [];
+      arbiter.events$.subscribe((e) => events.push(e));
+      await arbiter.start();
+      await arbiter.command({ system: 'comfort-vent', target: 'hall.light', state: 'on', ttl: 5_000 });
+      assert.equal(arbiter.view('hall.light')?.state, 'on');
+      await clock.tickAsync(4_999);
+      assert.equal(ofKind(events, 'expired').length, 0);
+      await clock.tickAsync(1);
+      assert.deepEqual(ofKind(events, 'expired').map((e) => e.system), ['comfort-vent']);
+      assert.equal(arbiter.view('hall.light')?.state, 'off');
+      await arbiter.stop();
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('acknowledges a command only once it is in the store, and restores it after a restart', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbiter-test-'));
+    try {
+      const file = join(dir, 'store.sqlite');
+      const first = new Arbiter({ config: uc4Config(), store: new SqliteStore(file) });
+      await first.start();
+      const acknowledged = first.command({ system: 'security', target: 'front.lock', state: 'unlocked', ttl: 3_600_000 });
+      const peek = new SqliteStore(file);
+      assert.equal(peek.load().claims.length, 0, 'nothing is durable before the group commit');
+      await acknowledged;
+      assert.equal(peek.load().claims.length, 1, 'the claim is durable once acknowledged');
+      peek.close();
+      await first.stop();
+      await first.stop();
+
+      const second = new Arbiter({ config: uc4Config(), store: new SqliteStore(file) });
+      const events: ArbiterEvent[] = [];
+      second.events$.subscribe((e) => events.push(e));
+      await second.start();
+      assert.equal(second.view('front.lock')?.owner, 'security');
+      assert.equal(second.view('front.lock')?.state, 'unlocked');
+      assert.equal(ofKind(events, 'dispatched').length, 0, 'nothing is dispatched where desired equals the stored state');
+      await second.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses input once stopped, naming the operation', async () => {
+    const { arbiter } = await startArbiter(uc4Config());
+    await arbiter.stop();
+    await assert.rejects(arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' }), /command: the arbiter is not running/);
+  });
+});
