@@ -1,0 +1,263 @@
+import { connectAsync, type MqttClient } from 'mqtt';
+import { Subject, type Observable } from 'rxjs';
+import { z } from 'zod';
+import type { StateValue } from '../../engine/core/actuator';
+import { durationSchema, zodIssues } from '../../engine/config/arbiter-config';
+import { ConfigError } from '../../engine/config/config-error';
+import {
+  DeviceError,
+  type ActuatorBinding,
+  type AdapterProblem,
+  type AvailabilityChange,
+  type DeviceAdapter,
+  type DeviceReport,
+} from '../device-adapter';
+import { classifyTopic, parseOnline, parseStateObject } from './bridge-messages';
+import { codecFor, decodeState, encodeState, type DeviceCodec } from './device-codec';
+
+export const ZIGBEE2MQTT = 'zigbee2mqtt';
+const DEFAULT_TIMEOUT_MS = 10_000;
+
+const optionsSchema = z.strictObject({
+  /** `mqtt://host:1883`, `mqtts://...`, `ws://...`: whatever mqtt.js accepts. */
+  url: z.string().min(1),
+  /** zigbee2mqtt's `mqtt.base_topic`. */
+  baseTopic: z.string().min(1).optional(),
+  /** How long `apply` waits for the state echo. */
+  timeout: durationSchema.optional(),
+  clientId: z.string().min(1).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+});
+export type Zigbee2MqttOptions = z.input<typeof optionsSchema>;
+
+interface Pending {
+  readonly state: StateValue;
+  readonly resolve: () => void;
+  readonly reject: (err: DeviceError) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
+interface Device {
+  readonly actuatorId: string;
+  readonly name: string;
+  readonly codec: DeviceCodec;
+  /** From `<name>/availability`; devices without availability tracking stay online. */
+  online: boolean;
+  /** What availability$ last said (the engine starts every actuator available). */
+  available: boolean;
+  /** Dispatches awaiting their echo, oldest first. */
+  pending: Pending[];
+}
+
+/**
+ * Drives actuators through a zigbee2mqtt bridge over MQTT: a dispatch is a publish to `<base>/<name>/set`,
+ * confirmed by the device's state echo on `<base>/<name>`; every state message is a report (SPEC.md §5), except
+ * those that arrive while a dispatch is on its way and do not match it (a cover passing 80 % on its way to 40 %
+ * is moving, not being moved by hand). The mqtt client stays private; outward it speaks actuator ids and states.
+ */
+export class Zigbee2MqttAdapter implements DeviceAdapter {
+  readonly name = ZIGBEE2MQTT;
+  private readonly reportsSubject = new Subject<DeviceReport>();
+  private readonly availabilitySubject = new Subject<AvailabilityChange>();
+  private readonly problemsSubject = new Subject<AdapterProblem>();
+  readonly reports$: Observable<DeviceReport> = this.reportsSubject.asObservable();
+  readonly availability$: Observable<AvailabilityChange> = this.availabilitySubject.asObservable();
+  readonly problems$: Observable<AdapterProblem> = this.problemsSubject.asObservable();
+
+  private readonly url: string;
+  private readonly baseTopic: string;
+  private readonly timeoutMs: number;
+  private readonly clientOptions: { clientId?: string; username?: string; password?: string };
+  private readonly byName = new Map<string /* friendly name */, Device>();
+  private readonly byActuator = new Map<string /* actuator id */, Device>();
+  /** Names already reported as unknown: a bridge with fifty unbound devices is one problem each, not a flood. */
+  private readonly unknownNames = new Set<string /* friendly name */>();
+  private client?: MqttClient;
+  private connected = false;
+  /** `<base>/bridge/state`; assumed online until the bridge (or its retained message) says otherwise. */
+  private bridgeOnline = true;
+  private status: 'created' | 'running' | 'stopped' = 'created';
+
+  constructor(options: Zigbee2MqttOptions) {
+    const parsed = optionsSchema.safeParse(options);
+    if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'zigbee2mqtt adapter');
+    const { url, baseTopic, timeout, ...clientOptions } = parsed.data;
+    this.url = url;
+    this.baseTopic = baseTopic ?? 'zigbee2mqtt';
+    this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+    this.clientOptions = clientOptions;
+  }
+
+  /** Checks every binding, connects and subscribes to the whole base topic; a broker that refuses fails here. */
+  async start(bindings: readonly ActuatorBinding[]): Promise<void> {
+    if (this.status !== 'created') throw new Error(`zigbee2mqtt: start: the adapter is already ${this.status}`);
+    for (const b of bindings) this.bind(b);
+    this.status = 'running';
+    let client: MqttClient;
+    try {
+      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 5, reconnectPeriod: 1000 }, false);
+    } catch (err) {
+      this.status = 'stopped';
+      throw new Error(`zigbee2mqtt: cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.client = client;
+    this.connected = true;
+    client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
+    client.on('connect', () => this.setConnected(true));
+    client.on('close', () => this.setConnected(false));
+    client.on('error', (err) => this.problem({ message: `MQTT client (${this.url}): ${err.message}` }));
+    // One wildcard: friendly names may contain `/`, and messages of unbound devices must be seen to be reported.
+    await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
+  }
+
+  apply(actuatorId: string, state: StateValue): Promise<void> {
+    const device = this.byActuator.get(actuatorId);
+    if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the zigbee2mqtt adapter'));
+    const client = this.client;
+    if (this.status !== 'running' || !client) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `zigbee2mqtt adapter is ${this.status}`));
+    const payload = encodeState(device.codec, state);
+    if (!payload) return Promise.reject(new DeviceError('UNSUPPORTED', actuatorId, `state ${JSON.stringify(state)} has no zigbee2mqtt value for "${device.name}"`));
+    const reason = this.unavailableReason(device);
+    if (reason) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `"${device.name}": ${reason}`));
+    const topic = `${this.baseTopic}/${device.name}/set`;
+    return new Promise<void>((resolve, reject) => {
+      const pending: Pending = {
+        state,
+        resolve,
+        reject,
+        timer: setTimeout(() => this.settle(device, pending, new DeviceError('TIMEOUT', actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`)), this.timeoutMs),
+      };
+      device.pending.push(pending);
+      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => {
+        if (err) this.settle(device, pending, new DeviceError('OFFLINE', actuatorId, `publish to ${topic} failed: ${err.message}`));
+      });
+    });
+  }
+
+  /** Rejects what is still waiting, disconnects and completes the streams; a second call does nothing. */
+  async stop(): Promise<void> {
+    if (this.status === 'stopped') return;
+    this.status = 'stopped';
+    for (const device of this.byActuator.values()) this.rejectPending(device, 'zigbee2mqtt adapter stopped');
+    const client = this.client;
+    this.client = undefined;
+    if (client) await client.endAsync();
+    this.reportsSubject.complete();
+    this.availabilitySubject.complete();
+    this.problemsSubject.complete();
+  }
+
+  // ---- bindings --------------------------------------------------------------------------------------------
+
+  private bind(b: ActuatorBinding): void {
+    const codec = codecFor(b.kind, b.options);
+    if ('error' in codec) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}": ${codec.error}`);
+    const other = this.byName.get(b.address);
+    if (other) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}" is already bound to ${other.actuatorId}`);
+    const device: Device = { actuatorId: b.actuatorId, name: b.address, codec, online: true, available: true, pending: [] };
+    this.byName.set(b.address, device);
+    this.byActuator.set(b.actuatorId, device);
+  }
+
+  // ---- incoming messages -----------------------------------------------------------------------------------
+
+  private onMessage(topic: string, payload: string): void {
+    if (this.status !== 'running') return;
+    const message = classifyTopic(this.baseTopic, topic);
+    switch (message.kind) {
+      case 'bridge-state':
+        return this.onBridgeState(payload);
+      case 'availability':
+        return this.onAvailability(message.name, payload);
+      case 'state':
+        return this.onState(message.name, payload);
+    }
+  }
+
+  private onBridgeState(payload: string): void {
+    const online = parseOnline(payload);
+    if (typeof online !== 'boolean') return this.problem({ device: 'bridge', field: 'state', message: `${this.baseTopic}/bridge/state: ${online.error}` });
+    this.bridgeOnline = online;
+    this.updateAvailability();
+  }
+
+  private onAvailability(name: string, payload: string): void {
+    const device = this.known(name);
+    if (!device) return;
+    const online = parseOnline(payload);
+    if (typeof online !== 'boolean') return this.problem({ device: name, field: 'availability', message: `${device.actuatorId}: ${online.error}` });
+    device.online = online;
+    this.updateAvailability();
+  }
+
+  private onState(name: string, payload: string): void {
+    const device = this.known(name);
+    if (!device) return;
+    const parsed = parseStateObject(payload);
+    if (!parsed.ok) return this.problem({ device: name, message: `${device.actuatorId}: ${parsed.error}` });
+    const decoded = decodeState(device.codec, parsed.value);
+    if (decoded.problem) return this.problem({ device: name, field: decoded.problem.field, message: `${device.actuatorId}: ${decoded.problem.message}` });
+    const state = decoded.state;
+    if (state === undefined) return;
+    const echoed = device.pending.filter((p) => p.state === state);
+    if (device.pending.length > 0 && echoed.length === 0) return; // on its way to a dispatched state
+    for (const p of echoed) this.settle(device, p);
+    this.reportsSubject.next({ actuatorId: device.actuatorId, state });
+  }
+
+  private known(name: string): Device | undefined {
+    const device = this.byName.get(name);
+    if (!device && !this.unknownNames.has(name)) {
+      this.unknownNames.add(name);
+      this.problem({ device: name, message: `"${name}" is not bound to any actuator (further messages from it are ignored silently)` });
+    }
+    return device;
+  }
+
+  // ---- availability ----------------------------------------------------------------------------------------
+
+  private setConnected(connected: boolean): void {
+    if (this.status !== 'running' || this.connected === connected) return;
+    this.connected = connected;
+    this.updateAvailability();
+  }
+
+  private unavailableReason(device: Device): string | undefined {
+    if (!this.connected) return `connection to the MQTT broker ${this.url} lost`;
+    if (!this.bridgeOnline) return `zigbee2mqtt bridge offline (${this.baseTopic}/bridge/state)`;
+    if (!device.online) return `device offline (${this.baseTopic}/${device.name}/availability)`;
+    return undefined;
+  }
+
+  /** Emits each device whose availability changed; what was waiting on a now unreachable device fails at once. */
+  private updateAvailability(): void {
+    for (const device of this.byActuator.values()) {
+      const reason = this.unavailableReason(device);
+      const available = reason === undefined;
+      if (available === device.available) continue;
+      device.available = available;
+      if (reason) this.rejectPending(device, reason);
+      this.availabilitySubject.next({ actuatorId: device.actuatorId, available, ...(reason ? { reason } : {}) });
+    }
+  }
+
+  // ---- pending dispatches ----------------------------------------------------------------------------------
+
+  private settle(device: Device, pending: Pending, err?: DeviceError): void {
+    const i = device.pending.indexOf(pending);
+    if (i < 0) return;
+    device.pending.splice(i, 1);
+    clearTimeout(pending.timer);
+    if (err) pending.reject(err);
+    else pending.resolve();
+  }
+
+  private rejectPending(device: Device, reason: string): void {
+    for (const p of [...device.pending]) this.settle(device, p, new DeviceError('OFFLINE', device.actuatorId, `"${device.name}": ${reason}`));
+  }
+
+  private problem(problem: Omit<AdapterProblem, 'adapter'>): void {
+    this.problemsSubject.next({ adapter: ZIGBEE2MQTT, ...problem });
+  }
+}
