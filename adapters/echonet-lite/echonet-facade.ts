@@ -1,0 +1,134 @@
+import { createSocket, type RemoteInfo, type Socket } from 'dgram';
+import { Subject, type Observable } from 'rxjs';
+import { decodeFrame, isFrameFault, type EchonetFrame, type FrameFault } from './echonet-frame';
+import { echonetLitePackage as EL } from './echonet-lite-package';
+
+export interface ReceivedFrame {
+  /** The sender's IPv4 address. */
+  readonly from: string;
+  readonly frame: EchonetFrame;
+}
+
+export interface MalformedFrame {
+  readonly from: string;
+  readonly fault: FrameFault;
+}
+
+export interface EchonetFacadeOptions {
+  /** IPv4 address of the interface to use; the default route's interface when absent. */
+  readonly interface?: string;
+}
+
+/** This process's ECHONET Lite node: instance 1 of the controller class 0x05FF (spec. Appendix, class group 0x05). */
+export const CONTROLLER_EOJ = '05ff01';
+
+/** The package keeps one module-level instance, so one facade at a time owns it. */
+let owner: EchonetFacade | undefined;
+
+/**
+ * The `echonet-lite` package behind a typed, guarded surface. The package keeps one instance per process, has
+ * no timeouts and throws from a socket callback (killing the process) when it cannot join the multicast group;
+ * this class owns that instance exclusively, checks the multicast join before handing over, turns socket errors
+ * into `errors$`, and decodes every datagram itself (`echonet-frame.ts`). Timeouts belong to the adapter.
+ */
+export class EchonetFacade {
+  private readonly framesSubject = new Subject<ReceivedFrame>();
+  private readonly malformedSubject = new Subject<MalformedFrame>();
+  private readonly errorsSubject = new Subject<Error>();
+  private socket?: Socket;
+  private readonly onMessage = (bytes: Buffer, rinfo: RemoteInfo) => this.receive(bytes, rinfo);
+  private readonly onError = (err: Error) => this.errorsSubject.next(err);
+
+  readonly frames$: Observable<ReceivedFrame> = this.framesSubject.asObservable();
+  readonly malformed$: Observable<MalformedFrame> = this.malformedSubject.asObservable();
+  /** Socket errors after start: the node keeps running, the adapter reports them. */
+  readonly errors$: Observable<Error> = this.errorsSubject.asObservable();
+
+  constructor(private readonly options: EchonetFacadeOptions = {}) {}
+
+  get running(): boolean {
+    return this.socket !== undefined;
+  }
+
+  async start(): Promise<void> {
+    if (this.socket) throw new Error('echonet-lite: this node is already started');
+    if (owner) throw new Error('echonet-lite: another adapter in this process already runs the echonet-lite package (it keeps one instance per process); stop it first');
+    owner = this;
+    try {
+      await checkMulticast(this.options.interface);
+      // The package's own listener answers Gets to our node profile (0x0EF001) as the spec requires; every
+      // datagram is read again by `receive`, so its callback has nothing to do.
+      const socket = await EL.initialize([CONTROLLER_EOJ], () => undefined, 4, {
+        v4: this.options.interface ?? '',
+        ignoreMe: true,
+        autoGetProperties: false,
+        debugMode: false,
+      });
+      // Attached before the socket's asynchronous bind can fail or deliver (both happen on a later tick).
+      socket.on('error', this.onError);
+      socket.on('message', this.onMessage);
+      this.socket = socket;
+    } catch (err) {
+      owner = undefined;
+      throw err;
+    }
+  }
+
+  /** Sends one property to `ip`/`deoj` with the next transaction id, and returns that TID. */
+  send(ip: string, deoj: string, esv: number, epc: string, edt: Buffer): number {
+    if (!this.socket) throw new Error('echonet-lite: send before start');
+    const [high, low] = EL.sendOPC1(ip, bytes(CONTROLLER_EOJ), bytes(deoj), esv, parseInt(epc, 16), [...edt]);
+    return (high << 8) | low;
+  }
+
+  /** Multicast search: every node answers with its instance list (0xD6) on `frames$`. */
+  search(): void {
+    if (!this.socket) throw new Error('echonet-lite: search before start');
+    EL.search();
+  }
+
+  /** Closes the package's socket and frees the instance; a second call does nothing. */
+  async stop(): Promise<void> {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = undefined;
+    socket.off('message', this.onMessage);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    EL.release();
+    await closed;
+    socket.off('error', this.onError);
+    owner = undefined;
+  }
+
+  private receive(bytes: Buffer, rinfo: RemoteInfo): void {
+    if (EL.myIPaddress(rinfo)) return;
+    const decoded = decodeFrame(bytes);
+    if (isFrameFault(decoded)) this.malformedSubject.next({ from: rinfo.address, fault: decoded });
+    else this.framesSubject.next({ from: rinfo.address, frame: decoded });
+  }
+}
+
+/**
+ * Joins the ECHONET Lite group (224.0.23.0) on a socket of our own first: the package joins inside its bind
+ * callback, where a failure is an uncaught exception. A host with no interface or no route for 224.0.0.0/4
+ * fails here, as a rejected start.
+ */
+async function checkMulticast(iface: string | undefined): Promise<void> {
+  const probe = createSocket({ type: 'udp4', reuseAddr: true });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', reject);
+      probe.bind({ address: '0.0.0.0', port: 0 }, () => resolve());
+    });
+    probe.addMembership(EL.EL_Multi, iface);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`echonet-lite: cannot join the multicast group ${EL.EL_Multi}${iface ? ` on ${iface}` : ''} (${reason}); the host needs an interface with a route for 224.0.0.0/4`);
+  } finally {
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+  }
+}
+
+function bytes(hexText: string): number[] {
+  return [...Buffer.from(hexText, 'hex')];
+}
