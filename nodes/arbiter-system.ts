@@ -1,0 +1,48 @@
+import { filter } from 'rxjs';
+import { buildCoreConfig, type Arbiter, type Outcome } from '../engine';
+import { attachClient } from './lib/client';
+import { nodeTtl, systemRequestOf } from './lib/messages';
+import type { Node, NodeAPI } from './lib/node-red';
+import { statusOf } from './lib/status-vocabulary';
+import { systemEntryOf, type SystemDef } from './lib/supervisor-config';
+
+/** A control system (SPEC.md §1): its commands become claims; each outcome goes out in `msg.payload`. */
+export = function (RED: NodeAPI) {
+  RED.nodes.registerType('arbiter-system', function (this: Node, def: SystemDef & { ttl?: string }) {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    attachClient(RED, node, def.supervisor, () => {
+      // The supervisor validated every system node together; this node checks its own again because a "modified
+      // nodes" deploy restarts it alone, with a spec the supervisor has not seen.
+      const [spec] = buildCoreConfig({ actuators: [], systems: [systemEntryOf(def)] }).systems;
+      const ttl = nodeTtl(def.ttl);
+      const badgeOutcome = (target: string, state: unknown, outcome: Outcome) => {
+        if (outcome.outcome === 'denied' && outcome.reason === 'quarantined') node.status(statusOf(RED._, 'quarantined', { system: spec.id }));
+        else node.status(statusOf(RED._, outcome.outcome, { target, state, ...outcome }));
+      };
+      return {
+        connect(arbiter: Arbiter) {
+          arbiter.registerSystem(spec);
+          if (arbiter.tables.isQuarantined(spec.id)) node.status(statusOf(RED._, 'quarantined', { system: spec.id }));
+          // SPEC.md §7 quarantine and §8 release: the badge follows the system's standing.
+          return arbiter.events$
+            .pipe(filter((e) => (e.type === 'alarm' && e.kind === 'quarantine' && e.system === spec.id) || (e.type === 'operator' && e.action === 'release' && e.system === spec.id)))
+            .subscribe((e) => node.status(statusOf(RED._, e.type === 'alarm' ? 'quarantined' : 'ready', { system: spec.id })));
+        },
+        async input(arbiter, msg, send) {
+          const request = systemRequestOf(msg, ttl);
+          if (request.kind === 'release') {
+            await arbiter.release(spec.id, request.target);
+            node.status(statusOf(RED._, 'released', { target: request.target }));
+            send({ ...msg, payload: { outcome: 'released', system: spec.id, target: request.target } });
+            return;
+          }
+          const { kind: _kind, ...command } = request;
+          const outcome = await arbiter.command({ system: spec.id, ...command });
+          badgeOutcome(request.target, request.state, outcome);
+          send({ ...msg, payload: { ...outcome, system: spec.id, target: request.target, state: request.state } });
+        },
+      };
+    });
+  });
+};

@@ -1,0 +1,41 @@
+import type { NodeStatus, Translate } from './node-red';
+
+/**
+ * The fixed set of status badges every arbiter node may show. The words live once, in the supervisor's catalogue
+ * (`locales/en-US/arbiter-supervisor.json`, section `status`); Node-RED names a node set's catalogue
+ * `<module>/<set>`, so every node translates them with the qualified key.
+ */
+const CATALOGUE = 'home-arbiter/arbiter-supervisor';
+
+const LOOK = {
+  starting: { fill: 'grey', shape: 'ring' },
+  ready: { fill: 'green', shape: 'ring' },
+  invalid: { fill: 'red', shape: 'ring' },
+  'no-supervisor': { fill: 'red', shape: 'ring' },
+  failed: { fill: 'red', shape: 'dot' },
+  closed: { fill: 'grey', shape: 'ring' },
+  owned: { fill: 'green', shape: 'dot' },
+  unowned: { fill: 'grey', shape: 'dot' },
+  unavailable: { fill: 'red', shape: 'ring' },
+  watching: { fill: 'green', shape: 'ring' },
+  dispatched: { fill: 'green', shape: 'dot' },
+  accepted: { fill: 'green', shape: 'dot' },
+  deferred: { fill: 'yellow', shape: 'dot' },
+  denied: { fill: 'red', shape: 'ring' },
+  released: { fill: 'grey', shape: 'dot' },
+  quarantined: { fill: 'red', shape: 'dot' },
+  conflict: { fill: 'yellow', shape: 'dot' },
+  alarm: { fill: 'red', shape: 'dot' },
+  fact: { fill: 'blue', shape: 'dot' },
+  stopped: { fill: 'red', shape: 'dot' },
+  running: { fill: 'green', shape: 'dot' },
+  operator: { fill: 'blue', shape: 'dot' },
+} as const satisfies Record<string, Pick<NodeStatus, 'fill' | 'shape'>>;
+
+export type StatusWord = keyof typeof LOOK;
+export const STATUS_WORDS = Object.keys(LOOK) as StatusWord[];
+
+/** A badge: the word's colour and shape, its text translated with the values it names. */
+export function statusOf(translate: Translate, word: StatusWord, params: Record<string, unknown> = {}): NodeStatus {
+  return { ...LOOK[word], text: translate(`${CATALOGUE}:status.${word}`, params) };
+}

@@ -1,0 +1,143 @@
+import type { Subscription } from 'rxjs';
+import { Arbiter, INSTANT_DEVICES, RealClock, SqliteStore, type CoreConfig, type DecisionLogger } from '../../engine';
+import type { Node, Translate } from './node-red';
+import { statusOf, type StatusWord } from './status-vocabulary';
+
+/** A client node as the supervisor sees it: something to badge, and what it subscribes to once the engine runs. */
+export interface ArbiterClient {
+  readonly node: Node;
+  /** Called once the engine runs; what it returns is released when the client deregisters or the supervisor closes. */
+  connect(arbiter: Arbiter): Subscription | undefined;
+}
+
+export type SupervisorSetup = { readonly config: CoreConfig; readonly storeFile: string } | { readonly problem: string };
+
+type Phase = 'invalid' | 'starting' | 'running' | 'failed' | 'closed';
+
+/**
+ * What an `arbiter-supervisor` config node owns: one engine on one SQLite store, and the client nodes that use it
+ * (the broker/client pattern of core/network/10-mqtt.js). It pushes lifecycle badges to its clients; their live
+ * badges come from what they subscribe to.
+ */
+export class Supervisor {
+  private readonly clients = new Map<string /* client node id */, { client: ArbiterClient; subscription?: Subscription }>();
+  private phase: Phase;
+  private arbiter?: Arbiter;
+  private store?: SqliteStore;
+  private starting?: Promise<Arbiter>;
+  private failure?: string;
+
+  constructor(
+    private readonly node: Node,
+    private readonly translate: Translate,
+    private readonly setup: SupervisorSetup,
+  ) {
+    this.phase = 'problem' in setup ? 'invalid' : 'starting';
+  }
+
+  /** The validated configuration, for client nodes to check theirs against; undefined when invalid. */
+  get config(): CoreConfig | undefined {
+    return 'config' in this.setup ? this.setup.config : undefined;
+  }
+
+  /** The configuration error, for client nodes that must not attach an input handler. */
+  get problem(): string | undefined {
+    return 'problem' in this.setup ? this.setup.problem : undefined;
+  }
+
+  /** Opens the store and starts the engine: claims of the previous deploy come back (SPEC.md §9). */
+  start(): void {
+    if ('problem' in this.setup) {
+      this.node.error(this.setup.problem);
+      return;
+    }
+    if (this.phase !== 'starting' || this.starting) return;
+    const { config, storeFile } = this.setup;
+    this.starting = (async () => {
+      this.store = new SqliteStore(storeFile);
+      const arbiter = new Arbiter({ config, store: this.store, clock: new RealClock(), devices: INSTANT_DEVICES, logger: this.logger() });
+      this.arbiter = arbiter;
+      await arbiter.start();
+      return arbiter;
+    })();
+    this.starting.then(
+      () => {
+        if (this.phase !== 'starting') return;
+        this.phase = 'running';
+        for (const entry of this.clients.values()) this.connect(entry);
+      },
+      (err: unknown) => {
+        this.phase = 'failed';
+        this.store?.close();
+        this.failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
+        this.node.error(this.failure);
+        this.badgeAll('failed');
+      },
+    );
+  }
+
+  /** Resolves with the running engine; rejects when the configuration is invalid or the engine did not start. */
+  async ready(): Promise<Arbiter> {
+    if (this.problem) throw new Error(this.problem);
+    if (this.phase === 'closed') throw new Error(`${this.label}: closed`);
+    if (!this.starting) throw new Error(`${this.label}: not started yet`);
+    return this.starting;
+  }
+
+  register(client: ArbiterClient): void {
+    const entry: { client: ArbiterClient; subscription?: Subscription } = { client };
+    this.clients.set(client.node.id, entry);
+    if (this.phase === 'running') this.connect(entry);
+    else this.badge(client, this.phase === 'failed' ? 'failed' : this.phase === 'invalid' ? 'invalid' : 'starting');
+  }
+
+  deregister(client: ArbiterClient): void {
+    this.clients.get(client.node.id)?.subscription?.unsubscribe();
+    this.clients.delete(client.node.id);
+  }
+
+  /** Stops the engine and closes the store so that the next deploy reopens it; a second call does nothing. */
+  async stop(): Promise<void> {
+    if (this.phase === 'closed') return;
+    const wasStarting = this.starting;
+    this.phase = 'closed';
+    for (const entry of this.clients.values()) entry.subscription?.unsubscribe();
+    this.badgeAll('closed');
+    this.clients.clear();
+    if (!wasStarting) return;
+    await wasStarting.catch(() => undefined);
+    await this.arbiter?.stop();
+    this.store?.close();
+  }
+
+  private get label(): string {
+    return `arbiter-supervisor "${this.node.name || this.node.id}"`;
+  }
+
+  private connect(entry: { client: ArbiterClient; subscription?: Subscription }): void {
+    this.badge(entry.client, 'ready');
+    try {
+      entry.subscription = entry.client.connect(this.arbiter!);
+    } catch (err) {
+      // One faulty client must not take the supervisor or the other clients down (STYLE.md, Errors).
+      entry.client.node.error(`cannot connect to ${this.label}: ${err instanceof Error ? err.message : String(err)}`);
+      this.badge(entry.client, 'failed');
+    }
+  }
+
+  private badge(client: ArbiterClient, word: StatusWord): void {
+    client.node.status(statusOf(this.translate, word, { problem: this.problem ?? this.failure ?? '' }));
+  }
+
+  private badgeAll(word: StatusWord): void {
+    for (const { client } of this.clients.values()) this.badge(client, word);
+  }
+
+  /** Decisions at debug level (the sidebar stays quiet); engine errors as node errors, so Catch nodes see them. */
+  private logger(): DecisionLogger {
+    return {
+      decision: (_event, sentence) => this.node.debug(sentence),
+      error: (message, context) => this.node.error(`${message}${context ? ` ${JSON.stringify(context)}` : ''}`),
+    };
+  }
+}
