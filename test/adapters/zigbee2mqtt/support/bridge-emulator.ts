@@ -1,5 +1,5 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { Subject, type Observable } from 'rxjs';
+import { ReplaySubject, Subject, type Observable } from 'rxjs';
 
 /** The device families the emulator knows, publishing what zigbee-herdsman-converters' converters publish. */
 export type EmulatedType = 'lock' | 'cover' | 'switch';
@@ -22,8 +22,11 @@ interface EmulatedDevice {
 export class BridgeEmulator {
   private readonly devices = new Map<string /* friendly name */, EmulatedDevice>();
   private readonly changesSubject = new Subject<{ name: string; state: DeviceState }>();
+  private readonly commandsSubject = new ReplaySubject<{ name: string; payload: unknown }>();
   /** Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON). */
   readonly received: { name: string; payload: unknown }[] = [];
+  /** The same, as a stream that replays what came before. */
+  readonly commands$ = this.commandsSubject.asObservable();
   private client?: MqttClient;
   private online = true;
 
@@ -53,6 +56,7 @@ export class BridgeEmulator {
     this.client = undefined;
     if (client) await client.endAsync();
     this.changesSubject.complete();
+    this.commandsSubject.complete();
   }
 
   state(name: string): DeviceState {
@@ -109,6 +113,7 @@ export class BridgeEmulator {
       payload = text;
     }
     this.received.push({ name, payload });
+    this.commandsSubject.next({ name, payload });
     if (!device || !this.online || typeof payload !== 'object' || payload === null) return;
     for (const step of this.transition(device, payload as Record<string, unknown>)) {
       device.state = { ...device.state, ...step };
