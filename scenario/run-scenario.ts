@@ -26,6 +26,8 @@ export interface ScenarioRun {
   /** The whole event log, in order; replaying the same scenario must give the same one. */
   readonly events: readonly ArbiterEvent[];
   readonly failures: readonly StepFailure[];
+  /** Every actuator's view when the scenario ended. */
+  readonly final: Readonly<Record<string, { state: unknown; desired: unknown; owner: string | null }>>;
 }
 
 export interface RunOptions {
@@ -135,6 +137,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   };
 
   let arbiter = await open();
+  const final: Record<string, { state: unknown; desired: unknown; owner: string | null }> = {};
   try {
     for (const step of scenario.steps) {
       await clock.advanceTo(step.at, () => arbiter.settled());
@@ -152,9 +155,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
       if (problems.length > 0) failures.push({ index: step.index, at: step.at, kind: step.kind, problems, events: segment });
       if (step.kind === 'expect') segment = [];
     }
+    for (const { id } of scenario.config.actuators) {
+      const view = arbiter.view(id)!;
+      final[id] = { state: view.state, desired: view.desired, owner: view.owner };
+    }
   } finally {
     await arbiter.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   }
-  return { name: scenario.name, passed: failures.length === 0, steps: scenario.steps.length, events: log, failures };
+  return { name: scenario.name, passed: failures.length === 0, steps: scenario.steps.length, events: log, failures, final };
 }

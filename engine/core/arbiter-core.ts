@@ -142,7 +142,7 @@ export class ArbiterCore {
     for (const decl of [...this.facts.missingDeclared()]) this.setFact(decl.name, decl.initial, now);
     for (const fact of [...this.facts.names()]) this.scheduleStale(fact);
     this.factsDirty = true;
-    for (const claim of this.claims.all()) {
+    for (const claim of [...this.claims.all()].sort((a, b) => a.seq - b.seq)) {
       if (claim.expiresAt !== null) this.deadlines.push(claim.expiresAt, { kind: 'expire', claimant: claim.claimant, target: claim.target, seq: claim.seq });
     }
     this.tick(now);
@@ -256,25 +256,38 @@ export class ArbiterCore {
     this.scheduleStale(name);
   }
 
-  /** Fires every deadline due at or before `now`, each at its own time, in time order. */
+  /**
+   * Fires every deadline due at or before `now`, instant by instant. Leases that run out at the same instant
+   * expire together before arbitration runs (SPEC.md §3: only live claims compete), so the order in which they
+   * were stored cannot make a briefly-winning claim dispatch.
+   */
   tick(now: number): void {
-    for (let due = this.deadlines.popDue(now); due; due = this.deadlines.popDue(now)) {
-      const d = due.item;
-      const at = due.at;
-      if (d.kind === 'expire') {
-        const claim = this.claims.get(d.claimant, d.target);
-        if (claim && claim.seq === d.seq) this.expire(claim, at);
-      } else if (d.kind === 'hold') {
-        const rec = this.actuators.get(d.target);
-        if (rec && rec.holdAt === at) {
-          rec.holdAt = null;
-          this.dispatchIfNeeded(rec, at);
+    for (let first = this.deadlines.popDue(now); first; first = this.deadlines.popDue(now)) {
+      const at = first.at;
+      const due = [first.item];
+      while (this.deadlines.peekTime() === at) due.push(this.deadlines.popDue(at)!.item);
+      const expiring = due
+        .flatMap((d) => (d.kind === 'expire' ? [this.claims.get(d.claimant, d.target)].filter((c) => c?.seq === d.seq) : []))
+        .sort((a, b) => a!.seq - b!.seq) as Claim[];
+      for (const claim of expiring) {
+        this.claims.remove(claim.claimant, claim.target);
+        this.changes.claim(claim.target, claim.claimant);
+        this.emit('expired', at, { system: claim.claimant, target: claim.target });
+      }
+      for (const target of new Set(expiring.map((c) => c.target))) this.settle(this.actuators.get(target)!, at);
+      for (const d of due) {
+        if (d.kind === 'hold') {
+          const rec = this.actuators.get(d.target);
+          if (rec && rec.holdAt === at) {
+            rec.holdAt = null;
+            this.dispatchIfNeeded(rec, at);
+          }
+        } else if (d.kind === 'stale' && this.facts.staleAt(d.fact) === d.at) {
+          const { changed } = this.facts.expire(d.fact, at);
+          this.changes.fact(d.fact);
+          this.emit('degraded', at, { fact: d.fact });
+          if (changed && this.policyFacts.has(d.fact)) this.factsDirty = true;
         }
-      } else if (this.facts.staleAt(d.fact) === d.at) {
-        const { changed } = this.facts.expire(d.fact, at);
-        this.changes.fact(d.fact);
-        this.emit('degraded', at, { fact: d.fact });
-        if (changed && this.policyFacts.has(d.fact)) this.factsDirty = true;
       }
     }
   }
@@ -478,13 +491,6 @@ export class ArbiterCore {
     this.changes.claim(target, claimant);
     if (cause !== 'release') this.emit('released', now, { claimant, target, cause });
     this.settle(this.actuators.get(target)!, now);
-  }
-
-  private expire(claim: Claim, now: number): void {
-    this.claims.remove(claim.claimant, claim.target);
-    this.changes.claim(claim.target, claim.claimant);
-    this.emit('expired', now, { system: claim.claimant, target: claim.target });
-    this.settle(this.actuators.get(claim.target)!, now);
   }
 
   private revokeMatching(rule: string, effect: ForbidEffect, now: number): void {
