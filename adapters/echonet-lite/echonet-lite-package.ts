@@ -28,7 +28,8 @@ export interface EchonetLitePackage {
   release(): void;
   /** Sends one property with the next TID and returns that TID as [high, low]. */
   sendOPC1(ip: string, seoj: number[], deoj: number[], esv: number, epc: number, edt: number[]): [number, number];
-  replyOPC1(ip: string, tid: string, seoj: string, deoj: string, esv: number, epc: number, edt: number[]): void;
+  /** Answers a Get from `details` (EOJ → EPC → EDT bytes): Get_Res, or Get_SNA when an EPC is missing. */
+  replyGetDetail(rinfo: RemoteInfo, els: PackageFrame, details: Record<string, Record<string, number[]>>): Promise<void>;
   sendArray(ip: string, bytes: number[]): void;
   /** Multicast Get of the node profiles' instance lists (0xD6) and property maps. */
   search(): void;

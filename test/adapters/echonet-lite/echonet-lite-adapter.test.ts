@@ -1,0 +1,126 @@
+import { strict as assert } from 'assert';
+import { NetnsPair } from './support/netns-pair';
+import { ChildError, type NetnsChild } from './support/netns-child';
+import { DEVICE_SCRIPT, HOST_SCRIPT, LIGHT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
+
+const DEVICES = NetnsPair.DEVICES_IP;
+const BINDINGS = [
+  { actuatorId: 'living.window', kind: 'window', adapter: 'echonet-lite', address: `${DEVICES}/${WINDOW.eoj}` },
+  { actuatorId: 'living.shutter', kind: 'shutter', adapter: 'echonet-lite', address: `${DEVICES}/${SHUTTER.eoj}` },
+  { actuatorId: 'front.lock', kind: 'lock', adapter: 'echonet-lite', address: `${DEVICES}/${LOCK.eoj}` },
+];
+
+describe('echonet-lite adapter against an emulated device in another network namespace', function () {
+  this.timeout(30_000);
+  let net: NetnsPair | undefined;
+  let device: NetnsChild;
+  let host: NetnsChild;
+
+  before(async () => {
+    net = await NetnsPair.create();
+    device = await startChild('emulated device', net.devices, DEVICE_SCRIPT, [JSON.stringify([WINDOW, SHUTTER, LOCK, LIGHT])]);
+    host = await startChild('adapter host', net.controller, HOST_SCRIPT);
+    await host.request('start', { options: { timeout: 1000, probeInterval: 200 }, bindings: BINDINGS });
+  });
+
+  after(async () => {
+    try {
+      await host?.close();
+      await device?.close();
+    } finally {
+      await net?.remove();
+    }
+  });
+
+  const deviceState = () => device.request<DeviceState>('state');
+
+  it('discovers the emulated objects by multicast search, with their kinds', async () => {
+    const found = await host.request<{ address: string; kind?: string }[]>('discover', { window: 1000 });
+    assert.deepEqual(
+      found.map((d) => [d.address, d.kind]),
+      [
+        [`${DEVICES}/${SHUTTER.eoj}`, 'shutter'],
+        [`${DEVICES}/${WINDOW.eoj}`, 'window'],
+        [`${DEVICES}/${LOCK.eoj}`, 'lock'],
+        [`${DEVICES}/${LIGHT.eoj}`, 'light'],
+      ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
+    );
+  });
+
+  it('reports every bound device state it reads at start (Get answers)', async () => {
+    const report = (id: string) => host.waitFor(`a report of ${id}`, (e) => e.event === 'report' && e.payload.actuatorId === id);
+    assert.equal((await report('living.window')).payload.state, 'closed'); // WINDOW e0 = 0x42
+    assert.equal((await report('living.shutter')).payload.state, 'open'); // SHUTTER e0 = 0x41
+    assert.equal((await report('front.lock')).payload.state, 'unlocked'); // LOCK e0 = 0x42
+  });
+
+  it('resolves apply on Set_Res, and the device took the state', async () => {
+    await host.request('apply', { actuatorId: 'living.window', state: 'open' });
+    assert.equal((await deviceState())[WINDOW.eoj]!.e0, '41');
+    const sets = (await device.request<{ esv: string; deoj: string; details: Record<string, string> }[]>('received')).filter((r) => r.esv === '61');
+    assert.deepEqual(sets.map((r) => [r.deoj, r.details]), [[WINDOW.eoj, { e0: '41' }]], 'one SetC (ESV 0x61) of EPC 0xE0 = 0x41 (open)');
+  });
+
+  it('rejects apply with REFUSED when the device answers SetC_SNA, and the device keeps its state', async () => {
+    await device.request('refuse', { eoj: SHUTTER.eoj, epc: 'e0' });
+    await assert.rejects(host.request('apply', { actuatorId: 'living.shutter', state: 'closed' }), (err: ChildError) => {
+      assert.equal(err.code, 'REFUSED');
+      assert.match(err.message, /living\.shutter.*SetC_SNA/);
+      return true;
+    });
+    assert.equal((await deviceState())[SHUTTER.eoj]!.e0, '41');
+  });
+
+  it('reports a manual change at the device announced by INF', async () => {
+    await device.request('manual', { eoj: LOCK.eoj, epc: 'e0', edt: '41' });
+    await host.waitFor('the lock reported locked', (e) => e.event === 'report' && e.payload.actuatorId === 'front.lock' && e.payload.state === 'locked');
+  });
+
+  it('rejects apply with TIMEOUT when the device does not answer, and restores it when it answers again', async () => {
+    await device.request('silent', { value: true });
+    try {
+      await assert.rejects(host.request('apply', { actuatorId: 'front.lock', state: 'unlocked' }), (err: ChildError) => {
+        assert.equal(err.code, 'TIMEOUT');
+        assert.match(err.message, /front\.lock.*within 1000 ms/);
+        return true;
+      });
+      const sets = (await device.request<{ esv: string; deoj: string }[]>('received')).filter((r) => r.esv === '61' && r.deoj === LOCK.eoj);
+      assert.equal(sets.length, 1, 'the SetC reached the device, which stayed silent');
+    } finally {
+      await device.request('silent', { value: false });
+    }
+    const back = await host.waitFor('the lock available again', (e) => e.event === 'availability' && e.payload.actuatorId === 'front.lock');
+    assert.equal(back.payload.available, true);
+  });
+
+  it('turns a malformed frame into a problem naming the device and field, and keeps working', async () => {
+    // INF from the window announcing one property (OPC 1) whose EPC has no PDC: truncated.
+    await device.request('raw', { to: NetnsPair.CONTROLLER_IP, hex: `1081 00ff ${WINDOW.eoj} 05ff01 73 01 e0`.replace(/ /g, '') });
+    const problem = await host.waitFor('a problem for the malformed frame', (e) => e.event === 'problem' && e.payload.field === 'OPC');
+    assert.equal(problem.payload.device, 'living.window');
+    assert.equal(problem.payload.adapter, 'echonet-lite');
+    await host.request('apply', { actuatorId: 'living.window', state: 'closed' });
+    assert.equal((await deviceState())[WINDOW.eoj]!.e0, '42');
+  });
+
+  it('reports an announcement from an object nobody bound as a problem naming the object', async () => {
+    await device.request('manual', { eoj: LIGHT.eoj, epc: '80', edt: '30' });
+    const problem = await host.waitFor('a problem for the unbound light', (e) => e.event === 'problem' && e.payload.field === 'SEOJ');
+    assert.equal(problem.payload.device, `${DEVICES}/${LIGHT.eoj}`);
+  });
+
+  it('reports an EDT that is none of the kind\'s states as a problem naming the actuator and EPC', async () => {
+    await device.request('manual', { eoj: WINDOW.eoj, epc: 'e0', edt: '43' }); // 0x43 stop: no state of ours
+    const problem = await host.waitFor('a problem for EDT 0x43', (e) => e.event === 'problem' && e.payload.field === 'EPC 0xe0');
+    assert.equal(problem.payload.device, 'living.window');
+    assert.match(problem.payload.message, /0x43/);
+  });
+
+  it('refuses a second adapter in the same process: the package keeps one instance', async () => {
+    await assert.rejects(host.request('startAnother'), /one instance per process/);
+    await waitUntil('the first adapter still working', async () => {
+      await host.request('apply', { actuatorId: 'living.window', state: 'open' });
+      return (await deviceState())[WINDOW.eoj]!.e0 === '41';
+    });
+  });
+});

@@ -1,0 +1,32 @@
+import { join } from 'path';
+import type { DeviceSpec } from './emulated-device';
+import { NetnsChild } from './netns-child';
+
+export const DEVICE_SCRIPT = join(__dirname, 'emulated-device.js');
+export const HOST_SCRIPT = join(__dirname, 'adapter-host.js');
+
+const OPEN_CLOSE = { e0: ['41', '42', '43'] }; // 0xE0 open/close setting: open, close, stop
+
+/** The devices of the UC4 home, each with its class's state property (see echonet-profile.ts). */
+export const WINDOW: DeviceSpec = { eoj: '026501', properties: { '80': '30', e0: '42' }, settable: OPEN_CLOSE };
+export const SHUTTER: DeviceSpec = { eoj: '026301', properties: { '80': '30', e0: '41' }, settable: OPEN_CLOSE };
+export const LOCK: DeviceSpec = { eoj: '026f01', properties: { '80': '30', e0: '42' }, settable: { e0: ['41', '42'] } };
+export const LIGHT: DeviceSpec = { eoj: '029001', properties: { '80': '31' }, settable: { '80': ['30', '31'] } };
+
+/** Starts a line-protocol child in a namespace and waits for its `ready`. */
+export async function startChild(label: string, namespace: string, script: string, args: string[] = []): Promise<NetnsChild> {
+  const child = new NetnsChild(label, namespace, script, args);
+  await child.waitFor('ready', (e) => e.event === 'ready', 10_000);
+  return child;
+}
+
+/** The emulated node's properties: EOJ → EPC → EDT. */
+export type DeviceState = Record<string, Record<string, string>>;
+
+export async function waitUntil(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting (${ms} ms) for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
