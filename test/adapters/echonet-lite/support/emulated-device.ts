@@ -77,6 +77,12 @@ async function main(): Promise<void> {
   await EL.initialize([...objects.keys()], receive, 4, { v4: '', ignoreMe: true, autoGetProperties: false, debugMode: false });
   serveLines(
     {
+      /** Back to the properties the node started with, silently (no INF), and answering again. */
+      reset: () => {
+        for (const spec of specs) Object.assign(objects.get(spec.eoj)!, { properties: { ...spec.properties }, settable: { ...spec.settable } });
+        received.length = 0;
+        silent = false;
+      },
       /** Every object's properties now. */
       state: () => Object.fromEntries([...objects].map(([eoj, o]) => [eoj, o.properties])),
       /** The requests (SetC, Get...) this node received for its objects, oldest first. */

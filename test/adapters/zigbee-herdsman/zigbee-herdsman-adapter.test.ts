@@ -1,0 +1,231 @@
+import assert from 'node:assert/strict';
+import type { ActuatorBinding } from '../../../adapters/device-adapter';
+import { closeFixture, eventually, herdsmanFixture, lastAvailability, pair, type HerdsmanFixture } from './herdsman-fixture';
+import { doorLock, onOffPlug, windowCovering, type SimulatedDevice } from './simulated-device';
+
+const LOCK = '0x00124b0000000a01';
+const COVER = '0x00124b0000000c01';
+const PLUG = '0x00124b0000000b01';
+
+const BINDINGS: ActuatorBinding[] = [
+  { actuatorId: 'front.lock', kind: 'lock', adapter: 'zigbee-herdsman', address: LOCK },
+  { actuatorId: 'living.window', kind: 'window', adapter: 'zigbee-herdsman', address: `${COVER}/1` },
+  { actuatorId: 'living.blind', kind: 'blind', adapter: 'zigbee-herdsman', address: COVER, options: { position: true } },
+  { actuatorId: 'hall.plug', kind: 'switch', adapter: 'zigbee-herdsman', address: PLUG },
+];
+
+function lastFrame(fixture: HerdsmanFixture, ieeeAddr: string) {
+  const frames = fixture.coordinator.framesTo(ieeeAddr);
+  assert.ok(frames.length > 0, `no frame was sent to ${ieeeAddr}`);
+  const { cluster, command, payload } = frames.at(-1)!;
+  return { cluster, command, payload };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ code?: string; actuatorId?: string; message: string }> {
+  try {
+    await promise;
+  } catch (err) {
+    return err as { code?: string; message: string };
+  }
+  assert.fail('expected apply to reject');
+}
+
+describe('zigbee-herdsman adapter', () => {
+  let fixture: HerdsmanFixture | undefined;
+  let devices: SimulatedDevice[];
+
+  afterEach(async () => {
+    await closeFixture(fixture);
+    fixture = undefined;
+  });
+
+  async function started(bindings = BINDINGS): Promise<HerdsmanFixture> {
+    devices = [doorLock(), windowCovering(), onOffPlug()];
+    fixture = herdsmanFixture(devices);
+    await fixture.adapter.start(bindings);
+    await pair(fixture, devices, bindings);
+    return fixture;
+  }
+
+  describe('pairing', () => {
+    it('names actuators whose device is not in the database yet, and makes them reachable once herdsman has interviewed it', async () => {
+      devices = [doorLock()];
+      fixture = herdsmanFixture(devices);
+      await fixture.adapter.start(BINDINGS.slice(0, 1));
+      assert.deepEqual(fixture.problems.map((p) => [p.device, p.field]), [['front.lock', 'address']]);
+      assert.equal(lastAvailability(fixture, 'front.lock'), false);
+
+      await pair(fixture, devices, BINDINGS.slice(0, 1));
+      const interview = fixture.coordinator.frames.filter((f) => f.ieeeAddr === LOCK && f.cluster === 'genBasic' && f.command === 'read');
+      assert.ok(interview.length > 0, 'herdsman read the basic cluster during the interview');
+    });
+
+    it('remembers paired devices across a restart (herdsman database in the data dir)', async () => {
+      const { dataDir } = await started();
+      await fixture!.adapter.stop();
+      fixture = herdsmanFixture([doorLock(), windowCovering(), onOffPlug()], dataDir);
+      await fixture.adapter.start(BINDINGS);
+      assert.deepEqual(fixture.problems, []);
+      await fixture.adapter.apply('front.lock', 'locked');
+      assert.equal(fixture.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 1);
+    });
+  });
+
+  describe('commands', () => {
+    it('locks and unlocks with closuresDoorLock lockDoor / unlockDoor', async () => {
+      const f = await started();
+      await f.adapter.apply('front.lock', 'locked');
+      assert.deepEqual(lastFrame(f, LOCK), { cluster: 'closuresDoorLock', command: 'lockDoor', payload: { pincodevalue: Buffer.alloc(0) } });
+      assert.equal(f.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 1);
+      await f.adapter.apply('front.lock', 'unlocked');
+      assert.deepEqual(lastFrame(f, LOCK), { cluster: 'closuresDoorLock', command: 'unlockDoor', payload: { pincodevalue: Buffer.alloc(0) } });
+      assert.equal(f.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 2);
+    });
+
+    it('opens and closes the cover with closuresWindowCovering upOpen / downClose', async () => {
+      const f = await started();
+      await f.adapter.apply('living.window', 'open');
+      assert.deepEqual(lastFrame(f, COVER), { cluster: 'closuresWindowCovering', command: 'upOpen', payload: {} });
+      assert.equal(f.coordinator.device(COVER).attribute('closuresWindowCovering', 'currentPositionLiftPercentage'), 0);
+      await f.adapter.apply('living.window', 'closed');
+      assert.deepEqual(lastFrame(f, COVER), { cluster: 'closuresWindowCovering', command: 'downClose', payload: {} });
+      assert.equal(f.coordinator.device(COVER).attribute('closuresWindowCovering', 'currentPositionLiftPercentage'), 100);
+    });
+
+    it('positions a numeric cover with goToLiftPercentage, 40 % open being 60 % lift', async () => {
+      const f = await started();
+      await f.adapter.apply('living.blind', 40);
+      assert.deepEqual(lastFrame(f, COVER), { cluster: 'closuresWindowCovering', command: 'goToLiftPercentage', payload: { percentageliftvalue: 60 } });
+      assert.equal(f.coordinator.device(COVER).attribute('closuresWindowCovering', 'currentPositionLiftPercentage'), 60);
+    });
+
+    it('switches the plug with genOnOff on / off', async () => {
+      const f = await started();
+      await f.adapter.apply('hall.plug', 'on');
+      assert.deepEqual(lastFrame(f, PLUG), { cluster: 'genOnOff', command: 'on', payload: {} });
+      assert.equal(f.coordinator.device(PLUG).attribute('genOnOff', 'onOff'), 1);
+      await f.adapter.apply('hall.plug', 'off');
+      assert.deepEqual(lastFrame(f, PLUG), { cluster: 'genOnOff', command: 'off', payload: {} });
+      assert.equal(f.coordinator.device(PLUG).attribute('genOnOff', 'onOff'), 0);
+    });
+
+    it('rejects with REFUSED when the device answers with a failure status', async () => {
+      const f = await started();
+      f.coordinator.device(LOCK).behaviour = 'refuses';
+      f.coordinator.device(PLUG).behaviour = 'refuses';
+      const lock = await rejection(f.adapter.apply('front.lock', 'locked'));
+      assert.equal(lock.code, 'REFUSED');
+      assert.match(lock.message, /lockDoor.*FAILURE/);
+      assert.equal((await rejection(f.adapter.apply('hall.plug', 'on'))).code, 'REFUSED');
+      assert.equal(f.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 2);
+    });
+
+    it('rejects with TIMEOUT and reports the device unreachable until it is heard from again', async () => {
+      const f = await started();
+      f.coordinator.device(PLUG).behaviour = 'silent';
+      const error = await rejection(f.adapter.apply('hall.plug', 'on'));
+      assert.equal(error.code, 'TIMEOUT');
+      assert.equal(error.actuatorId, 'hall.plug');
+      assert.equal(lastAvailability(f, 'hall.plug'), false);
+
+      f.coordinator.device(PLUG).behaviour = 'answers';
+      f.coordinator.changeAtDevice(PLUG, 'genOnOff', { onOff: 1 });
+      await eventually(() => lastAvailability(f, 'hall.plug') === true, 'hall.plug reachable after its report');
+    });
+
+    it('rejects with UNKNOWN_DEVICE for a device that never joined, and for an actuator it does not drive', async () => {
+      const stranger: ActuatorBinding = { actuatorId: 'shed.plug', kind: 'switch', adapter: 'zigbee-herdsman', address: '0x00124b00deadbeef' };
+      const f = await started([...BINDINGS, stranger]);
+      assert.ok(f.problems.some((p) => p.device === 'shed.plug' && p.field === 'address' && p.message.includes('0x00124b00deadbeef')));
+      assert.equal((await rejection(f.adapter.apply('shed.plug', 'on'))).code, 'UNKNOWN_DEVICE');
+      assert.equal((await rejection(f.adapter.apply('attic.fan', 'on'))).code, 'UNKNOWN_DEVICE');
+    });
+
+    it('names an actuator bound to a device without its cluster, and rejects commands to it as UNSUPPORTED', async () => {
+      const wrong: ActuatorBinding = { actuatorId: 'hall.lock', kind: 'lock', adapter: 'zigbee-herdsman', address: PLUG };
+      devices = [onOffPlug()];
+      fixture = herdsmanFixture(devices);
+      await fixture.adapter.start([wrong]);
+      fixture.coordinator.join(PLUG);
+      const f = fixture;
+      await eventually(() => f.problems.some((p) => p.field === 'cluster'), 'an unsupported-cluster problem');
+      assert.match(f.problems.find((p) => p.field === 'cluster')!.message, /closuresDoorLock/);
+      assert.equal((await rejection(f.adapter.apply('hall.lock', 'locked'))).code, 'UNSUPPORTED');
+      assert.deepEqual(f.coordinator.framesTo(PLUG), []);
+    });
+
+    it('names bindings with a malformed address or a kind without a cluster', async () => {
+      devices = [];
+      fixture = herdsmanFixture(devices);
+      await fixture.adapter.start([
+        { actuatorId: 'a', kind: 'switch', adapter: 'zigbee-herdsman', address: '00:12:4b:00' },
+        { actuatorId: 'b', kind: 'switch', adapter: 'zigbee-herdsman', address: `${PLUG}/300` },
+        { actuatorId: 'c', kind: 'valve', adapter: 'zigbee-herdsman', address: PLUG },
+      ]);
+      assert.deepEqual(fixture.problems.map((p) => [p.device, p.field]), [['a', 'address'], ['b', 'address'], ['c', 'kind']]);
+    });
+  });
+
+  describe('reports', () => {
+    it('turns attribute reports of a change at the device into reports', async () => {
+      const f = await started();
+      f.coordinator.changeAtDevice(LOCK, 'closuresDoorLock', { lockState: 1 });
+      f.coordinator.changeAtDevice(PLUG, 'genOnOff', { onOff: 1 });
+      f.coordinator.changeAtDevice(COVER, 'closuresWindowCovering', { currentPositionLiftPercentage: 25 });
+      await eventually(() => f.reports.length >= 4, 'four reports');
+      assert.deepEqual(new Set(f.reports.map((r) => JSON.stringify(r))), new Set([
+        JSON.stringify({ actuatorId: 'front.lock', state: 'locked' }),
+        JSON.stringify({ actuatorId: 'hall.plug', state: 'on' }),
+        JSON.stringify({ actuatorId: 'living.window', state: 'open' }),
+        JSON.stringify({ actuatorId: 'living.blind', state: 75 }),
+      ]));
+    });
+
+    it('reports the confirmed state after a command, as the device reports it', async () => {
+      const f = await started();
+      await f.adapter.apply('living.window', 'open');
+      await eventually(() => f.reports.some((r) => r.actuatorId === 'living.window'), 'the cover reporting after upOpen');
+      assert.deepEqual(f.reports.filter((r) => r.actuatorId === 'living.window'), [{ actuatorId: 'living.window', state: 'open' }]);
+    });
+
+    it('names device and field for malformed attribute values instead of reporting them', async () => {
+      const f = await started();
+      f.problems.length = 0; // those of start-up, before the devices were paired
+      f.coordinator.changeAtDevice(LOCK, 'closuresDoorLock', { lockState: 7 });
+      f.coordinator.changeAtDevice(LOCK, 'closuresDoorLock', { lockState: 0 });
+      f.coordinator.changeAtDevice(PLUG, 'genOnOff', { onOff: 5 });
+      f.coordinator.changeAtDevice(COVER, 'closuresWindowCovering', { currentPositionLiftPercentage: 200 });
+      await eventually(() => f.problems.length >= 5, `five problems, got ${JSON.stringify(f.problems)} and ${JSON.stringify(f.reports)}`);
+      assert.deepEqual(
+        f.problems.map((p) => `${p.device}.${p.field}`).sort(),
+        ['front.lock.lockState', 'front.lock.lockState', 'hall.plug.onOff', 'living.blind.currentPositionLiftPercentage', 'living.window.currentPositionLiftPercentage'],
+      );
+      assert.match(f.problems[0].message, new RegExp(LOCK));
+      assert.deepEqual(f.reports, []);
+    });
+  });
+
+  describe('availability', () => {
+    it('reports a device that leaves unreachable, and reachable again once it re-joins', async () => {
+      const f = await started();
+      f.coordinator.leave(LOCK);
+      await eventually(() => lastAvailability(f, 'front.lock') === false, 'front.lock unreachable after the leave');
+      assert.match(f.availability.at(-1)!.reason ?? '', /left/);
+      assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'UNKNOWN_DEVICE');
+
+      await pair(f, [f.coordinator.device(LOCK)], BINDINGS);
+      await f.adapter.apply('front.lock', 'locked');
+      assert.equal(f.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 1);
+    });
+
+    it('stops twice without error and completes its streams', async () => {
+      const f = await started();
+      let completed = 0;
+      f.adapter.reports$.subscribe({ complete: () => completed++ });
+      await f.adapter.stop();
+      await f.adapter.stop();
+      assert.equal(completed, 1);
+      assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'OFFLINE');
+    });
+  });
+});

@@ -1,0 +1,150 @@
+import { strict as assert } from 'node:assert';
+import { DeviceRouter } from '../../../adapters/device-router';
+import { Arbiter, type ActuatorView } from '../../../engine/arbiter';
+import { buildCoreConfig, deviceBindings, type RawArbiterConfig } from '../../../engine/config/arbiter-config';
+import type { ArbiterEvent } from '../../../engine/core/events';
+import { Zigbee2MqttAdapter } from '../../../adapters/zigbee2mqtt';
+import { Mosquitto } from '../support/mosquitto';
+import { waitFor } from '../support/wait-for';
+import { BridgeEmulator } from './support/bridge-emulator';
+
+/** SPEC.md's UC4 home (scenarios 01 and 02), every actuator behind the zigbee2mqtt bridge. */
+const HOME: RawArbiterConfig = {
+  actuators: [
+    { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed', device: { adapter: 'zigbee2mqtt', address: 'living/window' } },
+    { id: 'front.lock', kind: 'lock', initial: 'unlocked', safe: 'locked', device: { adapter: 'zigbee2mqtt', address: 'front door' } },
+    { id: 'living.shutter', kind: 'shutter', initial: 'open', zone: 'living', device: { adapter: 'zigbee2mqtt', address: 'living shutter' } },
+  ],
+  systems: [
+    { id: 'comfort-vent', category: 'comfort', targets: ['kind:window'] },
+    { id: 'security', category: 'property' },
+  ],
+  facts: [{ name: 'smoke', initial: false }],
+  policies: [
+    {
+      name: 'fire-evacuation',
+      conditions: { all: [{ fact: 'smoke', operator: 'equal', value: true }] },
+      event: { type: 'assert', params: { target: 'front.lock', state: 'unlocked', category: 'life' } },
+    },
+  ],
+} as RawArbiterConfig;
+
+describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
+  const broker = new Mosquitto();
+  let emulator: BridgeEmulator;
+  let router: DeviceRouter;
+  let arbiter: Arbiter;
+  let events: ArbiterEvent[];
+
+  beforeEach(async () => {
+    await broker.start();
+    emulator = new BridgeEmulator(broker.url)
+      .addDevice('living/window', 'cover', { state: 'CLOSE', position: 0 })
+      .addDevice('front door', 'lock', { state: 'UNLOCK', lock_state: 'unlocked' })
+      .addDevice('living shutter', 'cover', { state: 'OPEN', position: 100 });
+    await emulator.start();
+    router = new DeviceRouter([new Zigbee2MqttAdapter({ url: broker.url, timeout: '2s' })], deviceBindings(HOME));
+    arbiter = new Arbiter({ config: buildCoreConfig(HOME), devices: router });
+    events = [];
+    arbiter.events$.subscribe((e) => events.push(e));
+    await arbiter.start();
+    await router.start(arbiter);
+  });
+
+  afterEach(async () => {
+    await router.stop();
+    await arbiter.stop();
+    await emulator.stop();
+    await broker.stop();
+  });
+
+  /** Waits until the engine holds `state` as confirmed for `id` (the bridge echoed it). */
+  const confirmed = (id: string, state: string) => waitFor(arbiter.actuator$(id), (v: ActuatorView) => v.state === state, `${id} confirmed ${state}`);
+  const since = (mark: number, type: ArbiterEvent['type']) => events.slice(mark).filter((e) => e.type === type);
+
+  it('window vs security: property closes the window over comfort, and comfort comes back on release', async () => {
+    await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
+    await confirmed('living.window', 'open');
+    assert.equal(emulator.state('living/window').state, 'OPEN');
+
+    let mark = events.length;
+    await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' });
+    await confirmed('living.window', 'closed');
+    assert.equal(emulator.state('living/window').state, 'CLOSE');
+    assert.deepEqual(
+      since(mark, 'conflict').map(({ at: _at, ...c }) => c),
+      [{ type: 'conflict', target: 'living.window', winner: 'security', loser: 'comfort-vent', winnerState: 'closed', loserState: 'open', resolution: 'priority' }],
+    );
+
+    mark = events.length;
+    const commandsBefore = emulator.received.length;
+    const outcome = await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
+    assert.deepEqual(outcome, { outcome: 'deferred', winner: 'security' });
+    assert.deepEqual(since(mark, 'dispatched'), []);
+    assert.equal(emulator.received.length, commandsBefore, 'nothing was published to the bridge');
+    assert.equal(emulator.state('living/window').state, 'CLOSE');
+
+    await arbiter.release('security', 'living.window');
+    await confirmed('living.window', 'open');
+    assert.equal(emulator.state('living/window').state, 'OPEN');
+    assert.equal(arbiter.view('living.window')?.owner, 'comfort-vent');
+  });
+
+  it('fire evacuation: the life policy unlocks the door against security, security relocks when the smoke clears', async () => {
+    await arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' });
+    await arbiter.command({ system: 'security', target: 'living.shutter', state: 'closed' });
+    await confirmed('front.lock', 'locked');
+    await confirmed('living.shutter', 'closed');
+    assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });
+    assert.equal(emulator.state('living shutter').state, 'CLOSE');
+
+    let mark = events.length;
+    arbiter.setFacts({ smoke: true });
+    await confirmed('front.lock', 'unlocked');
+    assert.deepEqual(emulator.state('front door'), { state: 'UNLOCK', lock_state: 'unlocked' });
+    assert.equal(arbiter.view('front.lock')?.owner, 'policy:fire-evacuation');
+    assert.deepEqual(
+      since(mark, 'conflict').map((c) => [c.type === 'conflict' && c.winner, c.type === 'conflict' && c.loser]),
+      [['policy:fire-evacuation', 'security']],
+    );
+    assert.equal(emulator.state('living shutter').state, 'CLOSE', 'the shutter is not part of the evacuation');
+
+    mark = events.length;
+    const outcome = await arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' });
+    assert.deepEqual(outcome, { outcome: 'deferred', winner: 'policy:fire-evacuation' });
+    assert.deepEqual(since(mark, 'dispatched'), []);
+    assert.equal(emulator.state('front door').lock_state, 'unlocked');
+
+    arbiter.setFacts({ smoke: false });
+    await confirmed('front.lock', 'locked');
+    assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });
+    assert.equal(arbiter.view('front.lock')?.owner, 'security');
+  });
+
+  it('a hand opening the window at the device becomes a manual claim that loses to security and is closed again', async () => {
+    await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' });
+    const mark = events.length;
+    const reclosed = waitFor(emulator.changes$, (c) => c.name === 'living/window' && c.state.state === 'CLOSE', 'the window closed again');
+    await emulator.press('living/window', { state: 'OPEN', position: 100 });
+    await reclosed;
+    await confirmed('living.window', 'closed');
+    const manual = since(mark, 'manual');
+    assert.deepEqual(manual.map(({ at: _at, ...m }) => m), [{ type: 'manual', target: 'living.window', state: 'open' }]);
+    const conflict = since(mark, 'conflict')[0];
+    assert.ok(conflict?.type === 'conflict' && conflict.winner === 'security' && conflict.loser === 'manual', `conflict: ${JSON.stringify(conflict)}`);
+  });
+
+  it('the bridge going offline degrades the actuators; coming back restores them and dispatches what is owed', async () => {
+    await emulator.goOffline();
+    await waitFor(arbiter.actuator$('front.lock'), (v) => !v.available, 'front.lock unavailable');
+    assert.ok(events.some((e) => e.type === 'degraded' && e.target === 'front.lock'));
+    await arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' });
+    assert.equal(emulator.state('front door').lock_state, 'unlocked', 'nothing reaches an offline bridge');
+    assert.equal(arbiter.view('front.lock')?.desired, 'locked');
+
+    await emulator.goOnline();
+    await confirmed('front.lock', 'locked');
+    assert.ok(events.some((e) => e.type === 'restored' && e.target === 'front.lock'));
+    assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });
+  });
+});
