@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import actuatorNode = require('../../../nodes/arbiter-actuator');
+import contextNode = require('../../../nodes/arbiter-context');
+import eventsNode = require('../../../nodes/arbiter-events');
+import operatorNode = require('../../../nodes/arbiter-operator');
+import supervisorNode = require('../../../nodes/arbiter-supervisor');
+import systemNode = require('../../../nodes/arbiter-system');
+import type { NodeAPI, NodeMessage, NodeStatus } from '../../../nodes/lib/node-red';
+
+// Node-RED's own i18n, loaded with our catalogue: the test helper stubs RED._ with the identity, which would hide
+// the status vocabulary's words and values.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { i18n } = require('@node-red/util') as { i18n: { registerMessageCatalog(ns: string, dir: string, file: string): Promise<void>; _(key: string, params?: object): string } };
+
+/** The part of node-red-node-test-helper (untyped) these tests use. */
+interface TestHelper {
+  init(runtimePath: string): void;
+  settings(settings: Record<string, unknown>): void;
+  startServer(cb: (err?: Error) => void): void;
+  stopServer(cb: (err?: Error) => void): void;
+  load(nodes: unknown, flow: unknown[]): Promise<void>;
+  setFlows(flow: unknown[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
+  unload(): Promise<void>;
+  getNode(id: string): unknown;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const helper = require('node-red-node-test-helper') as TestHelper;
+
+const NODES_DIST = join(__dirname, '..', '..', '..', 'nodes');
+type NodeModule = (RED: NodeAPI) => void;
+const translated = (module: NodeModule) => (RED: NodeAPI) => module({ ...RED, _: (key, params) => (key.includes(':') ? i18n._(key, params) : RED._(key, params)) });
+export const ARBITER_NODES = [supervisorNode, systemNode, actuatorNode, contextNode, eventsNode, operatorNode].map(translated);
+
+helper.init(require.resolve('node-red'));
+
+export type FlowNode = Record<string, unknown> & { id: string; type: string };
+export type TestNode = {
+  readonly id: string;
+  receive(msg: NodeMessage): void;
+  on(event: string, cb: (...args: any[]) => void): void;
+  supervisor?: import('../../../nodes/lib/supervisor').Supervisor;
+};
+
+/** One Node-RED runtime per suite (helper.startServer), a fresh user directory per test, everything stopped after. */
+export class NodeRedHarness {
+  userDir = '';
+  private readonly statuses = new Map<string /* node id */, NodeStatus[]>();
+  private readonly received = new Map<string /* helper node id */, NodeMessage[]>();
+
+  async startServer(): Promise<void> {
+    await new Promise<void>((resolve, reject) => helper.startServer((err?: Error) => (err ? reject(err) : resolve())));
+    await i18n.registerMessageCatalog('home-arbiter/arbiter-supervisor', join(NODES_DIST, 'locales'), 'arbiter-supervisor.json');
+  }
+
+  async stopServer(): Promise<void> {
+    await new Promise<void>((resolve, reject) => helper.stopServer((err?: Error) => (err ? reject(err) : resolve())));
+  }
+
+  newUserDir(): void {
+    this.userDir = mkdtempSync(join(tmpdir(), 'home-arbiter-nodered-'));
+    helper.settings({ userDir: this.userDir });
+  }
+
+  /** Loads the flow and records every status and every message reaching a `helper` node. */
+  async load(flow: FlowNode[]): Promise<void> {
+    this.statuses.clear();
+    this.received.clear();
+    await helper.load(ARBITER_NODES, flow);
+    this.record(flow);
+  }
+
+  /** A full redeploy of a flow, as the editor's Deploy button does (every node closed, then started again). */
+  async redeploy(flow: FlowNode[]): Promise<void> {
+    await helper.setFlows(flow, 'full');
+    this.record(flow);
+  }
+
+  private record(flow: FlowNode[]): void {
+    for (const n of flow) {
+      const node = helper.getNode(n.id) as TestNode | null;
+      if (!node) continue;
+      if (!this.statuses.has(n.id)) this.statuses.set(n.id, []);
+      node.on('call:status', (call: { args: [NodeStatus] }) => this.statuses.get(n.id)!.push(call.args[0]));
+      if (n.type === 'helper') {
+        if (!this.received.has(n.id)) this.received.set(n.id, []);
+        node.on('input', (msg: NodeMessage) => this.received.get(n.id)!.push(msg));
+      }
+    }
+  }
+
+  async unload(): Promise<void> {
+    await helper.unload();
+    if (this.userDir) rmSync(this.userDir, { recursive: true, force: true });
+    this.userDir = '';
+  }
+
+  node(id: string): TestNode {
+    const node = helper.getNode(id) as TestNode | null;
+    if (!node) throw new Error(`no node "${id}" in the loaded flow`);
+    return node;
+  }
+
+  messages(helperId: string): NodeMessage[] {
+    return this.received.get(helperId) ?? [];
+  }
+
+  status(id: string): NodeStatus | undefined {
+    return this.statuses.get(id)?.at(-1);
+  }
+
+  /** Sends into a node and waits until `helperId` has received `count` messages in all (fails loudly after 3 s). */
+  async send(id: string, msg: NodeMessage, helperId?: string, count?: number): Promise<NodeMessage[]> {
+    const before = helperId ? this.messages(helperId).length : 0;
+    this.node(id).receive(msg);
+    if (!helperId) return [];
+    await this.until(() => this.messages(helperId).length >= (count ?? before + 1), `${helperId} to receive ${count ?? before + 1} messages after ${JSON.stringify(msg)}`);
+    return this.messages(helperId);
+  }
+
+  /** Polls a condition; a peer that never answers fails the test with what was awaited. */
+  async until(condition: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  /** Waits for the status of a node to satisfy a predicate; returns it. */
+  async statusMatching(id: string, predicate: (s: NodeStatus) => boolean, what: string): Promise<NodeStatus> {
+    await this.until(() => this.statuses.get(id)?.some(predicate) ?? false, `status of ${id}: ${what} (seen: ${JSON.stringify(this.statuses.get(id)?.map((s) => s.text))})`);
+    return this.statuses.get(id)!.filter(predicate).at(-1)!;
+  }
+}
