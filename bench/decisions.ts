@@ -22,7 +22,7 @@ export async function measureDecisions(opts: BenchOptions): Promise<Row[]> {
       const conflicts = home.counts.get('conflict') ?? 0;
       const denied = home.counts.get('denied') ?? 0;
       rows.push(
-        { section: 'decisions', case: label(store), metric: 'decisions/s', value: round(perSecond), unit: '/s', note: `batches of ${BATCH}` },
+        { section: 'decisions', case: label(store), metric: 'decisions/s', value: round(perSecond), unit: '/s', note: `batches of ${BATCH}`, id: `decisions.${store}.rate` },
         { section: 'decisions', case: label(store), metric: 'conflicting share', value: round((conflicts / ops) * 100, 1), unit: '%', note: `${denied} denied by forbid rules` },
       );
     } finally {
@@ -33,8 +33,8 @@ export async function measureDecisions(opts: BenchOptions): Promise<Row[]> {
       const latency = await fixedRateLatency(() => fresh.arbiter.command(fresh.commands.next()), LATENCY_RATE, measureMs(opts));
       const note = `${latency.samples} commands offered at ${round(latency.offered)}/s; max ${round(latency.max, 2)} ms`;
       rows.push(
-        { section: 'decisions', case: label(store), metric: `p50 latency @${LATENCY_RATE}/s`, value: round(latency.p50, 3), unit: 'ms', note },
-        { section: 'decisions', case: label(store), metric: `p99 latency @${LATENCY_RATE}/s`, value: round(latency.p99, 3), unit: 'ms' },
+        { section: 'decisions', case: label(store), metric: `p50 latency @${LATENCY_RATE}/s`, value: round(latency.p50, 3), unit: 'ms', note, id: `decisions.${store}.p50` },
+        { section: 'decisions', case: label(store), metric: `p99 latency @${LATENCY_RATE}/s`, value: round(latency.p99, 3), unit: 'ms', id: `decisions.${store}.p99` },
       );
     } finally {
       await fresh.close();

@@ -8,6 +8,8 @@ export interface Row {
   readonly value: number | null;
   readonly unit: string;
   readonly note?: string;
+  /** Stable key of the figures the ratios and targets read (`decisions.sqlite.rate` …). */
+  readonly id?: string;
 }
 
 export interface BenchOptions {

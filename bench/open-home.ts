@@ -7,7 +7,7 @@ import { buildCoreConfig } from '../engine/config/arbiter-config';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
-import { CommandGenerator, actuatorId, homeConfig, systemId, type HomeShape } from './workload';
+import { CommandGenerator, homeConfig, type HomeShape } from './workload';
 
 export type StoreKind = 'sqlite' | 'memory';
 
@@ -31,20 +31,18 @@ export async function openHome(shape: HomeShape, store: StoreKind, conflictShare
   await arbiter.start();
   const counts = new Map<string, number>();
   const subscription = arbiter.events$.subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
-  const seeding: Promise<unknown>[] = [];
-  for (let i = 0; i < shape.actuators; i++) {
-    seeding.push(arbiter.command({ system: systemId(i % shape.systems), target: actuatorId(i), state: 'closed' }));
-  }
-  await Promise.all(seeding);
-  await arbiter.settled();
-  counts.clear();
   const peek = (target: string) => {
     const rec = arbiter.tables.actuator(target)!;
     return { winner: rec.winner, desired: rec.desired };
   };
+  const commands = new CommandGenerator(shape, peek, conflictShare);
+  const seeding = [...commands.seed()].map((c) => arbiter.command(c));
+  await Promise.all(seeding);
+  await arbiter.settled();
+  counts.clear();
   return {
     arbiter,
-    commands: new CommandGenerator(shape, peek, conflictShare),
+    commands,
     counts,
     async close() {
       await arbiter.stop();

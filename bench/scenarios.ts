@@ -1,5 +1,8 @@
 import { measureDecisions } from './decisions';
 import type { BenchOptions, Row } from './measure';
+import { measureNaive } from './naive';
+import { measureReplay } from './replay';
+import { measureScaling } from './scaling';
 
 export interface BenchScenario {
   readonly title: string;
@@ -9,6 +12,9 @@ export interface BenchScenario {
 /** Every scenario the runner starts, in the order of the table (`bench/soak.ts` is run on its own). */
 export const SCENARIOS = {
   decisions: { title: 'command arbitration, store on and off', measure: measureDecisions },
+  naive: { title: 'naive json-rules-engine arbiter', measure: measureNaive },
+  scaling: { title: 'scaling in actuators, systems and rules', measure: measureScaling },
+  replay: { title: 'replay of a generated 24-hour scenario', measure: measureReplay },
 } satisfies Record<string, BenchScenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

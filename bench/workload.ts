@@ -57,6 +57,31 @@ function systemCategory(i: number, n: number): Category {
   return 'entertainment';
 }
 
+interface BenchSystem {
+  readonly id: string;
+  readonly category: Category;
+  readonly rank: number;
+  /** The zones it may command; undefined: every actuator. */
+  readonly zones?: readonly number[];
+}
+
+const zoneCount = (shape: HomeShape) => Math.max(1, Math.ceil(shape.actuators / ZONE_SIZE));
+const ZONES_PER_SYSTEM = 3;
+
+/**
+ * Life systems (smoke, CO) may command everything; every other system covers three zones spread over the home, so
+ * that an actuator sees a handful of claimants (about five at the headline shape), as in a real home.
+ */
+function benchSystems(shape: HomeShape): BenchSystem[] {
+  const zones = zoneCount(shape);
+  return Array.from({ length: shape.systems }, (_, i) => {
+    const category = systemCategory(i, shape.systems);
+    const base = { id: systemId(i), category, rank: i % 4 };
+    if (category === 'life') return base;
+    return { ...base, zones: [...new Set(Array.from({ length: ZONES_PER_SYSTEM }, (_, j) => (i * ZONES_PER_SYSTEM + j * 17) % zones))] };
+  });
+}
+
 /**
  * One rule per index, cycling through the three event types on ten sensors: an assert that closes a zone's
  * shutters or windows, a forbid on opening in a zone, a notify. About half of them hold with `sensorValues(0)`.
@@ -85,14 +110,20 @@ export function sensorValues(phase: number): Record<string, number> {
   return values;
 }
 
+/** The `k`-th fact change: one sensor crosses the thresholds, starting or stopping the rules that read it. */
+export function sensorChange(k: number): Record<string, number> {
+  const name = SENSOR_FACTS[k % SENSOR_FACTS.length];
+  return { [name]: sensorValues(Math.floor(k / SENSOR_FACTS.length) + 1)[name] };
+}
+
 /**
  * The raw configuration of a generated home (what `buildCoreConfig` takes): zones of 20 actuators, every one
  * open or closed, so that a rule's `closed` assert applies to its whole zone.
  */
 export function homeConfig(shape: HomeShape): Record<string, unknown> {
-  const zones = Math.max(1, Math.ceil(shape.actuators / ZONE_SIZE));
+  const zones = zoneCount(shape);
   const actuators = Array.from({ length: shape.actuators }, (_, i) => ({ id: actuatorId(i), kind: KINDS[i % KINDS.length], zone: zoneOf(i) }));
-  const systems = Array.from({ length: shape.systems }, (_, i) => ({ id: systemId(i), category: systemCategory(i, shape.systems), rank: i % 4 }));
+  const systems = benchSystems(shape).map(({ id, category, rank, zones }) => ({ id, category, rank, ...(zones ? { targets: zones.map((z) => `zone:z${z}`) } : {}) }));
   const policies = Array.from({ length: shape.rules }, (_, i) => rule(i, zones));
   const facts = SENSOR_FACTS.map((name) => ({ name, initial: sensorValues(0)[name] }));
   return { actuators, systems, facts, policies };
@@ -112,7 +143,7 @@ const STATES: readonly StateValue[] = ['open', 'closed'];
  */
 export class CommandGenerator {
   private readonly rng: Rng;
-  private readonly systems: { id: string; category: Category }[];
+  private readonly byZone: BenchSystem[][];
 
   constructor(
     private readonly shape: HomeShape,
@@ -121,23 +152,34 @@ export class CommandGenerator {
     seed = 42,
   ) {
     this.rng = new Rng(seed);
-    this.systems = Array.from({ length: shape.systems }, (_, i) => ({ id: systemId(i), category: systemCategory(i, shape.systems) }));
+    const systems = benchSystems(shape);
+    this.byZone = Array.from({ length: zoneCount(shape) }, (_, z) => systems.filter((s) => !s.zones || s.zones.includes(z)));
   }
 
   next(): CommandInput {
-    const target = actuatorId(this.rng.int(this.shape.actuators));
+    const index = this.rng.int(this.shape.actuators);
+    const target = actuatorId(index);
+    const allowed = this.byZone[Math.floor(index / ZONE_SIZE)];
     const { winner, desired } = this.peek(target);
-    const conflicting = winner !== null && this.rng.next() < this.conflictShare;
-    let system = this.rng.pick(this.systems);
-    if (conflicting) {
-      while (system.id === winner) system = this.rng.pick(this.systems);
-      return this.command(system, target, desired === 'open' ? 'closed' : 'open');
+    let system = this.rng.pick(allowed);
+    if (winner !== null && this.rng.next() < this.conflictShare) {
+      const others = allowed.filter((s) => s.id !== winner);
+      if (others.length > 0) return this.command(this.rng.pick(others), target, desired === 'open' ? 'closed' : 'open');
+      system = allowed[0];
     }
     const state = system.id === winner || desired === undefined || winner === null ? this.rng.pick(STATES) : desired;
     return this.command(system, target, state);
   }
 
-  private command(system: { id: string; category: Category }, target: string, state: StateValue): CommandInput {
+  /** The first claim of every actuator, from a system allowed to command it, before anything is measured. */
+  *seed(): IterableIterator<CommandInput> {
+    for (let i = 0; i < this.shape.actuators; i++) {
+      const allowed = this.byZone[Math.floor(i / ZONE_SIZE)];
+      yield { system: allowed[i % allowed.length].id, target: actuatorId(i), state: 'closed' };
+    }
+  }
+
+  private command(system: BenchSystem, target: string, state: StateValue): CommandInput {
     // Most commands use the system's own category; some step down, as a security system opening a blind would.
     const category = this.rng.next() < 0.2 ? CATEGORIES[Math.min(3, CATEGORIES.indexOf(system.category) + 1)] : undefined;
     return { system: system.id, target, state, ...(category ? { category } : {}) };

@@ -1,0 +1,88 @@
+import { batchedRate, heapAfterGc, round, type BenchOptions, type Row } from './measure';
+import { openHome } from './open-home';
+import { HEADLINE, sensorChange, type HomeShape } from './workload';
+
+const sweepMs = (opts: BenchOptions) => (opts.quick ? 600 : 3_000);
+/** Facts change this often while the rules sweep runs (issue 6: 10 times a second). */
+const FACT_INTERVAL_MS = 100;
+
+const ACTUATORS = { quick: [10, 1_000, 10_000, 100_000], full: [10, 100, 1_000, 10_000, 100_000] };
+const SYSTEMS = { quick: [5, 50, 500], full: [5, 20, 50, 100, 200, 500] };
+const RULES = { quick: [0, 20, 200], full: [0, 10, 20, 50, 100, 200] };
+const sweep = (opts: BenchOptions, values: { quick: number[]; full: number[] }) => (opts.quick ? values.quick : values.full);
+
+/**
+ * Heap per actuator and decisions/s as the home grows. The heap is measured after a full GC, before and after
+ * the arbiter is built, started and every actuator claimed once (the state of a home in use); it counts the
+ * engine's tables, its configuration and the MemoryStore's copy of every row, so it is an upper bound for a
+ * home on SQLite, whose rows live on disk.
+ */
+async function actuatorSweep(opts: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const actuators of sweep(opts, ACTUATORS)) {
+    const shape: HomeShape = { ...HEADLINE, actuators };
+    const before = heapAfterGc();
+    const home = await openHome(shape, 'memory');
+    try {
+      const perActuator = (heapAfterGc() - before) / actuators;
+      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      const c = `${actuators} actuators`;
+      rows.push(
+        { section: 'scaling: actuators', case: c, metric: 'heap per actuator', value: round(perActuator), unit: 'B', note: 'one claim each, MemoryStore included', id: `scaling.heap.${actuators}` },
+        { section: 'scaling: actuators', case: c, metric: 'decisions/s', value: round(perSecond), unit: '/s' },
+      );
+    } finally {
+      await home.close();
+    }
+  }
+  return rows;
+}
+
+async function systemSweep(opts: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const systems of sweep(opts, SYSTEMS)) {
+    const home = await openHome({ ...HEADLINE, systems }, 'memory');
+    try {
+      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      rows.push({ section: 'scaling: systems', case: `${systems} systems`, metric: 'decisions/s', value: round(perSecond), unit: '/s' });
+    } finally {
+      await home.close();
+    }
+  }
+  return rows;
+}
+
+/**
+ * Rules are evaluated beside commands, never on their path (arbiter.ts): what the sweep shows is how much of one
+ * core the evaluations of 10 fact changes a second take away from arbitration.
+ */
+async function ruleSweep(opts: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const rules of sweep(opts, RULES)) {
+    const home = await openHome({ ...HEADLINE, rules }, 'memory');
+    let changes = 0;
+    const timer = setInterval(() => home.arbiter.setFacts(sensorChange(changes++)), FACT_INTERVAL_MS);
+    try {
+      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      clearInterval(timer);
+      await home.arbiter.settled();
+      const policyClaims = home.counts.get('released') ?? 0;
+      rows.push({
+        section: 'scaling: rules',
+        case: `${rules} rules`,
+        metric: 'decisions/s',
+        value: round(perSecond),
+        unit: '/s',
+        note: `${changes} fact changes; ${policyClaims} policy claims released by rules that stopped holding`,
+      });
+    } finally {
+      clearInterval(timer);
+      await home.close();
+    }
+  }
+  return rows;
+}
+
+export async function measureScaling(opts: BenchOptions): Promise<Row[]> {
+  return [...(await actuatorSweep(opts)), ...(await systemSweep(opts)), ...(await ruleSweep(opts))];
+}
