@@ -1,3 +1,4 @@
+import { Zcl } from 'zigbee-herdsman';
 import type { MessagePayload } from 'zigbee-herdsman/dist/controller/events';
 import { fromZigbee as fz, toZigbee as tz, type Tz } from 'zigbee-herdsman-converters';
 import type { Fz, KeyValue } from 'zigbee-herdsman-converters/dist/lib/types';
@@ -64,12 +65,27 @@ function convert<C extends string>(converter: ReportConverter<C>, message: Repor
   return (converter.convert(NO_DEFINITION as never, message as never, () => undefined, {}, meta) ?? {}) as KeyValue;
 }
 
-/** A raw attribute that must be one of `allowed` (a ZCL enumeration or boolean) before the converter reads it. */
+/**
+ * Checks the raw attribute before the converter reads it: `'absent'` when the frame does not carry it, a problem when
+ * its value is not `meaning`, undefined when it is fine.
+ */
 function checked(message: ReportMessage, attribute: string, valid: (value: unknown) => boolean, meaning: string): ReportReading | 'absent' {
-  const value = (message.data as KeyValue)[attribute];
+  const value = (message.data as KeyValue)[attribute] ?? droppedValue(message, attribute);
   if (value === undefined) return 'absent';
   if (!valid(value)) return { field: attribute, problem: `${JSON.stringify(value)} is not ${meaning}` };
   return undefined;
+}
+
+/**
+ * herdsman leaves out of `data` an attribute whose value breaks the ZCL limits (e.g. a lift percentage above 100)
+ * and only logs it; we read the value from the frame's bytes so that the problem reaches problems$.
+ */
+function droppedValue(message: ReportMessage, attribute: string): unknown {
+  const cluster = Zcl.Utils.getCluster(message.cluster, undefined, {});
+  const id = cluster.attributes[attribute]?.ID;
+  // herdsman emits attribute reports and read responses only for frames it parsed, so this parse succeeds too.
+  const frame = Zcl.Frame.fromBuffer(cluster.ID, Zcl.Header.fromBuffer(message.meta.rawData), message.meta.rawData, {});
+  return (frame.payload as { attrId: number; attrData?: unknown }[]).find((record) => record.attrId === id)?.attrData;
 }
 
 const isPercent = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 100;

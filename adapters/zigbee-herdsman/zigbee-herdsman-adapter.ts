@@ -103,7 +103,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     this.status = 'running';
     for (const actuator of this.bound.values()) {
       const device = controller.getDeviceByIeeeAddr(actuator.ieeeAddr);
-      if (!device || !this.endpointOf(actuator, device, true)) this.setReachable(actuator, false, 'not paired or cluster missing');
+      if (!this.endpointOf(actuator, device, true)) this.setReachable(actuator, false, device ? 'cluster missing' : 'not paired');
     }
   }
 
