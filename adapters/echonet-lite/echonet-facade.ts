@@ -67,6 +67,13 @@ export class EchonetFacade {
       // Attached before the socket's asynchronous bind can fail or deliver (both happen on a later tick).
       socket.on('error', this.onError);
       socket.on('message', this.onMessage);
+      try {
+        await guardedJoin(socket);
+      } catch (err) {
+        socket.off('message', this.onMessage);
+        EL.release();
+        throw multicastError(err, this.options.interface);
+      }
       this.socket = socket;
     } catch (err) {
       owner = undefined;
@@ -122,11 +129,38 @@ async function checkMulticast(iface: string | undefined): Promise<void> {
     });
     probe.addMembership(EL.EL_Multi, iface);
   } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`echonet-lite: cannot join the multicast group ${EL.EL_Multi}${iface ? ` on ${iface}` : ''} (${reason}); the host needs an interface with a route for 224.0.0.0/4`);
+    throw multicastError(err, iface);
   } finally {
     await new Promise<void>((resolve) => probe.close(() => resolve()));
   }
+}
+
+/**
+ * Runs the package's bind callback (it joins the group) inside a try and waits for it. `initialize` resolves
+ * before the socket is listening, so the callback is still pending here; should the network change after
+ * `checkMulticast`, its throw becomes a rejected start rather than an uncaught exception.
+ */
+function guardedJoin(socket: Socket): Promise<void> {
+  const callbacks = socket.rawListeners('listening') as ((this: Socket) => void)[];
+  if (callbacks.length === 0) return Promise.resolve(); // already listening: the join ran and did not throw
+  socket.removeAllListeners('listening');
+  return new Promise<void>((resolve, reject) => {
+    socket.once('error', reject); // the bind itself failed
+    socket.once('listening', () => {
+      socket.off('error', reject);
+      try {
+        for (const callback of callbacks) callback.call(socket);
+        resolve();
+      } catch (err) {
+        reject(err);
+      }
+    });
+  });
+}
+
+function multicastError(err: unknown, iface: string | undefined): Error {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new Error(`echonet-lite: cannot join the multicast group ${EL.EL_Multi}${iface ? ` on ${iface}` : ''} (${reason}); the host needs an interface with a route for 224.0.0.0/4`);
 }
 
 function bytes(hexText: string): number[] {
