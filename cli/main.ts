@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { exitCode, humanReport, jsonReport } from '../scenario/replay-report';
 import { replay } from '../scenario/replay';
+import { registerServerCommands } from './server-commands';
 
 /** The CLI's composition root: each sub-command builds what it needs and nothing else. */
 export function buildProgram(): Command {
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
       process.exitCode = exitCode(results);
     });
 
+  registerServerCommands(program);
   return program;
 }
 

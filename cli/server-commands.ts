@@ -1,0 +1,190 @@
+import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline/promises';
+import Database from 'better-sqlite3';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { verifyDecisionLog } from '../server/decision-log';
+import { diagnoseConfig } from '../server/doctor';
+import { EdgeServer } from '../server/edge-server';
+import { eraseFiles, storeFiles } from '../server/erase';
+import { listFaults } from '../server/fault-records';
+import { generateSecretsFile, loadSecrets, type LoadedSecrets } from '../server/secrets';
+import { loadServerConfig, type ServerConfig } from '../server/server-config';
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function systemIds(config: ServerConfig): string[] {
+  return config.core.systems.map((s) => s.id);
+}
+
+/** First run: strong random secrets, printed where; afterwards the missing or weak ones are named. */
+async function secretsFor(config: ServerConfig): Promise<LoadedSecrets> {
+  if (!existsSync(config.secretsFile)) {
+    const tokensFile = await generateSecretsFile(config.secretsFile, systemIds(config));
+    say(`first run: generated strong random secrets for the operator and ${systemIds(config).length} systems`);
+    say(`  hashes (read by the server): ${config.secretsFile}`);
+    say(`  tokens (give each system its own, then delete this file): ${tokensFile}`);
+  }
+  return loadSecrets(config.secretsFile, systemIds(config));
+}
+
+function openStore(config: ServerConfig): Database.Database {
+  if (config.storeFile === 'memory') throw new Error(`${config.source}: store.file is memory; there is nothing on disk to read`);
+  if (!existsSync(config.storeFile)) throw new Error(`${config.source}: no store at ${config.storeFile} (has the server run yet?)`);
+  return new Database(config.storeFile, { readonly: true, fileMustExist: true });
+}
+
+async function serve(opts: { config: string; port?: number; host?: string; insecureDev?: boolean }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  let secrets: LoadedSecrets | null = null;
+  if (opts.insecureDev) say('WARNING: --insecure-dev: no authentication; every request is accepted. Never use this on a network.');
+  else {
+    secrets = await secretsFor(config);
+    const fatal = secrets.problems.filter((p) => p.kind !== 'clear-text');
+    for (const p of secrets.problems.filter((p) => p.kind === 'clear-text')) say(`warning: ${p.credential}: ${p.message}`);
+    if (fatal.length > 0) {
+      throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
+    }
+  }
+  const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say });
+  process.once('uncaughtException', (err) => {
+    say(`fatal: ${err.stack ?? err.message}`);
+    server.recordException(err);
+    process.exit(70);
+  });
+  await server.start();
+  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
+  const shutdown = (signal: string) => {
+    say(`${signal}: stopping`);
+    server.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        say(`stop failed: ${String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+async function doctor(opts: { config: string }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  const findings = diagnoseConfig(config, await loadSecrets(config.secretsFile, systemIds(config)));
+  for (const f of findings) out(`${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.problem}\n        fix: ${f.fix}`);
+  const errors = findings.filter((f) => f.level === 'error').length;
+  out(`${errors} error(s), ${findings.length - errors} warning(s) in ${config.source}`);
+  process.exitCode = errors > 0 ? 1 : 0;
+}
+
+function verifyLog(opts: { config: string; json?: boolean }): void {
+  const db = openStore(loadServerConfig(opts.config));
+  try {
+    const result = verifyDecisionLog(db);
+    if (opts.json) out(JSON.stringify(result, null, 2));
+    else if (result.problems.length === 0) out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
+    else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
+    process.exitCode = result.problems.length === 0 ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
+function faults(opts: { config: string; json?: boolean; id?: number }): void {
+  const db = openStore(loadServerConfig(opts.config));
+  try {
+    const records = listFaults(db, opts.id !== undefined ? 1_000_000 : 100).filter((r) => opts.id === undefined || r.id === opts.id);
+    if (opts.id !== undefined && records.length === 0) throw new Error(`no fault record #${opts.id}`);
+    if (opts.json || opts.id !== undefined) out(JSON.stringify(records, null, 2));
+    else if (records.length === 0) out('no fault records');
+    else for (const r of records) {
+      out(`#${r.id}  ${new Date(r.wall).toISOString()}  ${r.kind.padEnd(9)} ${r.reason}  (${r.snapshot.claims.length} claims, ${r.snapshot.lastEvents.length} events; --id ${r.id} for the snapshot)`);
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  const files = config.storeFile === 'memory' ? [] : storeFiles(config.storeFile).filter((f) => existsSync(f));
+  if (files.length === 0) {
+    out(`nothing to erase at ${config.storeFile}`);
+    return;
+  }
+  if (runningServer(config.storeFile)) throw new Error(`a server is running on ${config.storeFile}; stop it first`);
+  if (!opts.yes) {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    const answer = await rl.question(`Erase claims, facts, states, the decision log and fault records in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
+    rl.close();
+    if (answer.trim() !== 'erase') {
+      out('not erased');
+      process.exitCode = 1;
+      return;
+    }
+  }
+  for (const file of eraseFiles(files)) out(`overwritten and deleted ${file}`);
+}
+
+/** A server that has the store open has its pid in the run marker (fault-records.ts) and is alive. */
+function runningServer(storeFile: string): boolean {
+  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
+  try {
+    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_run'").get();
+    const run = exists ? (db.prepare('SELECT pid FROM server_run WHERE id = 1').get() as { pid: number } | undefined) : undefined;
+    if (!run || run.pid === process.pid) return false;
+    try {
+      process.kill(run.pid, 0);
+      return true;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  } finally {
+    db.close();
+  }
+}
+
+const configOption = () => new Option('-c, --config <file>', 'server configuration (YAML)').makeOptionMandatory();
+const intArg = (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
+  return n;
+};
+
+/** `serve`, `doctor`, `log verify`, `faults` and `erase`: the edge server's commands (issue 5). */
+export function registerServerCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('run the home edge server: engine, adapters, HTTP API, status page')
+    .addOption(configOption())
+    .option('-p, --port <port>', 'listen port (default: server.port or 8787; 0 picks a free one)', intArg)
+    .option('--host <host>', 'listen address (default: server.host or 127.0.0.1)')
+    .option('--insecure-dev', 'run without authentication (development only)')
+    .action(serve);
+  program
+    .command('doctor')
+    .description('check a server configuration for unsafe settings; exit 1 on errors')
+    .addOption(configOption())
+    .action(doctor);
+  program
+    .command('log')
+    .description('the decision log')
+    .command('verify')
+    .description('check the decision log hash chain; names every edited or removed entry; exit 1 if tampered')
+    .addOption(configOption())
+    .option('--json', 'print the result as JSON')
+    .action(verifyLog);
+  program
+    .command('faults')
+    .description('list fault records (snapshots written on adapter faults and crashes)')
+    .addOption(configOption())
+    .option('--json', 'print as JSON')
+    .option('--id <n>', 'print one record with its snapshot', intArg)
+    .action(faults);
+  program
+    .command('erase')
+    .description('overwrite then delete the store and the decision log')
+    .addOption(configOption())
+    .option('-y, --yes', 'do not ask for confirmation')
+    .action(erase);
+}

@@ -1,0 +1,272 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import type { Subscription } from 'rxjs';
+import { Arbiter } from '../engine/arbiter';
+import { RealClock } from '../engine/clock';
+import type { DecisionLogger } from '../engine/decision-logger';
+import type { ArbiterStore } from '../engine/store/arbiter-store';
+import { MemoryStore } from '../engine/store/memory-store';
+import { SqliteStore } from '../engine/store/sqlite-store';
+import { DeviceRouter } from '../adapters/device-router';
+import { createAdapters } from './adapter-registry';
+import { Authenticator } from './auth';
+import { DecisionLog } from './decision-log';
+import { DemoDriver } from './demo-driver';
+import { DispatchLimiter } from './dispatch-limiter';
+import { EventStream } from './event-stream';
+import { FaultRecords, type FaultSnapshot } from './fault-records';
+import { HttpApi } from './http-api';
+import { LifetimeMonitor } from './lifetime-monitor';
+import { ServerMetrics } from './metrics';
+import { PluginHost, type PluginOutcome } from './plugins';
+import type { CredentialId } from './secrets';
+import type { ServerConfig } from './server-config';
+import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
+
+export interface EdgeServerOptions {
+  readonly config: ServerConfig;
+  /** scrypt hash per credential; null runs without authentication (`--insecure-dev`). */
+  readonly secrets: ReadonlyMap<CredentialId, string> | null;
+  readonly port?: number;
+  readonly host?: string;
+  /** Human-readable lines for the operator (stderr in the CLI). */
+  readonly say?: (line: string) => void;
+}
+
+/** Device commands in flight at once: the batch size of a reconciliation after a restart. */
+const MAX_IN_FLIGHT = 8;
+/** A change of the wall clock against monotonic time larger than this is logged as a clock jump. */
+const CLOCK_JUMP_MS = 2000;
+const EVENTS_IN_FAULT_RECORD = 50;
+
+/**
+ * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
+ * and HTTP API, and starts them in that order (zigbee2mqtt's controller.ts is the model); `stop()` undoes it.
+ */
+export class EdgeServer {
+  private readonly clock = new RealClock();
+  private readonly say: (line: string) => void;
+  private db?: Database.Database;
+  private log?: DecisionLog;
+  private faults?: FaultRecords;
+  private arbiter?: Arbiter;
+  private router?: DeviceRouter;
+  private lifetime?: LifetimeMonitor;
+  private plugins?: PluginHost;
+  private demo?: DemoDriver;
+  private http?: Server;
+  private metrics?: ServerMetrics;
+  private readonly stream = new EventStream();
+  private readonly timers: NodeJS.Timeout[] = [];
+  private subscription?: Subscription;
+  private diagnostics: DiagnosticResult[] = [];
+  private pluginOutcomes: PluginOutcome[] = [];
+  private recovered = false;
+  private status: 'created' | 'running' | 'stopped' = 'created';
+
+  constructor(private readonly options: EdgeServerOptions) {
+    this.say = options.say ?? (() => undefined);
+  }
+
+  /** The base URL once listening. */
+  get url(): string {
+    const address = this.http?.address() as AddressInfo | null;
+    if (!address) throw new Error('the server is not listening');
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `${this.options.config.tls ? 'https' : 'http'}://${host}:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (this.status !== 'created') throw new Error(`start: the server is already ${this.status}`);
+    this.status = 'running';
+    const { config } = this.options;
+    const memory = config.storeFile === 'memory';
+    const store: ArbiterStore = memory ? new MemoryStore() : new SqliteStore(config.storeFile, { synchronous: config.synchronous });
+    // The log, fault records and counters use their own connection to the same file: the engine closes its store.
+    const db = (this.db = new Database(memory ? ':memory:' : config.storeFile));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    const log = (this.log = new DecisionLog(db, config.retention));
+    const faults = (this.faults = new FaultRecords(db));
+    const crashed = faults.unfinishedRun();
+    if (crashed) this.recordCrash(store, crashed);
+    faults.markRunning();
+    log.applyRetention();
+
+    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
+    const adapters = createAdapters(config.bindings);
+    const router = (this.router = new DeviceRouter(adapters, config.bindings));
+    const limiter = new DispatchLimiter(router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
+    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger() }));
+    this.subscription = arbiter.events$.subscribe((event) => this.record(event));
+    this.subscription.add(router.problems$.subscribe((p) => this.say(`adapter ${p.adapter}${p.device ? ` ${p.device}` : ''}${p.field ? ` ${p.field}` : ''}: ${p.message}`)));
+    await arbiter.start();
+    this.recovered = crashed !== undefined;
+    this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e));
+    this.lifetime.start();
+    await this.startAdapters(adapters.map((a) => a.name));
+    limiter.open();
+
+    this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
+    this.pluginOutcomes = await this.plugins.start();
+    for (const p of this.pluginOutcomes) {
+      if (p.loaded) this.emit({ type: 'plugin-loaded', module: p.module, system: p.system });
+      else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
+    }
+    this.demo = new DemoDriver(arbiter, config.demo, (m) => this.say(m));
+    this.demo.start();
+    this.watchClock();
+    this.every(3_600_000, () => log.applyRetention());
+    this.stream.start();
+    await this.listen(metrics, arbiter, log);
+    this.emit({ type: 'server-started', recovered: this.recovered, claims: arbiter.tables.snapshot().claims.length });
+  }
+
+  /** Stops in the reverse order of start; a second call does nothing. */
+  async stop(): Promise<void> {
+    if (this.status !== 'running') {
+      this.status = 'stopped';
+      return;
+    }
+    this.status = 'stopped';
+    for (const t of this.timers.splice(0)) clearInterval(t);
+    this.stream.stop();
+    if (this.http) {
+      this.http.closeAllConnections();
+      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+    }
+    this.demo?.stop();
+    await this.plugins?.stop();
+    this.lifetime?.stop();
+    await this.router?.stop();
+    if (this.arbiter?.running) {
+      this.emit({ type: 'server-stopped', clean: true });
+      await this.arbiter.stop();
+    }
+    this.subscription?.unsubscribe();
+    this.log?.flush();
+    this.faults?.markStopped();
+    this.db?.close();
+  }
+
+  /** An uncaught exception: a fault record with what the home looked like, before the process exits. */
+  recordException(err: unknown): void {
+    if (!this.faults || !this.arbiter || !this.db?.open) return;
+    const id = this.faults.record('exception', err instanceof Error ? (err.stack ?? err.message) : String(err), this.snapshot());
+    this.log?.append({ type: 'fault', at: this.clock.now(), id, kind: 'exception', reason: String(err) });
+    this.log?.flush();
+  }
+
+  private async startAdapters(names: readonly string[]): Promise<void> {
+    const { config } = this.options;
+    const results: DiagnosticResult[] = [
+      { subject: 'store', ok: config.storeFile !== 'memory', message: config.storeFile === 'memory' ? 'in memory: claims are lost at exit' : config.storeFile },
+      { subject: 'clock', ok: true, message: `wall clock ${new Date().toISOString()}` },
+    ];
+    try {
+      await this.router!.start(this.arbiter!);
+      for (const name of names) results.push({ subject: `adapter:${name}`, ok: true, message: 'started' });
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      for (const name of names) results.push({ subject: `adapter:${name}`, ok: false, message: reason });
+      for (const b of config.bindings) this.arbiter!.setAvailability(b.actuatorId, false, `adapter ${b.adapter} failed to start: ${reason}`);
+    }
+    for (const id of this.arbiter!.tables.actuatorIds()) {
+      const view = this.arbiter!.view(id)!;
+      const binding = config.bindings.find((b) => b.actuatorId === id);
+      results.push({ subject: `actuator:${id}`, ok: view.available, message: `${binding ? `${binding.adapter} ${binding.address}` : 'logical (no device)'}, ${view.available ? 'reachable' : 'unreachable'}` });
+    }
+    this.diagnostics = results;
+    this.emit({ type: 'diagnostics', results });
+    for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
+  }
+
+  private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {
+    const { config } = this.options;
+    const auth = new Authenticator(this.options.secrets, config.lockout, {
+      lockout: (credential, until) => this.emit({ type: 'auth-lockout', credential, until }),
+    });
+    const api = new HttpApi({
+      arbiter,
+      auth,
+      log,
+      stream: this.stream,
+      metrics,
+      lifetime: this.lifetime!,
+      emit: (e) => this.emit(e),
+      status: () => ({
+        diagnostics: this.diagnostics,
+        plugins: this.pluginOutcomes,
+        recovered: this.recovered,
+        lastSeq: log.lastSeq,
+        clockDrift: this.clock.drift(),
+        faults: this.faults!.list(10).map(({ snapshot: _s, ...f }) => f),
+      }),
+    });
+    const listener = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]) => void api.handle(req, res);
+    this.http = config.tls ? createHttpsServer({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, listener) : createHttpServer(listener);
+    const http = this.http;
+    await new Promise<void>((resolve, reject) => {
+      http.once('error', reject);
+      http.listen(this.options.port ?? config.port, this.options.host ?? config.host, () => {
+        http.off('error', reject);
+        resolve();
+      });
+    });
+  }
+
+  /** Every event, engine's or ours: decision log, live stream, metrics, and a fault record for adapter faults. */
+  private record(event: AnyEvent): void {
+    const entry = this.log!.append(event);
+    this.stream.publish(entry);
+    this.metrics?.observe(event);
+    if (event.type === 'degraded' && event.target && this.status === 'running' && this.faults) {
+      const id = this.faults.record('adapter', `${event.target}: ${event.reason ?? 'unreachable'}`, this.snapshot());
+      this.emit({ type: 'fault', id, kind: 'adapter', reason: `${event.target}: ${event.reason ?? 'unreachable'}` });
+    }
+  }
+
+  private emit(event: ServerEventInput): void {
+    if (!this.log || !this.db?.open) return;
+    this.record({ ...event, at: this.clock.now() } as ServerEvent);
+  }
+
+  private snapshot(): FaultSnapshot {
+    const s = this.arbiter!.tables.snapshot();
+    return { claims: s.claims, actuators: s.actuators, lastEvents: this.log!.read(Math.max(0, this.log!.lastSeq - EVENTS_IN_FAULT_RECORD)) };
+  }
+
+  /** The previous run died without a clean stop: record what the store holds before the engine recovers it. */
+  private recordCrash(store: ArbiterStore, run: { pid: number; started: number }): void {
+    const s = store.load();
+    const reason = `the previous run (pid ${run.pid}, started ${new Date(run.started).toISOString()}) did not stop cleanly`;
+    const id = this.faults!.record('crash', reason, { claims: s.claims, actuators: s.actuators, lastEvents: this.log!.read(Math.max(0, this.log!.lastSeq - EVENTS_IN_FAULT_RECORD)) });
+    this.log!.append({ type: 'fault', at: this.clock.now(), id, kind: 'crash', reason });
+    this.say(`recovering: ${reason}; fault record #${id} written`);
+  }
+
+  /** Leases run on monotonic time (RealClock); a step of the wall clock is only detected and logged. */
+  private watchClock(): void {
+    let last = this.clock.drift();
+    this.every(5000, () => {
+      const drift = this.clock.drift();
+      if (Math.abs(drift - last) > CLOCK_JUMP_MS) this.emit({ type: 'clock-jump', jump: drift - last, drift });
+      last = drift;
+    });
+  }
+
+  private every(ms: number, fn: () => void): void {
+    const t = setInterval(fn, ms);
+    t.unref();
+    this.timers.push(t);
+  }
+
+  private engineLogger(): DecisionLogger {
+    // Decisions go to the decision log (record()); only the engine's own errors reach the operator's console.
+    return { decision: () => undefined, error: (message, context) => this.say(`engine: ${message}${context ? ` ${JSON.stringify(context)}` : ''}`) };
+  }
+}

@@ -1,0 +1,220 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import type { Arbiter } from '../engine/arbiter';
+import type { Outcome } from '../engine/core/arbiter-core';
+import type { OperatorAction } from '../engine/core/events';
+import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
+import type { Authenticator } from './auth';
+import type { DecisionLog } from './decision-log';
+import type { EventStream } from './event-stream';
+import { HttpError, readJson, sendError, sendJson } from './http-io';
+import type { LifetimeMonitor } from './lifetime-monitor';
+import type { ServerMetrics } from './metrics';
+import { OPERATOR, systemCredential } from './secrets';
+import type { ServerEventInput } from './server-events';
+import { STATUS_PAGE } from './status-page';
+
+const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
+const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
+const operatorBody = z.strictObject({ target: z.string().min(1).optional(), system: z.string().min(1).optional() });
+const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
+
+export interface LastCommand {
+  readonly target: string;
+  readonly state: unknown;
+  readonly outcome: Outcome['outcome'];
+  readonly wall: number;
+}
+
+/** What the API reads and writes; the edge server (the composition root) builds it. */
+export interface HttpApiDeps {
+  readonly arbiter: Arbiter;
+  readonly auth: Authenticator;
+  readonly log: DecisionLog;
+  readonly stream: EventStream;
+  readonly metrics: ServerMetrics;
+  readonly lifetime: LifetimeMonitor;
+  /** Server events (auth failures) go through the composition root to the log, stream and metrics. */
+  readonly emit: (event: ServerEventInput) => void;
+  /** Start-up diagnostics, plugins, clock: the parts of `/api/status` the engine does not know. */
+  readonly status: () => Record<string, unknown>;
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url: URL) => Promise<void> | void;
+
+/**
+ * The JSON API of issue 5 on node:http. Commands, releases and facts need a system's (or the operator's)
+ * bearer token; operator actions the operator's; reads are open to whoever reaches the listen address
+ * (loopback by default; doctor flags a public address without TLS).
+ */
+export class HttpApi {
+  private readonly lastCommands = new Map<string /* system id */, LastCommand>();
+  private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [
+    { method: 'GET', pattern: /^\/$/, handler: (_q, res) => this.page(res) },
+    { method: 'GET', pattern: /^\/metrics$/, handler: (_q, res) => this.metricsText(res) },
+    { method: 'GET', pattern: /^\/api\/status$/, handler: (_q, res) => sendJson(res, 200, this.statusBody()) },
+    { method: 'GET', pattern: /^\/api\/systems$/, handler: (_q, res) => sendJson(res, 200, this.systems()) },
+    { method: 'GET', pattern: /^\/api\/actuators$/, handler: (_q, res) => sendJson(res, 200, [...this.deps.arbiter.tables.actuatorIds()].map((id) => this.actuator(id))) },
+    { method: 'GET', pattern: /^\/api\/actuators\/([^/]+)$/, handler: (_q, res, [id]) => sendJson(res, 200, this.actuatorOr404(id)) },
+    { method: 'POST', pattern: /^\/api\/systems\/([^/]+)\/commands$/, handler: (q, res, [id]) => this.command(q, res, id) },
+    { method: 'DELETE', pattern: /^\/api\/systems\/([^/]+)\/claims\/([^/]+)$/, handler: (q, res, [id, target]) => this.release(q, res, id, target) },
+    { method: 'PUT', pattern: /^\/api\/facts\/([^/]+)$/, handler: (q, res, [name]) => this.fact(q, res, name) },
+    { method: 'GET', pattern: /^\/api\/events$/, handler: (q, res, _p, url) => this.events(q, res, url) },
+    { method: 'POST', pattern: /^\/api\/operator\/([^/]+)$/, handler: (q, res, [action]) => this.operator(q, res, action) },
+  ];
+
+  constructor(private readonly deps: HttpApiDeps) {}
+
+  /** The request listener: every failure becomes a JSON answer, never an unhandled rejection. */
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const matching = this.routes.filter((r) => r.pattern.test(url.pathname));
+      if (matching.length === 0) throw new HttpError(404, `no such resource: ${url.pathname}`);
+      const route = matching.find((r) => r.method === req.method);
+      if (!route) throw new HttpError(405, `${req.method} is not allowed on ${url.pathname}`, undefined, { allow: matching.map((r) => r.method).join(', ') });
+      const params = route.pattern.exec(url.pathname)!.slice(1).map(decodePathPart);
+      await route.handler(req, res, params, url);
+    } catch (err) {
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
+    }
+  }
+
+  private async authorize(req: IncomingMessage, credential: string): Promise<void> {
+    const result = await this.deps.auth.check(credential, req.headers.authorization);
+    if (result.ok) return;
+    if (result.status === 401) {
+      this.deps.emit({ type: 'auth-failure', credential, reason: result.message });
+      throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
+    }
+    throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });
+  }
+
+  private async command(req: IncomingMessage, res: ServerResponse, system: string): Promise<void> {
+    await this.authorize(req, systemCredential(system));
+    const body = await readJson(req, commandBody);
+    const outcome = await this.deps.arbiter.command({ system, ...body });
+    this.lastCommands.set(system, { target: body.target, state: body.state, outcome: outcome.outcome, wall: Date.now() });
+    if (outcome.outcome === 'deferred') {
+      const mine = this.deps.arbiter.explain(body.target)?.claims.find((c) => c.claimant === system);
+      sendJson(res, 200, { ...outcome, ...(mine ? { reason: mine.reason } : {}) });
+    } else sendJson(res, outcome.outcome === 'denied' ? 409 : 200, outcome);
+  }
+
+  private async release(req: IncomingMessage, res: ServerResponse, system: string, target: string): Promise<void> {
+    await this.authorize(req, systemCredential(system));
+    await this.deps.arbiter.release(system, target);
+    res.writeHead(204).end();
+  }
+
+  /** Facts come from sensors: the operator's token, or a system's token named by `X-System-Id`. */
+  private async fact(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const asSystem = req.headers['x-system-id'];
+    await this.authorize(req, typeof asSystem === 'string' ? systemCredential(asSystem) : OPERATOR);
+    const { value } = await readJson(req, factBody);
+    this.deps.arbiter.setFacts({ [name]: value });
+    await this.deps.arbiter.settled();
+    sendJson(res, 200, this.deps.arbiter.tables.fact(name) ?? { name, value });
+  }
+
+  private async operator(req: IncomingMessage, res: ServerResponse, action: string): Promise<void> {
+    await this.authorize(req, OPERATOR);
+    if (!OPERATOR_ACTIONS.includes(action as OperatorAction)) throw new HttpError(404, `unknown operator action "${action}" (${OPERATOR_ACTIONS.join(', ')})`, 'action');
+    const subject = await readJson(req, operatorBody);
+    if ((action === 'lock' || action === 'unlock') && !subject.target && !subject.system) throw new HttpError(400, `${action} needs target or system`, 'target');
+    if (action === 'release' && !subject.system) throw new HttpError(400, 'release needs system', 'system');
+    if (subject.target && !this.deps.arbiter.view(subject.target)) throw new HttpError(400, `unknown actuator "${subject.target}"`, 'target');
+    if (subject.system && !this.deps.arbiter.tables.system(subject.system)) throw new HttpError(400, `unknown system "${subject.system}"`, 'system');
+    await this.deps.arbiter.operator(action as OperatorAction, subject);
+    sendJson(res, 200, { action, ...subject, ...this.deps.arbiter.tables.metaRow() });
+  }
+
+  /** SSE when the client asks for `text/event-stream` (history from `since` or `Last-Event-ID` first), else JSON history. */
+  private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
+    const sinceParam = url.searchParams.get('since');
+    const lastId = req.headers['last-event-id'];
+    const since = sinceParam !== null ? this.parseSince(sinceParam) : typeof lastId === 'string' ? this.parseSince(lastId) : undefined;
+    const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 10_000);
+    if ((req.headers.accept ?? '').includes('text/event-stream')) {
+      this.deps.stream.attach(res, since === undefined ? [] : this.deps.log.read(since, limit));
+      return;
+    }
+    sendJson(res, 200, this.deps.log.read(since ?? 0, limit));
+  }
+
+  /** A log sequence number, or a time (ISO 8601) converted to the last sequence number before it. */
+  private parseSince(text: string): number {
+    if (/^\d+$/.test(text)) return Number(text);
+    const wall = Date.parse(text);
+    if (Number.isNaN(wall)) throw new HttpError(400, `since: "${text}" is neither a sequence number nor an ISO 8601 time`, 'since');
+    return this.deps.log.seqBefore(wall);
+  }
+
+  private systems(): unknown[] {
+    const t = this.deps.arbiter.tables;
+    return [...t.systemIds()].map((id) => {
+      const s = t.system(id)!;
+      return { id, category: s.category, rank: s.rank, targets: s.targets, quarantined: t.isQuarantined(id), lastCommand: this.lastCommands.get(id) ?? null };
+    });
+  }
+
+  private actuatorOr404(id: string): unknown {
+    if (!this.deps.arbiter.view(id)) throw new HttpError(404, `unknown actuator "${id}"`, 'id');
+    return this.actuator(id);
+  }
+
+  /** State, desired, owner, availability and every claim with who holds it and why it wins or waits. */
+  private actuator(id: string): unknown {
+    const view = this.deps.arbiter.view(id)!;
+    const explanation = this.deps.arbiter.explain(id);
+    return {
+      ...view,
+      claims: (explanation?.claims ?? []).map((c) => ({
+        claimant: c.claimant,
+        state: c.state,
+        category: c.category,
+        rank: c.rank,
+        manual: c.manual,
+        since: c.since,
+        expiresAt: c.expiresAt,
+        verdict: c.verdict,
+        reason: c.reason,
+      })),
+      lifetime: this.deps.lifetime.counters(id),
+    };
+  }
+
+  private statusBody(): unknown {
+    const snapshot = this.deps.arbiter.tables.snapshot();
+    return {
+      ...this.deps.arbiter.tables.metaRow(),
+      facts: snapshot.facts,
+      insecure: this.deps.auth.insecure,
+      streams: this.deps.stream.size,
+      ...this.deps.status(),
+    };
+  }
+
+  private page(res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
+    res.end(STATUS_PAGE);
+  }
+
+  private async metricsText(res: ServerResponse): Promise<void> {
+    const text = await this.deps.metrics.text();
+    res.writeHead(200, { 'content-type': this.deps.metrics.contentType });
+    res.end(text);
+  }
+}
+
+function decodePathPart(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new HttpError(400, `malformed percent-encoding in "${part}"`, 'path');
+  }
+}

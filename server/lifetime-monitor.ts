@@ -1,0 +1,114 @@
+import type Database from 'better-sqlite3';
+import { Subscription } from 'rxjs';
+import type { Arbiter } from '../engine/arbiter';
+import type { ActuatorSpec, StateValue } from '../engine/core/actuator';
+import type { LifetimeLimit } from './server-config';
+import type { ServerEventOf } from './server-events';
+
+export interface LifetimeCounters {
+  readonly cycles: number;
+  readonly hours: number;
+  readonly limit?: LifetimeLimit;
+}
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS lifetime (actuator TEXT PRIMARY KEY, cycles INTEGER NOT NULL, on_ms INTEGER NOT NULL, on_since INTEGER) WITHOUT ROWID;`;
+/** A warning when a counter passes this share of its declared limit. */
+export const WARN_AT = 0.9;
+const HOUR = 3_600_000;
+
+/** Working, as opposed to resting: on, open, or a numeric actuator above its minimum. */
+function isActive(spec: ActuatorSpec, state: StateValue | undefined): boolean {
+  if (state === undefined) return false;
+  if (typeof state === 'number') return spec.range ? state > spec.range[0] : state > 0;
+  return state === 'on' || state === 'open';
+}
+
+interface Row {
+  cycles: number;
+  onMs: number;
+  onSince: number | null;
+}
+
+/**
+ * Lifetime counters per actuator: cycles (confirmed state changes) and on-hours, persisted across restarts;
+ * a `lifetime-warning` when a declared `lifetime: {cycles, hours}` is 90 % used. Hours are checked each minute.
+ */
+export class LifetimeMonitor {
+  private readonly rows = new Map<string /* actuator id */, Row>();
+  private readonly warned = new Set<string /* actuator id + counter */>();
+  private readonly subscription = new Subscription();
+  private timer?: NodeJS.Timeout;
+  private readonly put: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly arbiter: Arbiter,
+    private readonly limits: ReadonlyMap<string, LifetimeLimit>,
+    private readonly warn: (event: Omit<ServerEventOf<'lifetime-warning'>, 'at'>) => void,
+    private readonly now: () => number = Date.now,
+  ) {
+    db.exec(SCHEMA);
+    this.put = db.prepare('INSERT OR REPLACE INTO lifetime (actuator, cycles, on_ms, on_since) VALUES (?, ?, ?, ?)');
+  }
+
+  start(): void {
+    for (const r of this.db.prepare('SELECT * FROM lifetime').all() as { actuator: string; cycles: number; on_ms: number; on_since: number | null }[]) {
+      this.rows.set(r.actuator, { cycles: r.cycles, onMs: r.on_ms, onSince: r.on_since });
+    }
+    for (const spec of this.arbiter.config.actuators) {
+      let last = this.arbiter.view(spec.id)?.state;
+      this.subscription.add(
+        this.arbiter.actuator$(spec.id).subscribe((view) => {
+          if (view.state === last) return;
+          last = view.state;
+          this.changed(spec, view.state);
+        }),
+      );
+    }
+    this.timer = setInterval(() => this.checkAll(), 60_000);
+    this.timer.unref();
+    this.checkAll();
+  }
+
+  stop(): void {
+    this.subscription.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  counters(id: string): LifetimeCounters {
+    const row = this.rows.get(id) ?? { cycles: 0, onMs: 0, onSince: null };
+    const onMs = row.onMs + (row.onSince !== null ? this.now() - row.onSince : 0);
+    const limit = this.limits.get(id);
+    return { cycles: row.cycles, hours: onMs / HOUR, ...(limit ? { limit } : {}) };
+  }
+
+  private changed(spec: ActuatorSpec, state: StateValue | undefined): void {
+    const row = this.rows.get(spec.id) ?? { cycles: 0, onMs: 0, onSince: null };
+    const now = this.now();
+    row.cycles++;
+    const active = isActive(spec, state);
+    if (!active && row.onSince !== null) {
+      row.onMs += now - row.onSince;
+      row.onSince = null;
+    } else if (active && row.onSince === null) row.onSince = now;
+    this.rows.set(spec.id, row);
+    this.put.run(spec.id, row.cycles, row.onMs, row.onSince);
+    this.check(spec.id);
+  }
+
+  private checkAll(): void {
+    for (const id of this.limits.keys()) this.check(id);
+  }
+
+  private check(id: string): void {
+    const limit = this.limits.get(id);
+    if (!limit) return;
+    const c = this.counters(id);
+    for (const [counter, value, max] of [['cycles', c.cycles, limit.cycles], ['hours', c.hours, limit.hours]] as const) {
+      if (max === undefined || value < max * WARN_AT || this.warned.has(`${id}/${counter}`)) continue;
+      this.warned.add(`${id}/${counter}`);
+      this.warn({ type: 'lifetime-warning', target: id, counter, value: Math.round(value * 100) / 100, limit: max });
+    }
+  }
+}

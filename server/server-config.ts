@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import type { CoreConfig } from '../engine/core/arbiter-core';
+import {
+  arbiterConfigShape,
+  coreConfigFrom,
+  deviceBindings,
+  durationSchema,
+  stateSchema,
+  zodIssues,
+  type RawArbiterConfig,
+} from '../engine/config/arbiter-config';
+import { ConfigError } from '../engine/config/config-error';
+import type { ActuatorBinding } from '../adapters/device-adapter';
+import { parseYaml } from '../scenario/load-scenario';
+
+const positiveInt = z.number().int().positive();
+
+/** The issue's `lifetime: {cycles, hours}` on an actuator: a warning event when a declared limit nears. */
+const lifetimeSchema = z.strictObject({ cycles: positiveInt.optional(), hours: z.number().positive().optional() });
+const actuatorSchema = arbiterConfigShape.actuators.element.extend({ lifetime: lifetimeSchema.optional() });
+
+const serverSchema = z.strictObject({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  /** PEM files; without them the server speaks plain HTTP, which doctor refuses on a non-loopback address. */
+  tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+});
+
+const authSchema = z.strictObject({
+  /** JSON file with the scrypt hashes of the operator's and each system's secret (mode 0600, never committed). */
+  secretsFile: z.string().min(1).optional(),
+  lockout: z.strictObject({ failures: positiveInt.optional(), window: durationSchema.optional(), duration: durationSchema.optional() }).optional(),
+});
+
+const storeSchema = z.strictObject({
+  /** SQLite file, or `memory` for a store that forgets everything at exit (doctor warns about it). */
+  file: z.string().min(1).optional(),
+  synchronous: z.enum(['full', 'normal']).optional(),
+});
+
+const logSchema = z.strictObject({
+  /** Ordinary entries lose their body after this long; safety entries (life, alarms, denials) after `safetyMaxAge`. */
+  maxAge: durationSchema.optional(),
+  safetyMaxAge: durationSchema.optional(),
+  /** Bodies kept at most; the oldest ordinary ones are pruned first. */
+  maxEntries: positiveInt.optional(),
+});
+
+const pluginSchema = z.strictObject({
+  module: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256sum of the module file)'),
+  /** The control system whose rights (category, rank, targets) the plugin acts with. */
+  system: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+/** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period. */
+const demoStepSchema = z.union([
+  z.strictObject({ system: z.string().min(1), target: z.string().min(1), states: z.array(stateSchema).min(1), every: durationSchema, ttl: durationSchema.optional(), offset: durationSchema.optional() }),
+  z.strictObject({ fact: z.string().min(1), values: z.array(z.unknown()).min(1), every: durationSchema, offset: durationSchema.optional() }),
+]);
+
+export const serverConfigSchema = z.strictObject({
+  ...arbiterConfigShape,
+  actuators: z.array(actuatorSchema),
+  server: serverSchema.optional(),
+  auth: authSchema.optional(),
+  store: storeSchema.optional(),
+  log: logSchema.optional(),
+  plugins: z.array(pluginSchema).optional(),
+  demo: z.array(demoStepSchema).optional(),
+});
+type RawServerConfig = z.output<typeof serverConfigSchema>;
+export type DemoStep = z.output<typeof demoStepSchema>;
+export type PluginEntry = z.output<typeof pluginSchema>;
+export type LifetimeLimit = z.output<typeof lifetimeSchema>;
+
+export interface LogRetention {
+  readonly maxAge: number;
+  readonly safetyMaxAge: number;
+  readonly maxEntries: number;
+}
+
+export interface LockoutSettings {
+  readonly failures: number;
+  readonly window: number;
+  readonly duration: number;
+}
+
+/** Everything the edge server needs, validated, with every path resolved against the config file's folder. */
+export interface ServerConfig {
+  readonly source: string;
+  readonly core: CoreConfig;
+  readonly bindings: readonly ActuatorBinding[];
+  readonly lifetime: ReadonlyMap<string /* actuator id */, LifetimeLimit>;
+  readonly host: string;
+  readonly port: number;
+  readonly tls?: { readonly cert: string; readonly key: string };
+  readonly secretsFile: string;
+  readonly lockout: LockoutSettings;
+  /** Absolute path of the SQLite file, or `memory`. */
+  readonly storeFile: string;
+  readonly synchronous: 'full' | 'normal';
+  readonly retention: LogRetention;
+  readonly plugins: readonly PluginEntry[];
+  readonly demo: readonly DemoStep[];
+}
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = '127.0.0.1';
+const DAY = 86_400_000;
+
+/** Parses and validates a server configuration; every problem is reported at once with its field path. */
+export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
+  const parsed = serverConfigSchema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), source);
+  const data: RawServerConfig = parsed.data;
+  const shared: RawArbiterConfig = {
+    config: data.config,
+    actuators: data.actuators.map(({ lifetime: _lifetime, ...actuator }) => actuator),
+    systems: data.systems,
+    facts: data.facts,
+    policies: data.policies,
+  };
+  const core = coreConfigFrom(shared, source);
+  checkReferences(data, core, source);
+  const base = dirname(resolve(source));
+  const at = (p: string) => resolve(base, p);
+  return {
+    source,
+    core,
+    bindings: deviceBindings(shared),
+    lifetime: new Map(data.actuators.flatMap((a) => (a.lifetime ? [[a.id, a.lifetime] as const] : []))),
+    host: data.server?.host ?? DEFAULT_HOST,
+    port: data.server?.port ?? DEFAULT_PORT,
+    ...(data.server?.tls ? { tls: { cert: at(data.server.tls.cert), key: at(data.server.tls.key) } } : {}),
+    secretsFile: at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json'),
+    lockout: { failures: 5, window: 60_000, duration: 300_000, ...data.auth?.lockout },
+    storeFile: data.store?.file === 'memory' ? 'memory' : at(data.store?.file ?? 'home-arbiter.sqlite'),
+    synchronous: data.store?.synchronous ?? 'full',
+    retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
+    plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
+    demo: data.demo ?? [],
+  };
+}
+
+/** Plugins and demo lines must name declared systems, actuators and facts: a typo is an error, not silence. */
+function checkReferences(data: RawServerConfig, core: CoreConfig, source: string): void {
+  const systems = new Set(core.systems.map((s) => s.id));
+  const actuators = new Set(core.actuators.map((a) => a.id));
+  const issues: { path: string; message: string }[] = [];
+  (data.plugins ?? []).forEach((p, i) => {
+    if (!systems.has(p.system)) issues.push({ path: `plugins[${i}].system`, message: `"${p.system}" is not a declared system` });
+  });
+  (data.demo ?? []).forEach((d, i) => {
+    if ('system' in d && !systems.has(d.system)) issues.push({ path: `demo[${i}].system`, message: `"${d.system}" is not a declared system` });
+    if ('target' in d && !actuators.has(d.target)) issues.push({ path: `demo[${i}].target`, message: `"${d.target}" is not a declared actuator` });
+  });
+  if (issues.length > 0) throw new ConfigError(issues, source);
+}
+
+/** Reads a YAML (or JSON) server configuration file. */
+export function loadServerConfig(file: string): ServerConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: `cannot read the configuration: ${(err as Error).message}` }], file);
+  }
+  return serverConfigFrom(parseYaml(text, file), file);
+}

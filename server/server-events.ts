@@ -1,0 +1,35 @@
+import type { ArbiterEvent } from '../engine/core/events';
+
+export interface DiagnosticResult {
+  /** `adapter:<name>`, `actuator:<id>`, `store`, `secrets`, `clock`. */
+  readonly subject: string;
+  readonly ok: boolean;
+  readonly message: string;
+}
+
+/**
+ * The server's own events, beside the engine's catalogue (engine/core/events.ts): they go to the same decision
+ * log, SSE stream and status page. `at` is engine time, like the engine's events.
+ */
+export interface ServerEventCatalogue {
+  'server-started': { recovered: boolean; claims: number };
+  'server-stopped': { clean: true };
+  diagnostics: { results: readonly DiagnosticResult[] };
+  'auth-failure': { credential: string; reason: string };
+  'auth-lockout': { credential: string; until: number };
+  'clock-jump': { jump: number; drift: number };
+  fault: { id: number; kind: string; reason: string };
+  'lifetime-warning': { target: string; counter: 'cycles' | 'hours'; value: number; limit: number };
+  'plugin-loaded': { module: string; system: string };
+  'plugin-refused': { module: string; reason: string };
+}
+
+export type ServerEventType = keyof ServerEventCatalogue;
+export type ServerEventOf<K extends ServerEventType> = { type: K; at: number } & ServerEventCatalogue[K];
+export type ServerEvent = { [K in ServerEventType]: ServerEventOf<K> }[ServerEventType];
+
+/** What the log, the stream and the page carry. */
+export type AnyEvent = ArbiterEvent | ServerEvent;
+
+/** A server event before the composition root stamps it with engine time. */
+export type ServerEventInput = { [K in ServerEventType]: { type: K } & ServerEventCatalogue[K] }[ServerEventType];
