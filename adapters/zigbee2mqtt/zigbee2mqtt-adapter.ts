@@ -46,6 +46,8 @@ interface Device {
   online: boolean;
   /** What availability$ last said (the engine starts every actuator available). */
   available: boolean;
+  /** A dispatch timed out and nothing was heard from the device since: unreachable until it speaks again. */
+  silent: boolean;
   /** Dispatches awaiting their echo, oldest first. */
   pending: Pending[];
 }
@@ -118,7 +120,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     if (this.status !== 'running' || !client) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `zigbee2mqtt adapter is ${this.status}`));
     const payload = encodeState(device.codec, state);
     if (!payload) return Promise.reject(new DeviceError('UNSUPPORTED', actuatorId, `state ${JSON.stringify(state)} has no zigbee2mqtt value for "${device.name}"`));
-    const reason = this.unavailableReason(device);
+    const reason = this.linkDown(device);
     if (reason) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `"${device.name}": ${reason}`));
     const topic = `${this.baseTopic}/${device.name}/set`;
     return new Promise<void>((resolve, reject) => {
@@ -126,7 +128,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
         state,
         resolve,
         reject,
-        timer: setTimeout(() => this.settle(device, pending, new DeviceError('TIMEOUT', actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`)), this.timeoutMs),
+        timer: setTimeout(() => this.timedOut(device, pending), this.timeoutMs),
       };
       device.pending.push(pending);
       client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => {
@@ -155,7 +157,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     if ('error' in codec) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}": ${codec.error}`);
     const other = this.byName.get(b.address);
     if (other) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}" is already bound to ${other.actuatorId}`);
-    const device: Device = { actuatorId: b.actuatorId, name: b.address, codec, online: true, available: true, pending: [] };
+    const device: Device = { actuatorId: b.actuatorId, name: b.address, codec, online: true, available: true, silent: false, pending: [] };
     this.byName.set(b.address, device);
     this.byActuator.set(b.actuatorId, device);
   }
@@ -188,16 +190,23 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     const online = parseOnline(payload);
     if (typeof online !== 'boolean') return this.problem({ device: name, field: 'availability', message: `${device.actuatorId}: ${online.error}` });
     device.online = online;
+    if (online) device.silent = false;
     this.updateAvailability();
   }
 
   private onState(name: string, payload: string): void {
     const device = this.known(name);
     if (!device) return;
+    this.readState(device, payload);
+    // After the report: the engine learns the device's state before it hears the device is back and re-dispatches.
+    this.heard(device);
+  }
+
+  private readState(device: Device, payload: string): void {
     const parsed = parseStateObject(payload);
-    if (!parsed.ok) return this.problem({ device: name, message: `${device.actuatorId}: ${parsed.error}` });
+    if (!parsed.ok) return this.problem({ device: device.name, message: `${device.actuatorId}: ${parsed.error}` });
     const decoded = decodeState(device.codec, parsed.value);
-    if (decoded.problem) return this.problem({ device: name, field: decoded.problem.field, message: `${device.actuatorId}: ${decoded.problem.message}` });
+    if (decoded.problem) return this.problem({ device: device.name, field: decoded.problem.field, message: `${device.actuatorId}: ${decoded.problem.message}` });
     const state = decoded.state;
     if (state === undefined) return;
     const echoed = device.pending.filter((p) => p.state === state);
@@ -223,11 +232,33 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     this.updateAvailability();
   }
 
-  private unavailableReason(device: Device): string | undefined {
+  /** Why a command cannot reach the device now, if it cannot. */
+  private linkDown(device: Device): string | undefined {
     if (!this.connected) return `connection to the MQTT broker ${this.url} lost`;
     if (!this.bridgeOnline) return `zigbee2mqtt bridge offline (${this.baseTopic}/bridge/state)`;
     if (!device.online) return `device offline (${this.baseTopic}/${device.name}/availability)`;
     return undefined;
+  }
+
+  /** A silent device may still take commands (it is how it gets a chance to answer), but counts as unavailable. */
+  private unavailableReason(device: Device): string | undefined {
+    return this.linkDown(device) ?? (device.silent ? `no state echo from the device since a command timed out after ${this.timeoutMs} ms` : undefined);
+  }
+
+  /**
+   * The engine holds a device unreachable after a failed dispatch (SPEC.md §4) until its adapter says it is
+   * available again: a device that timed out is marked silent, and any message from it lifts that.
+   */
+  private timedOut(device: Device, pending: Pending): void {
+    this.settle(device, pending, new DeviceError('TIMEOUT', device.actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`));
+    device.silent = true;
+    this.updateAvailability();
+  }
+
+  private heard(device: Device): void {
+    if (!device.silent) return;
+    device.silent = false;
+    this.updateAvailability();
   }
 
   /** Emits each device whose availability changed; what was waiting on a now unreachable device fails at once. */

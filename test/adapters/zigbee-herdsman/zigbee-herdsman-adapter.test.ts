@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ActuatorBinding } from '../../../adapters/device-adapter';
-import { closeFixture, eventually, herdsmanFixture, lastAvailability, pair, type HerdsmanFixture } from './herdsman-fixture';
-import { doorLock, onOffPlug, windowCovering, type SimulatedDevice } from './simulated-device';
+import { closeFixture, eventually, herdsmanFixture, lastAvailability, pair, type HerdsmanFixture } from './support/herdsman-fixture';
+import { doorLock, onOffPlug, windowCovering, type SimulatedDevice } from './support/simulated-device';
 
 const LOCK = '0x00124b0000000a01';
 const COVER = '0x00124b0000000c01';
@@ -107,6 +107,22 @@ describe('zigbee-herdsman adapter', () => {
       await f.adapter.apply('hall.plug', 'off');
       assert.deepEqual(lastFrame(f, PLUG), { cluster: 'genOnOff', command: 'off', payload: {} });
       assert.equal(f.coordinator.device(PLUG).attribute('genOnOff', 'onOff'), 0);
+    });
+
+    it('puts the ZCL bytes on the air: frame control, sequence number, command id, payload', async () => {
+      const f = await started();
+      await f.adapter.apply('front.lock', 'locked');
+      await f.adapter.apply('living.blind', 40);
+      await f.adapter.apply('hall.plug', 'on');
+      const wire = (ieee: string) => {
+        const { bytes } = f.coordinator.framesTo(ieee).at(-1)!;
+        // Byte 1 is the transaction sequence number herdsman chose; the rest is fixed by ZCL 2.4.1.
+        return [bytes[0], bytes[2], ...bytes.subarray(3)];
+      };
+      // Cluster-specific, client to server; lockDoor has its own response, so the default response is disabled (0x11).
+      assert.deepEqual(wire(LOCK), [0x11, 0x00, 0x00]); // lockDoor, empty PIN octet string
+      assert.deepEqual(wire(COVER), [0x01, 0x05, 60]); // goToLiftPercentage 60 %
+      assert.deepEqual(wire(PLUG), [0x01, 0x01]); // on, no payload
     });
 
     it('rejects with REFUSED when the device answers with a failure status', async () => {

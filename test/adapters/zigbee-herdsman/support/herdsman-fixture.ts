@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { SinonStub } from 'sinon';
 import { Adapter } from 'zigbee-herdsman/dist/adapter';
-import type { ActuatorBinding, AdapterProblem, AvailabilityChange, DeviceReport } from '../../../adapters/device-adapter';
-import { ZigbeeHerdsmanAdapter } from '../../../adapters/zigbee-herdsman';
-import { sandbox } from '../../support/setup';
+import type { ActuatorBinding, AdapterProblem, AvailabilityChange, DeviceReport } from '../../../../adapters/device-adapter';
+import { ZigbeeHerdsmanAdapter } from '../../../../adapters/zigbee-herdsman';
+import { sandbox } from '../../../support/setup';
 import { FakeCoordinator } from './fake-coordinator';
 import type { SimulatedDevice } from './simulated-device';
 

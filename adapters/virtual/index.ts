@@ -1,0 +1,1 @@
+export { VirtualAdapter, VIRTUAL, type VirtualAdapterOptions, type VirtualFault } from './virtual-adapter';
