@@ -61,7 +61,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
   private readonly pending = new Map<string /* ip/tid/seoj */, PendingSet>();
   private readonly unreachable = new Set<string /* actuator id */>();
   private readonly unknownObjects = new Set<string /* ip/eoj */>();
-  private readonly discovered = new Map<string /* ip/eoj */, DiscoveredDevice>();
+  private readonly searches = new Set<Map<string /* ip/eoj */, DiscoveredDevice>>();
   private subscription?: Subscription;
   private probeTimer?: NodeJS.Timeout;
 
@@ -119,10 +119,15 @@ export class EchonetLiteAdapter implements DeviceAdapter {
   /** Multicast search (224.0.23.0:3610): the device objects every node lists in its instance list (0xD6). */
   async discover(window = 2000): Promise<DiscoveredDevice[]> {
     if (!this.subscription) throw new Error(`${NAME}: discover: the adapter is not started`);
-    this.discovered.clear();
-    this.facade.search();
-    await new Promise((resolve) => setTimeout(resolve, window));
-    return [...this.discovered.values()].sort((a, b) => a.address.localeCompare(b.address));
+    const found = new Map<string, DiscoveredDevice>();
+    this.searches.add(found);
+    try {
+      this.facade.search();
+      await new Promise((resolve) => setTimeout(resolve, window));
+    } finally {
+      this.searches.delete(found);
+    }
+    return [...found.values()].sort((a, b) => a.address.localeCompare(b.address));
   }
 
   async stop(): Promise<void> {
@@ -152,18 +157,19 @@ export class EchonetLiteAdapter implements DeviceAdapter {
     switch (frame.esv) {
       case ESV.SET_RES:
       case ESV.SETC_SNA:
+        this.reachable(from, frame.seoj);
         this.answer(from, frame);
-        break;
+        return;
       case ESV.GET_RES:
       case ESV.GET_SNA:
       case ESV.INF:
+        this.reachable(from, frame.seoj); // first, so that the engine takes the report of a restored actuator
         this.announce(from, frame);
-        break;
+        return;
       default:
         // Requests to our controller object and other services carry no device state.
         return;
     }
-    this.reachable(from, frame.seoj);
   }
 
   /** Set_Res (0x71) or SetC_SNA (0x51) for one of our SetC, by sender, TID and SEOJ. */
@@ -221,7 +227,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
     for (let i = 1; i < list.length; i += 3) {
       const eoj = list.subarray(i, i + 3).toString('hex');
       const address = `${from}/${eoj}`;
-      this.discovered.set(address, { address, ip: from, eoj, kind: kindOfClass(classOf(eoj)) });
+      for (const found of this.searches) found.set(address, { address, ip: from, eoj, kind: kindOfClass(classOf(eoj)) });
     }
   }
 
