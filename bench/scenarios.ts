@@ -1,6 +1,7 @@
 import { measureDecisions } from './decisions';
 import type { BenchOptions, Row } from './measure';
 import { measureNaive } from './naive';
+import { measureNodeRed } from './node-red-flow';
 import { measureReplay } from './replay';
 import { measureScaling } from './scaling';
 
@@ -15,6 +16,7 @@ export const SCENARIOS = {
   naive: { title: 'naive json-rules-engine arbiter', measure: measureNaive },
   scaling: { title: 'scaling in actuators, systems and rules', measure: measureScaling },
   replay: { title: 'replay of a generated 24-hour scenario', measure: measureReplay },
+  'node-red': { title: 'messages/s through one real Node-RED runtime', measure: measureNodeRed },
 } satisfies Record<string, BenchScenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;
