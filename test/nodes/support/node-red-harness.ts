@@ -43,6 +43,11 @@ export type TestNode = {
   supervisor?: import('../../../nodes/lib/supervisor').Supervisor;
 };
 
+/** Every node on one flow tab at a position, as the editor saves them (Node-RED takes a node without x/y for a config node; Catch nodes catch within their tab). */
+function onTab(flow: FlowNode[]): FlowNode[] {
+  return [{ id: 'tab', type: 'tab', label: 'test' }, ...flow.map((n) => (n.type === 'arbiter-supervisor' ? n : { z: 'tab', x: 100, y: 100, ...n }))];
+}
+
 /** One Node-RED runtime per suite (helper.startServer), a fresh user directory per test, everything stopped after. */
 export class NodeRedHarness {
   userDir = '';
@@ -67,13 +72,13 @@ export class NodeRedHarness {
   async load(flow: FlowNode[]): Promise<void> {
     this.statuses.clear();
     this.received.clear();
-    await helper.load(ARBITER_NODES, flow);
+    await helper.load(ARBITER_NODES, onTab(flow));
     this.record(flow);
   }
 
   /** A full redeploy of a flow, as the editor's Deploy button does (every node closed, then started again). */
   async redeploy(flow: FlowNode[]): Promise<void> {
-    await helper.setFlows(flow, 'full');
+    await helper.setFlows(onTab(flow), 'full');
     this.record(flow);
   }
 

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { NodeRedHarness } from './support/node-red-harness';
+import { context, events, helpers, supervisor, system } from './support/flows';
+
+describe('arbiter-events and arbiter-context', function () {
+  const h = new NodeRedHarness();
+  before(() => h.startServer());
+  after(() => h.stopServer());
+  beforeEach(() => h.newUserDir());
+  afterEach(() => h.unload());
+
+  it('passes the selected event types only, and shows the last alarm (UC5 persistent conflict)', async () => {
+    await h.load([
+      supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac', initial: 'on' }] }),
+      system('power-manager', 'property'),
+      system('robot-climate', 'comfort'),
+      events(['alarm'], 'alarms', ['seen']),
+      events([], 'all', ['everything']),
+      ...helpers('outcomes', 'seen', 'everything'),
+    ]);
+    await h.send('sys-power-manager', { payload: { target: 'factory.ac', state: 'off' } }, 'outcomes');
+    for (let i = 2; i <= 4; i++) await h.send('sys-robot-climate', { payload: { target: 'factory.ac', state: 'on' } }, 'outcomes', i);
+    await h.until(() => h.messages('seen').length === 1, 'the alarm');
+    const alarm = h.messages('seen')[0];
+    assert.equal(alarm.topic, 'alarm');
+    assert.deepEqual({ ...(alarm.payload as object), at: 0 }, { type: 'alarm', kind: 'persistent-conflict', target: 'factory.ac', systems: ['power-manager', 'robot-climate'], at: 0 });
+    assert.equal(alarm.description, 'ALARM persistent-conflict on factory.ac between power-manager and robot-climate');
+    assert.equal((await h.statusMatching('alarms', (s) => s.text === 'alarm: persistent-conflict factory.ac', 'alarm badge')).fill, 'red');
+    const types = new Set(h.messages('everything').map((m) => m.topic));
+    for (const t of ['claimed', 'dispatched', 'conflict', 'alarm']) assert.ok(types.has(t), `no filter passes ${t}`);
+  });
+
+  it('shows the last conflict', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac', initial: 'on' }] }), system('power-manager', 'property'), system('robot-climate', 'comfort'), events(['conflict']), ...helpers('outcomes', 'seen')]);
+    await h.send('sys-power-manager', { payload: { target: 'factory.ac', state: 'off' } }, 'outcomes');
+    await h.send('sys-robot-climate', { payload: { target: 'factory.ac', state: 'on' } }, 'seen');
+    assert.equal((await h.statusMatching('events', (s) => /^conflict on/.test(s.text ?? ''), 'conflict badge')).text, 'conflict on factory.ac: power-manager beats robot-climate');
+  });
+
+  it('refuses an unknown event type', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac' }] }), events(['conflicts']), ...helpers('seen')]);
+    await h.statusMatching('events', (s) => s.text === 'invalid configuration', 'invalid badge');
+  });
+
+  it('sets facts from topic and payload, or from an object of facts, and shows the last one', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac' }], facts: [{ name: 'rain' }, { name: 'mode' }] }), context(), ...helpers('seen')]);
+    const arbiter = await h.node('sup').supervisor!.ready();
+    h.node('context').receive({ topic: 'rain', payload: true });
+    await h.statusMatching('context', (s) => s.text === 'rain = true', 'fact badge');
+    h.node('context').receive({ payload: { mode: 'away', rain: false } });
+    await h.until(() => arbiter.tables.fact('mode')?.value === 'away', 'mode to be set');
+    assert.equal(arbiter.tables.fact('rain')?.value, false);
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { NodeRedHarness } from './support/node-red-harness';
+import { actuator, catchAll, helpers, supervisor, SUPERVISOR, system } from './support/flows';
+
+const WINDOW = { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed' };
+
+describe('arbiter-supervisor', function () {
+  const h = new NodeRedHarness();
+  before(() => h.startServer());
+  after(() => h.stopServer());
+  beforeEach(() => h.newUserDir());
+  afterEach(() => h.unload());
+
+  const flow = () => [supervisor({ actuators: [WINDOW] }), system('security', 'property'), actuator('living.window', 'window'), ...helpers('outcomes', 'dispatches'), ...catchAll()];
+
+  it('keeps its claims in a SQLite file in the user directory, named after the node, across a full redeploy', async () => {
+    await h.load(flow());
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'dispatches');
+    assert.ok(existsSync(join(h.userDir, `home-arbiter-${SUPERVISOR}.sqlite`)), 'the store file exists');
+
+    await h.redeploy(flow());
+    await h.statusMatching('window', (s) => s.text === 'security: open', 'the restored owner');
+    const arbiter = await h.node(SUPERVISOR).supervisor!.ready();
+    assert.deepEqual(
+      arbiter.tables.claimsOn('living.window').map((c) => [c.claimant, c.state]),
+      [['security', 'open']],
+    );
+    assert.equal(h.messages('dispatches').length, 1, 'nothing is dispatched again where the stored state is the desired one');
+  });
+
+  it('says which field is wrong and leaves its client nodes without an input handler', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'living.window', kind: 'gizmo' }] }), system('security', 'property'), actuator('living.window', 'window'), ...helpers('outcomes', 'dispatches')]);
+    const status = await h.statusMatching('sys-security', (s) => s.text === 'invalid configuration', 'invalid badge');
+    assert.equal(status.fill, 'red');
+    const problem = h.node(SUPERVISOR).supervisor!.problem;
+    assert.match(problem ?? '', /actuators\[0\]\.states: is required for kind "gizmo"/);
+    for (const id of ['sys-security', 'window']) {
+      const node = h.node(id) as unknown as { _inputCallback?: unknown; _inputCallbacks?: unknown[] | null };
+      assert.ok(!node._inputCallback && !node._inputCallbacks?.length, `${id} has no input handler`);
+    }
+    await assert.rejects(h.node(SUPERVISOR).supervisor!.ready(), /actuators\[0\]/);
+  });
+
+  it('names the arbiter-system node whose declaration is invalid', async () => {
+    await h.load([supervisor({ actuators: [WINDOW] }), { ...system('security', 'safety'), name: 'Alarm panel' }, ...helpers('outcomes')]);
+    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /arbiter-system "Alarm panel"\.category/);
+  });
+
+  it('reports JSON that does not parse by its field', async () => {
+    await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '[{"name": ' }, system('security', 'property'), ...helpers('outcomes')]);
+    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not JSON/);
+  });
+
+  it('shows a client without a supervisor as such', async () => {
+    await h.load([{ ...system('security', 'property'), supervisor: '' }, ...helpers('outcomes')]);
+    assert.equal((await h.statusMatching('sys-security', (s) => s.text === 'no supervisor configured', 'no-supervisor badge')).fill, 'red');
+  });
+});
