@@ -70,6 +70,19 @@ describe('zigbee2mqtt adapter: bridge and device availability', () => {
     await home.adapter.apply('front.lock', 'unlocked');
   });
 
+  it('holds a device that timed out unavailable until it is heard from again', async () => {
+    home = await Z2mHome.start({ timeout: '300ms' });
+    home.emulator.silence('hall light');
+    const down = waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && !a.available, 'hall.light unavailable');
+    await assert.rejects(home.adapter.apply('hall.light', 'on'), (err: unknown) => err instanceof DeviceError && err.code === 'TIMEOUT');
+    assert.match((await down).reason ?? '', /timed out/);
+    home.emulator.silence('hall light', false);
+    const up = waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && a.available, 'hall.light available');
+    await home.emulator.press('hall light', { state: 'ON' });
+    await up;
+    assert.deepEqual(home.reportLog, [{ actuatorId: 'hall.light', state: 'on' }]);
+  });
+
   it('marks every actuator unavailable when the broker goes away', async () => {
     home = await Z2mHome.start();
     const down = waitFor(home.availability, (a) => a.actuatorId === 'front.lock' && !a.available, 'front.lock unavailable');

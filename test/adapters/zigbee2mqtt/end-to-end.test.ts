@@ -43,7 +43,7 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
       .addDevice('front door', 'lock', { state: 'UNLOCK', lock_state: 'unlocked' })
       .addDevice('living shutter', 'cover', { state: 'OPEN', position: 100 });
     await emulator.start();
-    router = new DeviceRouter([new Zigbee2MqttAdapter({ url: broker.url, timeout: '2s' })], deviceBindings(HOME));
+    router = new DeviceRouter([new Zigbee2MqttAdapter({ url: broker.url, timeout: '500ms' })], deviceBindings(HOME));
     arbiter = new Arbiter({ config: buildCoreConfig(HOME), devices: router });
     events = [];
     arbiter.events$.subscribe((e) => events.push(e));
@@ -143,6 +143,20 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
     assert.equal(arbiter.view('front.lock')?.desired, 'locked');
 
     await emulator.goOnline();
+    await confirmed('front.lock', 'locked');
+    assert.ok(events.some((e) => e.type === 'restored' && e.target === 'front.lock'));
+    assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });
+  });
+
+  it('a lock that does not answer degrades; when it speaks again it is restored and the command is carried out', async () => {
+    emulator.silence('front door');
+    await arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' });
+    await waitFor(arbiter.actuator$('front.lock'), (v) => !v.available, 'front.lock degraded after the time-out');
+    const degraded = events.find((e) => e.type === 'degraded' && e.target === 'front.lock');
+    assert.ok(degraded?.type === 'degraded' && /timed out|no state echo/.test(degraded.reason ?? ''), `degraded: ${JSON.stringify(degraded)}`);
+
+    emulator.silence('front door', false);
+    await emulator.press('front door', { state: 'UNLOCK', lock_state: 'unlocked' });
     await confirmed('front.lock', 'locked');
     assert.ok(events.some((e) => e.type === 'restored' && e.target === 'front.lock'));
     assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });

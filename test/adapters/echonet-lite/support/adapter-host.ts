@@ -53,11 +53,12 @@ serveLines(
     stop: () => started().stop(),
     /** `config` is a scenario-style configuration whose actuators carry `device` bindings. */
     engineStart: async (args) => {
-      const raw = args.config as RawArbiterConfig;
+      const config = buildCoreConfig(args.config);
       adapter = new EchonetLiteAdapter(args.options as EchonetLiteAdapterOptions);
       watch(adapter);
-      router = new DeviceRouter([adapter], deviceBindings(raw));
-      arbiter = new Arbiter({ config: buildCoreConfig(raw), devices: router });
+      // Valid now, so its device entries have the shape of RawArbiterConfig's.
+      router = new DeviceRouter([adapter], deviceBindings(args.config as RawArbiterConfig));
+      arbiter = new Arbiter({ config, devices: router });
       subscription.add(arbiter.events$.subscribe((e) => emit('arbiter', e)));
       await router.start(arbiter);
       await arbiter.start();

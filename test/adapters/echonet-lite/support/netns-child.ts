@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'child_process';
 import { createInterface } from 'readline';
-import { firstValueFrom, ReplaySubject, filter, timeout, type Observable } from 'rxjs';
+import { EmptyError, firstValueFrom, ReplaySubject, filter, timeout, type Observable } from 'rxjs';
 
 export interface ChildEvent {
   readonly event: string;
@@ -75,7 +75,10 @@ export class NetnsChild {
         filter(match),
         timeout({ first: ms, with: () => Promise.reject(new Error(`${this.label}: no ${what} within ${ms} ms; stderr: ${this.stderr.trim() || 'empty'}`)) }),
       ),
-    );
+    ).catch((err: unknown) => {
+      if (err instanceof EmptyError) throw new Error(`${this.label} exited before ${what}; stderr: ${this.stderr.trim() || 'empty'}`);
+      throw err;
+    });
   }
 
   /** Every event so far that matches. */
