@@ -4,7 +4,7 @@ import { verifySecret, type CredentialId } from './secrets';
 
 export type AuthResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly status: 401; readonly message: string }
+  | { readonly ok: false; readonly status: 401; readonly reason: 'missing' | 'unknown' | 'wrong'; readonly message: string }
   | { readonly ok: false; readonly status: 429; readonly message: string; readonly retryAfter: number };
 
 export interface AuthListener {
@@ -45,17 +45,17 @@ export class Authenticator {
       return { ok: false, status: 429, message: `${credential} is locked after repeated failures`, retryAfter: Math.ceil((locked - this.now()) / 1000) };
     }
     const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
-    if (!token) return this.fail(key, 'missing Authorization: Bearer <token>');
-    if (!hash) return this.fail(key, `no secret is configured for ${credential}`);
+    if (!token) return this.fail(key, 'missing', 'missing Authorization: Bearer <token>');
+    if (!hash) return this.fail(key, 'unknown', `no secret is configured for ${credential}`);
     const digest = createHash('sha256').update(token).digest();
     const known = this.verified.get(credential);
     if (known && timingSafeEqual(known, digest)) return { ok: true };
-    if (!(await verifySecret(token, hash))) return this.fail(key, `wrong secret for ${credential}`);
+    if (!(await verifySecret(token, hash))) return this.fail(key, 'wrong', `wrong secret for ${credential}`);
     this.verified.set(credential, digest);
     return { ok: true };
   }
 
-  private fail(key: CredentialId, message: string): AuthResult {
+  private fail(key: CredentialId, reason: 'missing' | 'unknown' | 'wrong', message: string): AuthResult {
     const now = this.now();
     const recent = (this.failures.get(key) ?? []).filter((t) => t > now - this.lockout.window);
     recent.push(now);
@@ -66,6 +66,6 @@ export class Authenticator {
       this.failures.delete(key);
       this.listener.lockout(key, until);
     }
-    return { ok: false, status: 401, message };
+    return { ok: false, status: 401, reason, message };
   }
 }

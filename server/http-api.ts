@@ -88,7 +88,7 @@ export class HttpApi {
     const result = await this.deps.auth.check(credential, req.headers.authorization);
     if (result.ok) return;
     if (result.status === 401) {
-      this.deps.emit({ type: 'auth-failure', credential, reason: result.message });
+      this.deps.emit({ type: 'auth-failure', credential, reason: result.reason });
       throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
     }
     throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });

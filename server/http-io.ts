@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { zodIssues } from '../engine/config/arbiter-config';
+import { formatPath, joinPath } from '../engine/config/config-error';
 
 const MAX_BODY = 64 * 1024;
 
@@ -32,7 +32,7 @@ async function readBody(req: IncomingMessage): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw new HttpError(413, `body larger than ${MAX_BODY} bytes`, '(body)');
+    if (size > MAX_BODY) throw new HttpError(413, `(body): larger than ${MAX_BODY} bytes`, '(body)');
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -46,14 +46,23 @@ export async function readJson<S extends z.ZodType>(req: IncomingMessage, schema
     try {
       data = JSON.parse(text);
     } catch (err) {
-      throw new HttpError(400, `body is not valid JSON: ${(err as Error).message}`, '(body)');
+      throw new HttpError(400, `(body): not valid JSON: ${(err as Error).message}`, '(body)');
     }
   }
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
-    const [first, ...rest] = zodIssues(parsed.error);
-    const field = first.path || '(body)';
-    throw new HttpError(400, `${field}: ${first.message}${rest.length > 0 ? ` (and ${rest.length} more: ${rest.map((i) => i.path || '(body)').join(', ')})` : ''}`, field);
+    const [first, ...rest] = parsed.error.issues.map((issue) => describeIssue(issue, data));
+    throw new HttpError(400, `${first.field}: ${first.message}${rest.length > 0 ? ` (and ${rest.map((i) => i.field).join(', ')})` : ''}`, first.field);
   }
   return parsed.data;
+}
+
+/** One zod issue as the field it concerns and a sentence: "is required", "unknown field", or zod's own words. */
+function describeIssue(issue: z.core.$ZodIssue, data: unknown): { field: string; message: string } {
+  const path = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') return { field: joinPath(path, issue.keys[0]), message: 'unknown field' };
+  const value = issue.path.reduce<unknown>((v, key) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[key] : undefined), data);
+  if (value === undefined && issue.path.length > 0) return { field: path, message: 'is required' };
+  if (issue.code === 'invalid_union') return { field: path || '(body)', message: `has the wrong type (${typeof value})` };
+  return { field: path || '(body)', message: issue.message };
 }

@@ -1,0 +1,95 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EdgeServer } from '../../server/edge-server';
+import { generateSecretsFile, loadSecrets, tokensFileFor } from '../../server/secrets';
+import { loadServerConfig } from '../../server/server-config';
+
+/** A small UC4 home: comfort ventilation against security on a window, a fire policy on the lock. */
+export const HOME_YAML = `
+auth: { secretsFile: secrets/home.json, lockout: { failures: 3, window: 1m, duration: 1m } }
+store: { file: home.sqlite }
+actuators:
+  - { id: living.window, kind: window, initial: closed, safe: closed, device: { adapter: simulated, address: sim/w, options: { latency: 5 } } }
+  - { id: front.lock, kind: lock, initial: unlocked, safe: locked, device: { adapter: simulated, address: sim/l, options: { latency: 5 } } }
+  - { id: hall.light, kind: light, initial: off, lifetime: { cycles: 4 } }
+systems:
+  - { id: comfort-vent, category: comfort, targets: ["kind:window"] }
+  - { id: security, category: property, targets: ["kind:window", front.lock, hall.light] }
+facts:
+  - { name: smoke, initial: false }
+policies:
+  - name: fire-evacuation
+    conditions: { all: [ { fact: smoke, operator: equal, value: true } ] }
+    event: { type: assert, params: { target: front.lock, state: unlocked, category: life } }
+`;
+
+export interface Tokens {
+  readonly operator: string;
+  readonly systems: Record<string, string>;
+}
+
+/** A temporary folder with a configuration and freshly generated secrets; `remove()` deletes it all. */
+export class TempHome {
+  readonly dir = mkdtempSync(join(tmpdir(), 'home-arbiter-server-'));
+  readonly configFile = join(this.dir, 'home.yaml');
+  tokens!: Tokens;
+
+  constructor(private readonly yaml = HOME_YAML) {
+    writeFileSync(this.configFile, yaml);
+  }
+
+  /** Generates the secrets as `serve` does on a first run and reads back the clear tokens. */
+  async withSecrets(): Promise<this> {
+    const config = loadServerConfig(this.configFile);
+    await generateSecretsFile(config.secretsFile, config.core.systems.map((s) => s.id));
+    this.tokens = JSON.parse(readFileSync(tokensFileFor(config.secretsFile), 'utf8')) as Tokens;
+    return this;
+  }
+
+  /** An in-process server on 127.0.0.1 and a free port. */
+  async startServer(): Promise<EdgeServer> {
+    const config = loadServerConfig(this.configFile);
+    const secrets = await loadSecrets(config.secretsFile, config.core.systems.map((s) => s.id));
+    if (secrets.problems.length > 0) throw new Error(`test secrets: ${secrets.problems.map((p) => p.message).join('; ')}`);
+    const server = new EdgeServer({ config, secrets: secrets.hashes, port: 0, host: '127.0.0.1' });
+    await server.start();
+    return server;
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Answer {
+  readonly status: number;
+  readonly body: any;
+  readonly headers: Headers;
+}
+
+/** One JSON request; `token` becomes a bearer Authorization header. */
+export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await res.text();
+  let body: unknown = text;
+  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
+  return { status: res.status, body, headers: res.headers };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `ms` naming what it waited for. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 5000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
