@@ -75,15 +75,8 @@ export class EchonetLiteAdapter implements DeviceAdapter {
   async start(bindings: readonly ActuatorBinding[]): Promise<void> {
     if (this.subscription) throw new Error(`${NAME}: start: already started`);
     const parsed = bindings.map((b) => parseBinding(b, this.timeout));
-    for (const binding of parsed) {
-      const key = propertyKey(binding.address, binding.profile.epc);
-      const other = this.byProperty.get(key);
-      if (other) throw new DeviceError('UNSUPPORTED', binding.actuatorId, `device.address: ${key} is already bound to ${other.actuatorId}`);
-      this.byProperty.set(key, binding);
-      this.byActuator.set(binding.actuatorId, binding);
-      this.boundObjects.add(formatEchonetAddress(binding.address));
-    }
     try {
+      for (const binding of parsed) this.bind(binding);
       await this.facade.start();
     } catch (err) {
       this.forgetBindings();
@@ -266,6 +259,15 @@ export class EchonetLiteAdapter implements DeviceAdapter {
 
   private problem(device: string | undefined, field: string, message: string): void {
     this.problemsSubject.next({ adapter: NAME, ...(device ? { device } : {}), field, message });
+  }
+
+  private bind(binding: EchonetBinding): void {
+    const key = propertyKey(binding.address, binding.profile.epc);
+    const other = this.byProperty.get(key);
+    if (other) throw new DeviceError('UNSUPPORTED', binding.actuatorId, `device.address: ${key} is already bound to ${other.actuatorId}`);
+    this.byProperty.set(key, binding);
+    this.byActuator.set(binding.actuatorId, binding);
+    this.boundObjects.add(formatEchonetAddress(binding.address));
   }
 
   private forgetBindings(): void {
