@@ -1,4 +1,6 @@
-import { batchedRate, fixedRateLatency, measureMs, round, type BenchOptions, type Row } from './measure';
+import pino from 'pino';
+import { pinoDecisionLogger, type DecisionLogger } from '../engine/decision-logger';
+import { batchedRate, fixedRateLatency, measureMs, repetitions, round, type BenchOptions, type Row } from './measure';
 import { openHome, type StoreKind } from './open-home';
 import { HEADLINE } from './workload';
 
@@ -6,7 +8,59 @@ import { HEADLINE } from './workload';
 export const LATENCY_RATE = 10_000;
 const BATCH = 1_000;
 
-const label = (store: StoreKind) => (store === 'sqlite' ? 'store on (SQLite, FULL sync)' : 'store off (memory)');
+interface Case {
+  readonly key: string;
+  readonly label: string;
+  readonly store: StoreKind;
+  /** Whether latency is measured too (the headline cases) or throughput only. */
+  readonly latency: boolean;
+  readonly logger?: () => DecisionLogger;
+}
+
+const CASES: readonly Case[] = [
+  { key: 'memory', label: 'store off (memory)', store: 'memory', latency: true },
+  { key: 'sqlite', label: 'store on (SQLite, FULL sync)', store: 'sqlite', latency: true },
+  {
+    key: 'sqlite-logged',
+    label: 'store on + decision log (pino info → /dev/null)',
+    store: 'sqlite',
+    latency: false,
+    logger: () => pinoDecisionLogger(pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }))),
+  },
+];
+
+async function throughput(c: Case, opts: BenchOptions): Promise<Row[]> {
+  const runs: { perSecond: number; conflicts: number; denied: number; ops: number }[] = [];
+  for (let i = 0; i < repetitions(opts); i++) {
+    const home = await openHome(HEADLINE, c.store, c.logger?.());
+    try {
+      const { ops, perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), measureMs(opts), BATCH);
+      runs.push({ ops, perSecond, conflicts: home.counts.get('conflict') ?? 0, denied: home.counts.get('denied') ?? 0 });
+    } finally {
+      await home.close();
+    }
+  }
+  const best = runs.reduce((a, b) => (b.perSecond > a.perSecond ? b : a));
+  const spread = runs.map((r) => round(r.perSecond)).join(', ');
+  return [
+    { section: 'decisions', case: c.label, metric: 'decisions/s', value: round(best.perSecond), unit: '/s', note: `batches of ${BATCH}; best of ${runs.length}: ${spread}`, id: `decisions.${c.key}.rate` },
+    { section: 'decisions', case: c.label, metric: 'conflicting share', value: round((best.conflicts / best.ops) * 100, 1), unit: '%', note: `${best.denied} denied by forbid rules` },
+  ];
+}
+
+async function latency(c: Case, opts: BenchOptions): Promise<Row[]> {
+  const home = await openHome(HEADLINE, c.store, c.logger?.());
+  try {
+    const result = await fixedRateLatency(() => home.arbiter.command(home.commands.next()), LATENCY_RATE, measureMs(opts));
+    const note = `${result.samples} commands offered at ${round(result.offered)}/s; max ${round(result.max, 2)} ms`;
+    return [
+      { section: 'decisions', case: c.label, metric: `p50 latency @${LATENCY_RATE}/s`, value: round(result.p50, 3), unit: 'ms', note, id: `decisions.${c.key}.p50` },
+      { section: 'decisions', case: c.label, metric: `p99 latency @${LATENCY_RATE}/s`, value: round(result.p99, 3), unit: 'ms', id: `decisions.${c.key}.p99` },
+    ];
+  } finally {
+    await home.close();
+  }
+}
 
 /**
  * Command arbitration on the headline home (1,000 actuators, 50 systems, 20 rules, 30 % conflicting commands),
@@ -15,30 +69,17 @@ const label = (store: StoreKind) => (store === 'sqlite' ? 'store on (SQLite, FUL
  */
 export async function measureDecisions(opts: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
-  for (const store of ['memory', 'sqlite'] as const) {
-    const home = await openHome(HEADLINE, store);
-    try {
-      const { ops, perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), measureMs(opts), BATCH);
-      const conflicts = home.counts.get('conflict') ?? 0;
-      const denied = home.counts.get('denied') ?? 0;
-      rows.push(
-        { section: 'decisions', case: label(store), metric: 'decisions/s', value: round(perSecond), unit: '/s', note: `batches of ${BATCH}`, id: `decisions.${store}.rate` },
-        { section: 'decisions', case: label(store), metric: 'conflicting share', value: round((conflicts / ops) * 100, 1), unit: '%', note: `${denied} denied by forbid rules` },
-      );
-    } finally {
-      await home.close();
-    }
-    const fresh = await openHome(HEADLINE, store);
-    try {
-      const latency = await fixedRateLatency(() => fresh.arbiter.command(fresh.commands.next()), LATENCY_RATE, measureMs(opts));
-      const note = `${latency.samples} commands offered at ${round(latency.offered)}/s; max ${round(latency.max, 2)} ms`;
-      rows.push(
-        { section: 'decisions', case: label(store), metric: `p50 latency @${LATENCY_RATE}/s`, value: round(latency.p50, 3), unit: 'ms', note, id: `decisions.${store}.p50` },
-        { section: 'decisions', case: label(store), metric: `p99 latency @${LATENCY_RATE}/s`, value: round(latency.p99, 3), unit: 'ms', id: `decisions.${store}.p99` },
-      );
-    } finally {
-      await fresh.close();
-    }
+  for (const c of CASES) {
+    rows.push(...(await throughput(c, opts)));
+    if (c.latency) rows.push(...(await latency(c, opts)));
   }
+  // The floor: the same loop acknowledging a no-op after one turn of the event loop, as the group commit does.
+  // What it shows beyond a few microseconds is the machine (other processes, the scheduler), not the arbiter.
+  const floor = await fixedRateLatency(() => new Promise((done) => setImmediate(done)), LATENCY_RATE, measureMs(opts));
+  const harness = 'harness alone (no-op acknowledged next turn)';
+  rows.push(
+    { section: 'decisions', case: harness, metric: `p50 latency @${LATENCY_RATE}/s`, value: round(floor.p50, 3), unit: 'ms', note: `max ${round(floor.max, 2)} ms` },
+    { section: 'decisions', case: harness, metric: `p99 latency @${LATENCY_RATE}/s`, value: round(floor.p99, 3), unit: 'ms', id: 'decisions.floor.p99' },
+  );
   return rows;
 }

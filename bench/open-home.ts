@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Arbiter } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import { buildCoreConfig } from '../engine/config/arbiter-config';
+import { silentLogger, type DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
@@ -22,12 +23,13 @@ export interface OpenHome {
 /**
  * A started arbiter on a generated home, through the public API only, with every actuator already claimed once
  * (so that the measured commands meet winners and can conflict). `sqlite` is a real file in a temporary directory
- * with the store's default `synchronous = FULL`: an acknowledged command has been fsynced.
+ * with the store's default `synchronous = FULL`: an acknowledged command has been fsynced. The decision log is off
+ * unless a logger is given: the figures are the arbitration's.
  */
-export async function openHome(shape: HomeShape, store: StoreKind, conflictShare = 0.3): Promise<OpenHome> {
+export async function openHome(shape: HomeShape, store: StoreKind, logger: DecisionLogger = silentLogger): Promise<OpenHome> {
   const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'home-arbiter-bench-')) : undefined;
   const backing: ArbiterStore = dir ? new SqliteStore(join(dir, 'arbiter.sqlite')) : new MemoryStore();
-  const arbiter = new Arbiter({ config: buildCoreConfig(homeConfig(shape)), store: backing, clock: new RealClock() });
+  const arbiter = new Arbiter({ config: buildCoreConfig(homeConfig(shape)), store: backing, clock: new RealClock(), logger });
   await arbiter.start();
   const counts = new Map<string, number>();
   const subscription = arbiter.events$.subscribe((e) => counts.set(e.type, (counts.get(e.type) ?? 0) + 1));
@@ -35,7 +37,7 @@ export async function openHome(shape: HomeShape, store: StoreKind, conflictShare
     const rec = arbiter.tables.actuator(target)!;
     return { winner: rec.winner, desired: rec.desired };
   };
-  const commands = new CommandGenerator(shape, peek, conflictShare);
+  const commands = new CommandGenerator(shape, peek);
   const seeding = [...commands.seed()].map((c) => arbiter.command(c));
   await Promise.all(seeding);
   await arbiter.settled();
