@@ -79,6 +79,8 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
   private connected = false;
   /** `<base>/bridge/state`; assumed online until the bridge (or its retained message) says otherwise. */
   private bridgeOnline = true;
+  /** The client's last error, reported once: mqtt.js repeats ECONNREFUSED on every reconnect attempt. */
+  private lastClientError?: string;
   private status: 'created' | 'running' | 'stopped' = 'created';
 
   constructor(options: Zigbee2MqttOptions) {
@@ -106,9 +108,12 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     this.client = client;
     this.connected = true;
     client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
-    client.on('connect', () => this.setConnected(true));
+    client.on('connect', () => {
+      this.lastClientError = undefined;
+      this.setConnected(true);
+    });
     client.on('close', () => this.setConnected(false));
-    client.on('error', (err) => this.problem({ message: `MQTT client (${this.url}): ${err.message}` }));
+    client.on('error', (err) => this.clientError(err));
     // One wildcard: friendly names may contain `/`, and messages of unbound devices must be seen to be reported.
     await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
   }
@@ -286,6 +291,12 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
 
   private rejectPending(device: Device, reason: string): void {
     for (const p of [...device.pending]) this.settle(device, p, new DeviceError('OFFLINE', device.actuatorId, `"${device.name}": ${reason}`));
+  }
+
+  private clientError(err: Error): void {
+    if (this.status !== 'running' || err.message === this.lastClientError) return;
+    this.lastClientError = err.message;
+    this.problem({ message: `MQTT client (${this.url}): ${err.message}` });
   }
 
   private problem(problem: Omit<AdapterProblem, 'adapter'>): void {

@@ -23,9 +23,10 @@ export class Mosquitto {
     return `mqtt://127.0.0.1:${this.port}`;
   }
 
-  async start(): Promise<void> {
+  /** Starts on a free port, or on `port` again (a broker restart, for reconnection tests). */
+  async start(port?: number): Promise<void> {
     if (this.process) throw new Error('mosquitto: already started');
-    this.port = await freePort();
+    this.port = port ?? (await freePort());
     this.dir = await mkdtemp(join(tmpdir(), 'home-arbiter-mosquitto-'));
     const config = join(this.dir, 'mosquitto.conf');
     await writeFile(config, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);

@@ -58,14 +58,13 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
     router = new DeviceRouter([fixture.adapter], BINDINGS);
     arbiter = new Arbiter({ config: buildCoreConfig(CONFIG), devices: router });
     events = [];
-    arbiter.events$.subscribe((e) => { events.push(e); console.log('EV', Date.now() % 100000, JSON.stringify(e)); });
+    arbiter.events$.subscribe((e) => events.push(e));
     await arbiter.start();
     await router.start(arbiter);
     assert.deepEqual(fixture.problems, [], 'the paired devices are all known to herdsman');
   });
 
   afterEach(async () => {
-    console.log('FRAMES', JSON.stringify(fixture!.coordinator.frames.filter(f=>f.cluster!=='genBasic').map(f=>f.command)));
     await arbiter.stop();
     await router.stop();
     await closeFixture(fixture);
@@ -132,7 +131,10 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
     take('front.lock');
 
     fixture!.coordinator.changeAtDevice(LOCK, 'closuresDoorLock', { lockState: 2 });
-    await settledOn('the door locked back', () => take('front.lock').some((e) => e.type === 'dispatched' && e.state === 'locked') && lockState(lock) === 1);
+    await settledOn('the door locked back', () => lockState(lock) === 1 && arbiter.view('front.lock')?.state === 'locked');
+    const after = take('front.lock');
+    assert.deepEqual(after.filter((e) => e.type === 'manual').map((e) => e.type === 'manual' && e.state), ['unlocked']);
+    assert.ok(after.some((e) => e.type === 'conflict' && e.winner === 'security' && e.loser === 'manual'));
     assert.deepEqual(fixture!.coordinator.framesTo(LOCK).map((f) => f.command), ['lockDoor', 'lockDoor']);
   });
 
@@ -144,7 +146,7 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
 
     cover.behaviour = 'answers';
     fixture!.coordinator.changeAtDevice(COVER, 'closuresWindowCovering', { currentPositionLiftPercentage: 100 });
-    await settledOn('the window restored and opened', () => events.some((e) => e.type === 'restored') && lift(cover) === 0);
-    assert.equal(arbiter.view('living.window')?.state, 'open');
+    await settledOn('the window restored and opened', () => events.some((e) => e.type === 'restored') && lift(cover) === 0 && arbiter.view('living.window')?.state === 'open');
+    assert.deepEqual(fixture!.coordinator.framesTo(COVER).map((f) => f.command), ['upOpen', 'upOpen']);
   });
 });

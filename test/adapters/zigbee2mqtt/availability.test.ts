@@ -83,14 +83,23 @@ describe('zigbee2mqtt adapter: bridge and device availability', () => {
     assert.deepEqual(home.reportLog, [{ actuatorId: 'hall.light', state: 'on' }]);
   });
 
-  it('marks every actuator unavailable when the broker goes away', async () => {
+  it('goes unavailable when the broker goes away and reconnects when it comes back, with one problem for the outage, and carries out commands again', async () => {
     home = await Z2mHome.start();
-    const down = waitFor(home.availability, (a) => a.actuatorId === 'front.lock' && !a.available, 'front.lock unavailable');
+    const down = waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && !a.available, 'hall.light unavailable');
     await home.emulator.stop();
     await home.broker.stop();
-    const change = await down;
-    assert.match(change.reason ?? '', /connection to the MQTT broker/);
+    assert.match((await down).reason ?? '', /connection to the MQTT broker/);
     await assert.rejects(home.adapter.apply('front.lock', 'unlocked'), isOffline);
+    const refused = waitFor(home.problems, (p) => p.device === undefined, 'a problem about the connection');
+    assert.match((await refused).message, new RegExp(home.broker.url));
+    await new Promise((resolve) => setTimeout(resolve, 2200)); // two more reconnect attempts, each refused
+    assert.equal(home.problemLog.filter((p) => p.device === undefined).length, 1);
+
+    await home.broker.start(home.broker.port);
+    await home.startEmulator();
+    await waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && a.available, 'hall.light available after reconnecting');
+    await home.adapter.apply('hall.light', 'on');
+    assert.equal(home.emulator.state('hall light').state, 'ON');
   });
 
   it('fails to start, naming the URL, when no broker listens', async () => {

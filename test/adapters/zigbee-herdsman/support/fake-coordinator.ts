@@ -121,7 +121,10 @@ export class FakeCoordinator extends Adapter {
     const device = this.devices.get(networkAddress);
     if (!device || device.behaviour === 'silent') return this.noAnswer(networkAddress, endpoint, frame, timeout);
     const { response, changed } = device.handle(frame);
+    // A device sends in order: this answer after what it sent before, and its report of the change after the answer.
+    const airtime = new Promise<void>((resolve) => this.later(resolve));
     if (changed) this.later(() => this.report(device, frame.cluster.name, changed));
+    await airtime;
     // Which answer the controller waits for, as herdsman's own adapters decide it (e.g. zohAdapter.sendZclFrameToEndpoint).
     const expected = frame.command.response !== undefined && !disableResponse ? frame.command.response : frame.header.frameControl.disableDefaultResponse ? undefined : Zcl.Foundation.defaultRsp.ID;
     if (expected === undefined || !response) return undefined;
@@ -227,7 +230,7 @@ export class FakeCoordinator extends Adapter {
     return new Promise((_, reject) => this.later(() => reject(new Error(Adapter.clusterWaitressTimeoutFormatter(matcher, timeout))), timeout));
   }
 
-  /** Frames from devices arrive after the answer to the request, as on air. */
+  /** Frames from devices take a timer turn; timers of one delay run in the order they were set (FIFO, as on air). */
   private later(action: () => void, delay = 1): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);

@@ -50,6 +50,10 @@ export class Z2mHome {
 
   async startBrokerAndBridge(): Promise<void> {
     await this.broker.start();
+    await this.startEmulator();
+  }
+
+  async startEmulator(): Promise<void> {
     this.emulator = emulatorFor(this.broker.url);
     await this.emulator.start();
   }
