@@ -127,7 +127,8 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
 
   it('a hand unlocking the door is a manual claim that security overrides (SPEC.md §5)', async () => {
     await arbiter.command({ system: 'security', target: 'front.lock', state: 'locked' });
-    await settledOn('the door locked', () => lockState(lock) === 1);
+    await settledOn('the door locked', () => lockState(lock) === 1 && arbiter.view('front.lock')?.state === 'locked');
+    await settledOn('the lock reporting its new state', () => fixture!.reports.some((r) => r.state === 'locked'));
     take('front.lock');
 
     fixture!.coordinator.changeAtDevice(LOCK, 'closuresDoorLock', { lockState: 2 });
