@@ -12,6 +12,15 @@ export interface ArbiterClient {
 
 export type SupervisorSetup = { readonly config: CoreConfig; readonly storeFile: string } | { readonly problem: string };
 
+function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(err: Error): void } {
+  let resolve!: (value: T) => void;
+  let reject!: (err: Error) => void;
+  const promise = new Promise<T>((res, rej) => ((resolve = res), (reject = rej)));
+  // Nobody may be waiting when it rejects (a supervisor closed before any input): not an unhandled rejection.
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 type Phase = 'invalid' | 'starting' | 'running' | 'failed' | 'closed';
 
 /**
@@ -24,7 +33,7 @@ export class Supervisor {
   private phase: Phase;
   private arbiter?: Arbiter;
   private store?: SqliteStore;
-  private starting?: Promise<Arbiter>;
+  private readonly started = deferred<Arbiter>();
   private failure?: string;
 
   constructor(
@@ -51,20 +60,21 @@ export class Supervisor {
       this.node.error(this.setup.problem);
       return;
     }
-    if (this.phase !== 'starting' || this.starting) return;
+    if (this.phase !== 'starting' || this.arbiter) return;
     const { config, storeFile } = this.setup;
-    this.starting = (async () => {
+    const starting = (async () => {
       this.store = new SqliteStore(storeFile);
       const arbiter = new Arbiter({ config, store: this.store, clock: new RealClock(), devices: INSTANT_DEVICES, logger: this.logger() });
       this.arbiter = arbiter;
       await arbiter.start();
       return arbiter;
     })();
-    this.starting.then(
-      () => {
+    starting.then(
+      (arbiter) => {
         if (this.phase !== 'starting') return;
         this.phase = 'running';
         for (const entry of this.clients.values()) this.connect(entry);
+        this.started.resolve(arbiter);
       },
       (err: unknown) => {
         this.phase = 'failed';
@@ -72,16 +82,18 @@ export class Supervisor {
         this.failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
         this.node.error(this.failure);
         this.badgeAll('failed');
+        this.started.reject(new Error(this.failure));
       },
     );
   }
 
-  /** Resolves with the running engine; rejects when the configuration is invalid or the engine did not start. */
-  async ready(): Promise<Arbiter> {
-    if (this.problem) throw new Error(this.problem);
-    if (this.phase === 'closed') throw new Error(`${this.label}: closed`);
-    if (!this.starting) throw new Error(`${this.label}: not started yet`);
-    return this.starting;
+  /**
+   * Resolves with the running engine; rejects when the configuration is invalid, the engine did not start or the
+   * supervisor closed first. A message that arrives before the deployed flows have started waits here.
+   */
+  ready(): Promise<Arbiter> {
+    if (this.problem) return Promise.reject(new Error(this.problem));
+    return this.started.promise;
   }
 
   register(client: ArbiterClient): void {
@@ -99,13 +111,13 @@ export class Supervisor {
   /** Stops the engine and closes the store so that the next deploy reopens it; a second call does nothing. */
   async stop(): Promise<void> {
     if (this.phase === 'closed') return;
-    const wasStarting = this.starting;
+    const phase = this.phase;
     this.phase = 'closed';
     for (const entry of this.clients.values()) entry.subscription?.unsubscribe();
     this.badgeAll('closed');
     this.clients.clear();
-    if (!wasStarting) return;
-    await wasStarting.catch(() => undefined);
+    if (phase === 'starting') this.started.reject(new Error(`${this.label}: closed before it started`));
+    await this.started.promise.catch(() => undefined);
     await this.arbiter?.stop();
     this.store?.close();
   }
