@@ -6,7 +6,7 @@ import type { SystemSpec } from './core/control-system';
 import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
 import type { Explanation } from './core/explain';
 import { RealClock, type Clock } from './clock';
-import { logDecision, silentLogger, type DecisionLogger } from './decision-logger';
+import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
 import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
 import { MemoryStore } from './store/memory-store';
 import { RuleEvaluator } from '../policies/rule-evaluator';
@@ -86,7 +86,7 @@ export class Arbiter {
     this.clock = options.clock ?? new RealClock();
     this.store = options.store ?? new MemoryStore();
     this.devices = options.devices ?? INSTANT_DEVICES;
-    this.logger = options.logger ?? silentLogger;
+    this.logger = options.logger ?? defaultDecisionLogger();
     this.evaluator = new RuleEvaluator(options.config.policies);
   }
 
@@ -235,9 +235,16 @@ export class Arbiter {
   }
 
   private publish(event: ArbiterEvent): void {
-    logDecision(this.logger, event);
+    if (this.logger !== silentLogger) logDecision(this.logger, event, this.winReason(event));
     this.eventsSubject.next(event);
     if (event.type === 'dispatched') this.carryOut(event);
+  }
+
+  /** Why the named winner wins, for dispatches and conflicts: the answer to "why did it win?" in the log. */
+  private winReason(event: ArbiterEvent): string | undefined {
+    if (event.type !== 'dispatched' && event.type !== 'conflict') return undefined;
+    const winner = event.type === 'dispatched' ? event.by : event.winner;
+    return this.core.explain(event.target)?.claims.find((c) => c.claimant === winner)?.reason;
   }
 
   private carryOut({ target, state }: ArbiterEventOf<'dispatched'>): void {

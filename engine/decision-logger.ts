@@ -24,6 +24,12 @@ export function pinoDecisionLogger(logger: pino.Logger = pino({ name: 'home-arbi
 
 export const silentLogger: DecisionLogger = { decision() {}, error() {} };
 
-export function logDecision(logger: DecisionLogger, event: ArbiterEvent): void {
-  logger.decision(event, describeEvent(event));
+/** What an Arbiter logs to when given no logger: pino at `HOME_ARBITER_LOG_LEVEL` (default `info`). */
+export function defaultDecisionLogger(): DecisionLogger {
+  return pinoDecisionLogger(pino({ name: 'home-arbiter', level: process.env.HOME_ARBITER_LOG_LEVEL ?? 'info' }));
+}
+
+/** Logs one decision; `because` says why the winner won, for the events that name one. */
+export function logDecision(logger: DecisionLogger, event: ArbiterEvent, because?: string): void {
+  logger.decision(event, because ? `${describeEvent(event)}, because ${because}` : describeEvent(event));
 }

@@ -1,5 +1,5 @@
 import { Subject } from 'rxjs';
-import { Arbiter, buildCoreConfig, describeEvent } from '../engine';
+import { Arbiter, buildCoreConfig, describeEvent, silentLogger } from '../engine';
 import { comfortVentilation, type RoomReading } from './comfort-ventilation';
 
 /** `node dist/examples/quickstart.js`: the library in one page, in real time with perfect devices. */
@@ -9,6 +9,7 @@ async function main(): Promise<void> {
       actuators: [{ id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed' }],
       systems: [{ id: 'security', category: 'property' }],
     }),
+    logger: silentLogger, // this page prints the events itself; by default every decision goes to pino
   });
   arbiter.events$.subscribe((e) => console.log(`${e.type.padEnd(10)} ${describeEvent(e)}`));
   await arbiter.start();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Arbiter } from '../engine/arbiter';
+import { silentLogger, type DecisionLogger } from '../engine/decision-logger';
 import { VirtualClock } from '../engine/clock';
 import type { ArbiterEvent } from '../engine/core/events';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
@@ -33,6 +34,8 @@ export interface ScenarioRun {
 export interface RunOptions {
   /** `auto` (default): the real SQLite store on a temporary file when the scenario restarts, memory otherwise. */
   readonly store?: 'auto' | 'memory' | 'sqlite';
+  /** Silent by default: the report is the output. */
+  readonly logger?: DecisionLogger;
 }
 
 const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
@@ -127,7 +130,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const failures: StepFailure[] = [];
   let segment: ArbiterEvent[] = [];
   const open = async () => {
-    const arbiter = new Arbiter({ config: scenario.config, clock, store: openStore() });
+    const arbiter = new Arbiter({ config: scenario.config, clock, store: openStore(), logger: options.logger ?? silentLogger });
     arbiter.events$.subscribe((e) => {
       log.push(e);
       segment.push(e);

@@ -116,7 +116,7 @@ describe('invariants (fast-check)', () => {
           }
         });
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 
@@ -142,7 +142,8 @@ describe('invariants (fast-check)', () => {
     );
   });
 
-  it('a restart in the middle of any sequence ends in the same states as no restart', async () => {
+  it('a restart in the middle of any sequence ends in the same states as no restart', async function () {
+    this.timeout(180_000); // hundreds of runs on the real SQLite store: slow on a loaded machine, not a speed test
     await fc.assert(
       fc.asyncProperty(
         timed.chain((steps) => fc.tuple(fc.constant(steps), fc.nat(steps.length - 1))),
@@ -152,7 +153,7 @@ describe('invariants (fast-check)', () => {
           assert.deepEqual(restarted.final, plain.final);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });

@@ -1,5 +1,8 @@
 import sinon from 'sinon';
 
+// Arbiters log every decision through pino by default; keep the test output readable.
+process.env.HOME_ARBITER_LOG_LEVEL ??= 'silent';
+
 /** One sandbox for the whole suite, restored after each test, as json-rules-engine's suite does. */
 export const sandbox = sinon.createSandbox();
 
