@@ -52,20 +52,30 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     server.recordException(err);
     process.exit(70);
   });
-  await server.start();
-  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
+  // Handlers first: a signal that arrives while starting (or right after the URL is printed) still stops cleanly.
+  const starting = server.start();
   const shutdown = (signal: string) => {
     say(`${signal}: stopping`);
-    server.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        say(`stop failed: ${String(err)}`);
-        process.exit(1);
-      },
-    );
+    starting
+      .catch(() => undefined) // a failed start is reported by the command itself, below
+      .then(() => server.stop())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          say(`stop failed: ${String(err)}`);
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  try {
+    await starting;
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
 }
 
 async function doctor(opts: { config: string }): Promise<void> {

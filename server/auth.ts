@@ -23,6 +23,8 @@ export class Authenticator {
   private readonly verified = new Map<CredentialId, Buffer /* sha256 of the token */>();
   private readonly failures = new Map<CredentialId, number[] /* failure times */>();
   private readonly lockedUntil = new Map<CredentialId, number>();
+  /** Verifications under way, by credential and token digest: a burst of requests with one new token costs one scrypt. */
+  private readonly verifying = new Map<string, Promise<boolean>>();
 
   constructor(
     /** null: `--insecure-dev`, every request is let through. */
@@ -50,9 +52,19 @@ export class Authenticator {
     const digest = createHash('sha256').update(token).digest();
     const known = this.verified.get(credential);
     if (known && timingSafeEqual(known, digest)) return { ok: true };
-    if (!(await verifySecret(token, hash))) return this.fail(key, 'wrong', `wrong secret for ${credential}`);
+    if (!(await this.verify(credential, digest, token, hash))) return this.fail(key, 'wrong', `wrong secret for ${credential}`);
     this.verified.set(credential, digest);
     return { ok: true };
+  }
+
+  private verify(credential: CredentialId, digest: Buffer, token: string, hash: string): Promise<boolean> {
+    const key = `${credential} ${digest.toString('hex')}`;
+    let pending = this.verifying.get(key);
+    if (!pending) {
+      pending = verifySecret(token, hash).finally(() => this.verifying.delete(key));
+      this.verifying.set(key, pending);
+    }
+    return pending;
   }
 
   private fail(key: CredentialId, reason: 'missing' | 'unknown' | 'wrong', message: string): AuthResult {
