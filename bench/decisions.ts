@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { pinoDecisionLogger, type DecisionLogger } from '../engine/decision-logger';
-import { batchedRate, fixedRateLatency, measureMs, repetitions, round, type BenchOptions, type Row } from './measure';
+import { batchedRate, fixedRateLatency, measureMs, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
 import { openHome, type StoreKind } from './open-home';
 import { HEADLINE } from './workload';
 
@@ -30,12 +30,12 @@ const CASES: readonly Case[] = [
 ];
 
 async function throughput(c: Case, opts: BenchOptions): Promise<Row[]> {
-  const runs: { perSecond: number; conflicts: number; denied: number; ops: number }[] = [];
+  const runs: (Rate & { conflicts: number; denied: number })[] = [];
   for (let i = 0; i < repetitions(opts); i++) {
     const home = await openHome(HEADLINE, c.store, c.logger?.());
     try {
-      const { ops, perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), measureMs(opts), BATCH);
-      runs.push({ ops, perSecond, conflicts: home.counts.get('conflict') ?? 0, denied: home.counts.get('denied') ?? 0 });
+      const measured = await batchedRate(() => home.arbiter.command(home.commands.next()), measureMs(opts), BATCH);
+      runs.push({ ...measured, conflicts: home.counts.get('conflict') ?? 0, denied: home.counts.get('denied') ?? 0 });
     } finally {
       await home.close();
     }
@@ -44,6 +44,7 @@ async function throughput(c: Case, opts: BenchOptions): Promise<Row[]> {
   const spread = runs.map((r) => round(r.perSecond)).join(', ');
   return [
     { section: 'decisions', case: c.label, metric: 'decisions/s', value: round(best.perSecond), unit: '/s', note: `batches of ${BATCH}; best of ${runs.length}: ${spread}`, id: `decisions.${c.key}.rate` },
+    { section: 'decisions', case: c.label, metric: 'decisions per CPU-second', value: round(best.perCpuSecond), unit: '/s', note: 'of the best run', id: `decisions.${c.key}.cpuRate` },
     { section: 'decisions', case: c.label, metric: 'conflicting share', value: round((best.conflicts / best.ops) * 100, 1), unit: '%', note: `${best.denied} denied by forbid rules` },
   ];
 }

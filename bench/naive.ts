@@ -14,9 +14,10 @@ export async function measureNaive(opts: BenchOptions): Promise<Row[]> {
   const commands = new CommandGenerator(HEADLINE, (target) => naive.peek(target));
   for (const first of commands.seed()) await naive.command(first);
   naive.conflicts = 0;
-  const { ops, perSecond } = await sequentialRate(() => naive.command(commands.next()), measureMs(opts));
+  const { ops, perSecond, perCpuSecond } = await sequentialRate(() => naive.command(commands.next()), measureMs(opts));
   return [
     { section: 'decisions', case: CASE, metric: 'decisions/s', value: round(perSecond), unit: '/s', note: `${HEADLINE.rules} rules run per command`, id: 'naive.rate' },
+    { section: 'decisions', case: CASE, metric: 'decisions per CPU-second', value: round(perCpuSecond), unit: '/s', id: 'naive.cpuRate' },
     { section: 'decisions', case: CASE, metric: 'conflicting share', value: round((naive.conflicts / ops) * 100, 1), unit: '%' },
   ];
 }

@@ -58,14 +58,18 @@ export function generatedDay(steps: number, seed = 7): Scenario {
 export async function measureReplay(opts: BenchOptions): Promise<Row[]> {
   const steps = opts.quick ? 200_000 : 1_000_000;
   const scenario = generatedDay(steps);
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const run = await runScenario(scenario, { store: 'memory' });
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   const conflicts = run.events.filter((e) => e.type === 'conflict').length;
   const c = `${steps} steps, 24 h virtual`;
   return [
     { section: 'replay', case: c, metric: 'wall time', value: round(seconds, 2), unit: 's', note: `${run.events.length} events, ${conflicts} conflicts, passed: ${run.passed}` },
     { section: 'replay', case: c, metric: 'steps/s', value: round(steps / seconds), unit: '/s' },
+    { section: 'replay', case: c, metric: 'CPU time for 1,000,000 steps', value: round((cpuSeconds * 1_000_000) / steps, 2), unit: 's', note: 'user + system', id: 'replay.million.cpu' },
     {
       section: 'replay',
       case: c,

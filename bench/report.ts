@@ -23,8 +23,11 @@ export function ratios(rows: readonly Row[]): Ratio[] {
   return [
     { label: 'decisions/s vs naive (store off vs naive, both in memory)', value: ratio(value(rows, 'decisions.memory.rate'), value(rows, 'naive.rate')) },
     { label: 'decisions/s vs naive (store on vs naive in memory)', value: ratio(value(rows, 'decisions.sqlite.rate'), value(rows, 'naive.rate')) },
+    { label: 'decisions per CPU-second vs naive (store off vs naive)', value: ratio(value(rows, 'decisions.memory.cpuRate'), value(rows, 'naive.cpuRate')) },
     { label: 'node-red msgs/s vs function-node priority array', value: ratio(ours, value(rows, 'nodered.function')) },
     { label: 'node-red msgs/s vs blind-control', value: ratio(ours, value(rows, 'nodered.blind')) },
+    { label: 'node-red msgs per CPU-second vs function-node priority array', value: ratio(value(rows, 'nodered.ours.cpuRate'), value(rows, 'nodered.function.cpuRate')) },
+    { label: 'node-red msgs per CPU-second vs blind-control', value: ratio(value(rows, 'nodered.ours.cpuRate'), value(rows, 'nodered.blind.cpuRate')) },
   ];
 }
 
@@ -40,10 +43,12 @@ export function targets(rows: readonly Row[]): TargetCheck[] {
   return [
     check('>= 20x the naive arbiter (decisions/s, both in memory)', naive, 'x', (v) => v >= 20),
     check('>= 200,000 decisions/s on one core with the store on', value(rows, 'decisions.sqlite.rate'), '/s', (v) => v >= 200_000),
+    check('>= 200,000 decisions per CPU-second with the store on', value(rows, 'decisions.sqlite.cpuRate'), '/s', (v) => v >= 200_000),
     check('p99 < 1 ms at 10,000 commands/s (store on)', value(rows, 'decisions.sqlite.p99'), 'ms', (v) => v < 1),
     check('p99 < 1 ms at 10,000 commands/s (store off)', value(rows, 'decisions.memory.p99'), 'ms', (v) => v < 1),
     check('< 2 KiB per actuator at 100,000 actuators', value(rows, 'scaling.heap.100000'), 'B', (v) => v < 2048),
     check('1,000,000-step replay in < 10 s', value(rows, 'replay.million'), 's', (v) => v < 10),
+    check('1,000,000-step replay in < 10 s of CPU time', value(rows, 'replay.million.cpu'), 's', (v) => v < 10),
   ];
 }
 

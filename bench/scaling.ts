@@ -6,6 +6,8 @@ const sweepMs = (opts: BenchOptions) => (opts.quick ? 600 : 3_000);
 /** Facts change this often while the rules sweep runs (issue 6: 10 times a second). */
 const FACT_INTERVAL_MS = 100;
 
+const cpuNote = (perCpuSecond: number) => `${round(perCpuSecond).toLocaleString('en-US')} per CPU-second`;
+
 const ACTUATORS = { quick: [10, 1_000, 10_000, 100_000], full: [10, 100, 1_000, 10_000, 100_000] };
 const SYSTEMS = { quick: [5, 50, 500], full: [5, 20, 50, 100, 200, 500] };
 const RULES = { quick: [0, 20, 200], full: [0, 10, 20, 50, 100, 200] };
@@ -25,11 +27,11 @@ async function actuatorSweep(opts: BenchOptions): Promise<Row[]> {
     const home = await openHome(shape, 'memory');
     try {
       const perActuator = (heapAfterGc() - before) / actuators;
-      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      const { perSecond, perCpuSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
       const c = `${actuators} actuators`;
       rows.push(
         { section: 'scaling: actuators', case: c, metric: 'heap per actuator', value: round(perActuator), unit: 'B', note: 'one claim each, MemoryStore included', id: `scaling.heap.${actuators}` },
-        { section: 'scaling: actuators', case: c, metric: 'decisions/s', value: round(perSecond), unit: '/s' },
+        { section: 'scaling: actuators', case: c, metric: 'decisions/s', value: round(perSecond), unit: '/s', note: cpuNote(perCpuSecond) },
       );
     } finally {
       await home.close();
@@ -43,8 +45,8 @@ async function systemSweep(opts: BenchOptions): Promise<Row[]> {
   for (const systems of sweep(opts, SYSTEMS)) {
     const home = await openHome({ ...HEADLINE, systems }, 'memory');
     try {
-      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
-      rows.push({ section: 'scaling: systems', case: `${systems} systems`, metric: 'decisions/s', value: round(perSecond), unit: '/s' });
+      const { perSecond, perCpuSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      rows.push({ section: 'scaling: systems', case: `${systems} systems`, metric: 'decisions/s', value: round(perSecond), unit: '/s', note: cpuNote(perCpuSecond) });
     } finally {
       await home.close();
     }
@@ -63,7 +65,7 @@ async function ruleSweep(opts: BenchOptions): Promise<Row[]> {
     let changes = 0;
     const timer = setInterval(() => home.arbiter.setFacts(sensorChange(changes++)), FACT_INTERVAL_MS);
     try {
-      const { perSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
+      const { perSecond, perCpuSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
       clearInterval(timer);
       await home.arbiter.settled();
       const policyClaims = home.counts.get('released') ?? 0;
@@ -73,7 +75,7 @@ async function ruleSweep(opts: BenchOptions): Promise<Row[]> {
         metric: 'decisions/s',
         value: round(perSecond),
         unit: '/s',
-        note: `${changes} fact changes; ${policyClaims} policy claims released by rules that stopped holding`,
+        note: `${cpuNote(perCpuSecond)}; ${changes} fact changes, ${policyClaims} policy claims released by rules that stopped holding`,
       });
     } finally {
       clearInterval(timer);
