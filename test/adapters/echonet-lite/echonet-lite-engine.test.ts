@@ -61,10 +61,10 @@ describe('echonet-lite adapter end to end: engine, adapter and emulated devices 
     }
   });
 
-  async function startEngine(config: object): Promise<NetnsChild> {
+  async function startEngine(config: object, options: object = { timeout: 2000 }): Promise<NetnsChild> {
     engine = await startChild('engine host', net!.controller, HOST_SCRIPT);
     seen = 0;
-    await engine.request('engineStart', { config, options: { timeout: 2000 } });
+    await engine.request('engineStart', { config, options });
     return engine;
   }
 
@@ -148,5 +148,18 @@ describe('echonet-lite adapter end to end: engine, adapter and emulated devices 
     await expectAtDevice('living.window', WINDOW.eoj, 'closed');
     const conflicts = eventsSinceLast(['conflict']);
     assert.deepEqual(conflicts.map((c) => [c.winner, c.loser]), [['security', 'manual']]);
+  });
+
+  it('a window that does not answer is degraded, and restored with the desired state once it answers again', async () => {
+    await startEngine(WINDOW_VS_SECURITY, { timeout: 500, probeInterval: 200 });
+    await devices.request('silent', { value: true });
+    await engine!.request('command', { system: 'security', target: 'living.window', state: 'open' });
+    const degraded = await engine!.waitFor('degraded', (e) => e.event === 'arbiter' && e.payload.type === 'degraded');
+    assert.equal(degraded.payload.target, 'living.window');
+    assert.equal((await devices.request<DeviceState>('state'))[WINDOW.eoj]!.e0, E0.closed, 'the silent window did not move');
+
+    await devices.request('silent', { value: false });
+    await engine!.waitFor('restored', (e) => e.event === 'arbiter' && e.payload.type === 'restored' && e.payload.target === 'living.window');
+    await expectAtDevice('living.window', WINDOW.eoj, 'open');
   });
 });
