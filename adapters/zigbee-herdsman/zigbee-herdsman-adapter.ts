@@ -91,12 +91,13 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     controller.on('message', (message) => this.onMessage(message));
     controller.on('deviceLeave', (payload) => this.onDeviceLeave(payload));
     controller.on('lastSeenChanged', (payload) => this.onHeardFrom(payload));
-    controller.on('deviceInterview', ({ status, device }) => status === 'successful' && this.onHeardFrom({ device, reason: 'deviceJoined' }));
+    controller.on('deviceInterview', ({ status, device }) => status === 'successful' && this.onInterviewed(device));
     controller.on('adapterDisconnected', () => this.onCoordinatorLost());
     try {
       await controller.start();
     } catch (err) {
       this.status = 'stopped';
+      this.complete();
       throw new Error(`${NAME}: the coordinator did not start (${(err as Error).message})`, { cause: err });
     }
     this.#controller = controller;
@@ -116,7 +117,9 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     if (!device || device.isDeleted) throw new DeviceError('UNKNOWN_DEVICE', actuatorId, `no device ${actuator.ieeeAddr} on the network (not paired, or it left)`);
     const endpoint = this.endpointOf(actuator, device, false);
     if (!endpoint) throw new DeviceError('UNSUPPORTED', actuatorId, `device ${actuator.ieeeAddr} has no endpoint serving ${actuator.mapping.cluster}`);
-    const command = await actuator.mapping.command(state).catch(() => undefined);
+    const command = await actuator.mapping.command(state).catch((err: Error) => {
+      throw new DeviceError('UNSUPPORTED', actuatorId, `the converter refused state ${JSON.stringify(state)} (${err.message})`);
+    });
     if (!command) throw new DeviceError('UNSUPPORTED', actuatorId, `state ${JSON.stringify(state)} has no ${actuator.mapping.cluster} command`);
     let response: Record<string, unknown> | undefined;
     try {
@@ -125,6 +128,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
       });
     } catch (err) {
       if (err instanceof Zcl.StatusError) throw this.refused(actuator, command.command, err.code);
+      // Anything else (waitress timeout, MAC no-ACK, route error) means the device did not confirm.
       this.setReachable(actuator, false, `no answer to ${command.cluster}.${command.command}`);
       throw new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not confirm ${command.cluster}.${command.command} (${(err as Error).message})`);
     }
@@ -145,10 +149,14 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
         await controller.stop();
       }
     } finally {
-      this.reports.complete();
-      this.availability.complete();
-      this.problems.complete();
+      this.complete();
     }
+  }
+
+  private complete(): void {
+    this.reports.complete();
+    this.availability.complete();
+    this.problems.complete();
   }
 
   private bind(binding: ActuatorBinding): void {
@@ -190,11 +198,18 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     for (const actuator of this.byIeee.get(ieeeAddr) ?? []) this.setReachable(actuator, false, 'left the Zigbee network');
   }
 
-  /** Any frame, announce or completed interview from a device we had written off makes it reachable again. */
+  /** A (re-)joined device whose clusters herdsman now knows: its actuators become reachable, or we say why not. */
+  private onInterviewed(device: Device): void {
+    for (const actuator of this.byIeee.get(device.ieeeAddr) ?? []) {
+      if (this.endpointOf(actuator, device, true)) this.setReachable(actuator, true);
+    }
+  }
+
+  /** Any frame or announce from an interviewed device we had written off makes it reachable again. */
   private onHeardFrom({ device }: LastSeenChangedPayload): void {
     if (device.interviewState !== InterviewState.Successful) return;
     for (const actuator of this.byIeee.get(device.ieeeAddr) ?? []) {
-      if (this.unreachable.has(actuator.actuatorId) && this.endpointOf(actuator, device, true)) this.setReachable(actuator, true);
+      if (this.unreachable.has(actuator.actuatorId) && this.endpointOf(actuator, device, false)) this.setReachable(actuator, true);
     }
   }
 
