@@ -102,8 +102,12 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     try {
       client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 5, reconnectPeriod: 1000 }, false);
     } catch (err) {
-      this.status = 'stopped';
+      await this.stop();
       throw new Error(`zigbee2mqtt: cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (this.status !== 'running') {
+      await client.endAsync(); // stopped while connecting
+      return;
     }
     this.client = client;
     this.connected = true;

@@ -1,6 +1,6 @@
 import { strict as assert } from 'assert';
 import { NetnsPair } from './support/netns-pair';
-import { ChildError, type NetnsChild } from './support/netns-child';
+import { ChildError, type ChildEvent, type NetnsChild } from './support/netns-child';
 import { DEVICE_SCRIPT, HOST_SCRIPT, LIGHT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
 
 const DEVICES = NetnsPair.DEVICES_IP;
@@ -74,6 +74,26 @@ describe('echonet-lite adapter against an emulated device in another network nam
   it('reports a manual change at the device announced by INF', async () => {
     await device.request('manual', { eoj: LOCK.eoj, epc: 'e0', edt: '41' });
     await host.waitFor('the lock reported locked', (e) => e.event === 'report' && e.payload.actuatorId === 'front.lock' && e.payload.state === 'locked');
+  });
+
+  it('does not report the status-change INF a device sends before its Set_Res (it is no manual change)', async () => {
+    const isWindowReport = (e: ChildEvent) => e.event === 'report' && e.payload.actuatorId === 'living.window';
+    const state = (await deviceState())[WINDOW.eoj]!.e0 === '41' ? 'closed' : 'open';
+    const lockReports = () => host.seen((e) => e.event === 'report' && e.payload.actuatorId === 'front.lock').length;
+    const before = host.seen(isWindowReport).length;
+    await device.request('announceFirst', { value: true });
+    try {
+      await host.request('apply', { actuatorId: 'living.window', state });
+      // A later announcement from the same node: once it is in, the window's INF is in too.
+      const marker = lockReports();
+      await device.request('manual', { eoj: LOCK.eoj, epc: 'e0', edt: (await deviceState())[LOCK.eoj]!.e0 === '41' ? '42' : '41' });
+      await waitUntil('the lock INF after the window INF', async () => lockReports() > marker);
+    } finally {
+      await device.request('announceFirst', { value: false });
+    }
+    const received = (await device.request<{ esv: string; deoj: string }[]>('received')).filter((r) => r.deoj === WINDOW.eoj && r.esv === '61');
+    assert.ok(received.length > 0, 'the device got the SetC and announced the change');
+    assert.deepEqual(host.seen(isWindowReport).slice(before), []);
   });
 
   it('rejects apply with TIMEOUT when the device does not answer, and restores it when it answers again', async () => {

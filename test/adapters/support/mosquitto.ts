@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port';
@@ -40,7 +39,7 @@ export class Mosquitto {
     });
     exited.catch(() => undefined);
     try {
-      await Promise.race([this.accepting(), exited]);
+      await Promise.race([this.running(), exited]);
     } catch (err) {
       await this.stop();
       throw err;
@@ -51,7 +50,8 @@ export class Mosquitto {
   async stop(): Promise<void> {
     const child = this.process;
     this.process = undefined;
-    if (child && child.exitCode === null && child.signalCode === null) {
+    // pid is undefined when the binary could not be spawned at all: there is nothing to kill then.
+    if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await gone;
@@ -60,24 +60,16 @@ export class Mosquitto {
     this.dir = undefined;
   }
 
-  /** Resolves once the port accepts TCP connections. */
-  private async accepting(): Promise<void> {
+  /**
+   * Resolves once mosquitto logs that it is running, which it does after binding the listener: a TCP probe
+   * alone could be answered by whatever else took the port between `freePort()` and the spawn.
+   */
+  private async running(): Promise<void> {
     const deadline = Date.now() + READY_WITHIN_MS;
-    for (;;) {
-      if (await canConnect(this.port)) return;
-      if (Date.now() > deadline) throw new Error(`mosquitto: port ${this.port} not accepting after ${READY_WITHIN_MS} ms:\n${this.output}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    while (!/ version \S+ running/.test(this.output)) {
+      if (!this.process) return; // stopped meanwhile (it exited at start-up): the caller already has that error
+      if (Date.now() > deadline) throw new Error(`mosquitto: not running on port ${this.port} after ${READY_WITHIN_MS} ms:\n${this.output}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
     }
   }
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,5 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import type { ActuatorBinding } from '../../../adapters/device-adapter';
+import { ZigbeeHerdsmanAdapter } from '../../../adapters/zigbee-herdsman';
 import { closeFixture, eventually, herdsmanFixture, lastAvailability, pair, type HerdsmanFixture } from './support/herdsman-fixture';
 import { doorLock, onOffPlug, windowCovering, type SimulatedDevice } from './support/simulated-device';
 
@@ -68,6 +73,19 @@ describe('zigbee-herdsman adapter', () => {
       assert.deepEqual(fixture.problems, []);
       await fixture.adapter.apply('front.lock', 'locked');
       assert.equal(fixture.coordinator.device(LOCK).attribute('closuresDoorLock', 'lockState'), 1);
+    });
+  });
+
+  describe('coordinator', () => {
+    it('rejects start naming the coordinator when its serial port does not exist (herdsman\'s real Z-Stack driver)', async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'home-arbiter-herdsman-'));
+      const adapter = new ZigbeeHerdsmanAdapter({ dataDir, serialPort: { adapter: 'zstack', path: join(dataDir, 'no-such-tty') }, logger: pino({ level: 'silent' }) });
+      try {
+        await assert.rejects(adapter.start([]), /zigbee-herdsman: the coordinator did not start .*no-such-tty/);
+        await adapter.stop();
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
     });
   });
 

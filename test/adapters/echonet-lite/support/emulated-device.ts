@@ -25,6 +25,8 @@ const specs = JSON.parse(process.argv[2] ?? '[]') as DeviceSpec[];
 const objects = new Map(specs.map((s) => [s.eoj, { ...s, properties: { ...s.properties }, settable: { ...s.settable } }]));
 const received: { esv: string; tid: string; deoj: string; details: Record<string, string> }[] = [];
 let silent = false;
+/** Announce a change before answering the SetC, as some devices do. */
+let announceFirst = false;
 
 function receive(rinfo: RemoteInfo, els: PackageFrame | null, err?: unknown): void {
   if (err || !els) return;
@@ -54,11 +56,12 @@ function set(rinfo: RemoteInfo, els: PackageFrame, object: DeviceSpec): void {
       answer.push(parseInt(epc, 16), edt.length / 2, ...Buffer.from(edt, 'hex'));
     }
   }
+  if (announceFirst) for (const epc of changed) announce(object.eoj, epc);
   if (els.ESV === SETC) {
     const header = [0x10, 0x81, ...Buffer.from(els.TID, 'hex'), ...Buffer.from(els.DEOJ, 'hex'), ...Buffer.from(els.SEOJ, 'hex')];
     EL.sendArray(rinfo.address, [...header, refused ? 0x51 : 0x71, Object.keys(els.DETAILs).length, ...answer]);
   }
-  for (const epc of changed) announce(object.eoj, epc);
+  if (!announceFirst) for (const epc of changed) announce(object.eoj, epc);
 }
 
 /** Status change announcement (INF 0x73) to the ECHONET Lite group. */
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
         for (const spec of specs) Object.assign(objects.get(spec.eoj)!, { properties: { ...spec.properties }, settable: { ...spec.settable } });
         received.length = 0;
         silent = false;
+        announceFirst = false;
       },
       /** Every object's properties now. */
       state: () => Object.fromEntries([...objects].map(([eoj, o]) => [eoj, o.properties])),
@@ -89,6 +93,7 @@ async function main(): Promise<void> {
       received: () => received,
       /** A silent device answers nothing, as one that lost power. */
       silent: (args) => void (silent = args.value === true),
+      announceFirst: (args) => void (announceFirst = args.value === true),
       /** Someone at the device changes it: the property changes and is announced. */
       manual: (args) => {
         const object = objectOf(args);
