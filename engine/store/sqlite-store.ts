@@ -14,6 +14,7 @@ CREATE TABLE IF NOT EXISTS actuators (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS facts (name TEXT PRIMARY KEY, value TEXT, updated_at INTEGER NOT NULL, stale INTEGER NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, batch TEXT NOT NULL);
 `;
 
 export interface SqliteStoreOptions {
@@ -22,22 +23,31 @@ export interface SqliteStoreOptions {
    * commits on power loss, in exchange for fewer fsyncs.
    */
   readonly synchronous?: 'full' | 'normal';
+  /** Journal batches folded into the tables at a time (default 256). */
+  readonly compactEvery?: number;
 }
 
 const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const fromJson = (text: string | null): any => (text === null ? undefined : JSON.parse(text));
 
-/** The embedded store: better-sqlite3 in WAL mode, one transaction per group commit. */
+/**
+ * The embedded store: better-sqlite3 in WAL mode. A group commit is one row of JSON appended to a journal (a single
+ * statement and one fsync, whatever the batch holds); every `compactEvery` batches, and on load and close, the
+ * journal is folded into the tables, where a claim replaced a hundred times since is written once.
+ */
 export class SqliteStore implements ArbiterStore {
   readonly db: Database.Database;
   private readonly statements;
-  private readonly writeBatch: (batch: StoreBatch) => void;
+  private readonly compactEvery: number;
+  private journalled = 0;
+  private readonly fold: () => void;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
     this.db.exec(SCHEMA);
+    this.compactEvery = options.compactEvery ?? 256;
     const db = this.db;
     this.statements = {
       putClaim: db.prepare(
@@ -47,22 +57,43 @@ export class SqliteStore implements ArbiterStore {
       putActuator: db.prepare('INSERT OR REPLACE INTO actuators (id, state, desired, winner, available, last_change_at) VALUES (?, ?, ?, ?, ?, ?)'),
       putFact: db.prepare('INSERT OR REPLACE INTO facts (name, value, updated_at, stale) VALUES (?, ?, ?, ?)'),
       putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      append: db.prepare('INSERT INTO journal (batch) VALUES (?)'),
+      journal: db.prepare('SELECT seq, batch FROM journal ORDER BY seq'),
+      truncate: db.prepare('DELETE FROM journal WHERE seq <= ?'),
     };
-    this.writeBatch = db.transaction((batch: StoreBatch) => {
+    this.fold = db.transaction(() => {
       const s = this.statements;
-      for (const [target, claimant] of batch.claimsDeleted) s.deleteClaim.run(target, claimant);
-      for (const c of batch.claimsPut) {
-        s.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
+      // Replay the journal in order into maps, so that each row is written once with its last value.
+      const claims = new Map<string, Claim | null>();
+      const actuators = new Map<string, StoreBatch['actuators'][number]>();
+      const facts = new Map<string, StoreBatch['facts'][number]>();
+      let meta: StoreBatch['meta'];
+      let last = 0;
+      for (const row of s.journal.iterate() as Iterable<{ seq: number; batch: string }>) {
+        const batch = JSON.parse(row.batch) as StoreBatch;
+        for (const [target, claimant] of batch.claimsDeleted) claims.set(`${target}\u0000${claimant}`, null);
+        for (const c of batch.claimsPut) claims.set(`${c.target}\u0000${c.claimant}`, c);
+        for (const a of batch.actuators) actuators.set(a.id, a);
+        for (const f of batch.facts) facts.set(f.name, f);
+        if (batch.meta) meta = batch.meta;
+        last = row.seq;
       }
-      for (const a of batch.actuators) {
+      for (const [key, c] of claims) {
+        if (c) s.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
+        else s.deleteClaim.run(...(key.split('\u0000') as [string, string]));
+      }
+      for (const a of actuators.values()) {
         s.putActuator.run(a.id, toJson(a.state ?? undefined), toJson(a.desired ?? undefined), a.winner, a.available ? 1 : 0, a.lastChangeAt);
       }
-      for (const f of batch.facts) s.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
-      if (batch.meta) for (const [key, value] of Object.entries(batch.meta)) s.putMeta.run(key, JSON.stringify(value));
+      for (const f of facts.values()) s.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
+      if (meta) for (const [key, value] of Object.entries(meta)) s.putMeta.run(key, JSON.stringify(value));
+      s.truncate.run(last);
+      this.journalled = 0;
     });
   }
 
   load(): CoreSnapshot {
+    this.fold();
     const claims = this.db.prepare('SELECT * FROM claims').all() as any[];
     const actuators = this.db.prepare('SELECT * FROM actuators').all() as any[];
     const facts = this.db.prepare('SELECT * FROM facts').all() as any[];
@@ -96,10 +127,13 @@ export class SqliteStore implements ArbiterStore {
   }
 
   write(batch: StoreBatch): void {
-    this.writeBatch(batch);
+    this.statements.append.run(JSON.stringify(batch));
+    if (++this.journalled >= this.compactEvery) this.fold();
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.fold();
+    this.db.close();
   }
 }
