@@ -83,7 +83,7 @@ async function refreshStatus() {
   banners.replaceChildren();
   if (s.stopped) banners.append(el('div', 'EMERGENCY STOP: only life-category commands are carried out', 'banner stopped'));
   if (s.insecure) banners.append(el('div', 'INSECURE DEV MODE: no authentication', 'banner insecure'));
-  document.getElementById('facts').replaceChildren(...s.facts.map((f) => el('li', f.name + ' = ' + JSON.stringify(f.value) + (f.stale ? ' (STALE)' : ''), f.stale ? 'stale' : '')));
+  document.getElementById('facts').replaceChildren(...s.facts.map((f) => el('li', f.name + ' = ' + (f.value === undefined ? '—' : JSON.stringify(f.value)) + (f.stale ? ' (STALE)' : ''), f.stale ? 'stale' : '')));
   document.getElementById('diagnostics').replaceChildren(...(s.diagnostics || []).map((d) => el('li', (d.ok ? '✔ ' : '✘ ') + d.subject + ': ' + d.message, d.ok ? 'ok' : 'bad')));
   return s;
 }
