@@ -111,12 +111,12 @@ export class Supervisor {
   /** Stops the engine and closes the store so that the next deploy reopens it; a second call does nothing. */
   async stop(): Promise<void> {
     if (this.phase === 'closed') return;
-    const phase = this.phase;
     this.phase = 'closed';
     for (const entry of this.clients.values()) entry.subscription?.unsubscribe();
     this.badgeAll('closed');
     this.clients.clear();
-    if (phase === 'starting') this.started.reject(new Error(`${this.label}: closed before it started`));
+    // A no-op once settled; otherwise inputs still waiting learn that this engine will not start.
+    this.started.reject(new Error(`${this.label}: closed before it started`));
     await this.started.promise.catch(() => undefined);
     await this.arbiter?.stop();
     this.store?.close();
