@@ -1,13 +1,15 @@
 import { strict as assert } from 'assert';
 import { NetnsPair } from './support/netns-pair';
 import { ChildError, type ChildEvent, type NetnsChild } from './support/netns-child';
-import { DEVICE_SCRIPT, HOST_SCRIPT, LIGHT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
+import { AC, DEVICE_SCRIPT, HOST_SCRIPT, LIGHT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
 
 const DEVICES = NetnsPair.DEVICES_IP;
 const BINDINGS = [
   { actuatorId: 'living.window', kind: 'window', adapter: 'echonet-lite', address: `${DEVICES}/${WINDOW.eoj}` },
   { actuatorId: 'living.shutter', kind: 'shutter', adapter: 'echonet-lite', address: `${DEVICES}/${SHUTTER.eoj}` },
   { actuatorId: 'front.lock', kind: 'lock', adapter: 'echonet-lite', address: `${DEVICES}/${LOCK.eoj}` },
+  { actuatorId: 'living.ac', kind: 'ac', adapter: 'echonet-lite', address: `${DEVICES}/${AC.eoj}` },
+  { actuatorId: 'living.ac.setpoint', kind: 'ac', adapter: 'echonet-lite', address: `${DEVICES}/${AC.eoj}`, options: { property: 'setpoint' } },
 ];
 
 describe('echonet-lite adapter against an emulated device in another network namespace', function () {
@@ -18,7 +20,7 @@ describe('echonet-lite adapter against an emulated device in another network nam
 
   before(async () => {
     net = await NetnsPair.create();
-    device = await startChild('emulated device', net.devices, DEVICE_SCRIPT, [JSON.stringify([WINDOW, SHUTTER, LOCK, LIGHT])]);
+    device = await startChild('emulated device', net.devices, DEVICE_SCRIPT, [JSON.stringify([WINDOW, SHUTTER, LOCK, AC, LIGHT])]);
     host = await startChild('adapter host', net.controller, HOST_SCRIPT);
     await host.request('start', { options: { timeout: 1000, probeInterval: 200 }, bindings: BINDINGS });
   });
@@ -43,6 +45,7 @@ describe('echonet-lite adapter against an emulated device in another network nam
         [`${DEVICES}/${WINDOW.eoj}`, 'window'],
         [`${DEVICES}/${LOCK.eoj}`, 'lock'],
         [`${DEVICES}/${LIGHT.eoj}`, 'light'],
+        [`${DEVICES}/${AC.eoj}`, 'ac'],
       ].sort((a, b) => a[0]!.localeCompare(b[0]!)),
     );
   });
@@ -52,6 +55,8 @@ describe('echonet-lite adapter against an emulated device in another network nam
     assert.equal((await report('living.window')).payload.state, 'closed'); // WINDOW e0 = 0x42
     assert.equal((await report('living.shutter')).payload.state, 'open'); // SHUTTER e0 = 0x41
     assert.equal((await report('front.lock')).payload.state, 'unlocked'); // LOCK e0 = 0x42
+    assert.equal((await report('living.ac')).payload.state, 'off'); // AC 80 = 0x31
+    assert.equal((await report('living.ac.setpoint')).payload.state, 20); // AC b3 = 0x14
   });
 
   it('resolves apply on Set_Res, and the device took the state', async () => {
@@ -59,6 +64,15 @@ describe('echonet-lite adapter against an emulated device in another network nam
     assert.equal((await deviceState())[WINDOW.eoj]!.e0, '41');
     const sets = (await device.request<{ esv: string; deoj: string; details: Record<string, string> }[]>('received')).filter((r) => r.esv === '61');
     assert.deepEqual(sets.map((r) => [r.deoj, r.details]), [[WINDOW.eoj, { e0: '41' }]], 'one SetC (ESV 0x61) of EPC 0xE0 = 0x41 (open)');
+  });
+
+  it('drives an AC\'s operation status (0x80) and set-point (0xB3) as two actuators on one object', async () => {
+    await host.request('apply', { actuatorId: 'living.ac', state: 'on' });
+    await host.request('apply', { actuatorId: 'living.ac.setpoint', state: 22 });
+    assert.deepEqual((await deviceState())[AC.eoj], { '80': '30', b3: '16' });
+    await device.request('manual', { eoj: AC.eoj, epc: 'b3', edt: '18' });
+    await host.waitFor('the set-point reported', (e) => e.event === 'report' && e.payload.actuatorId === 'living.ac.setpoint' && e.payload.state === 24);
+    await assert.rejects(host.request('apply', { actuatorId: 'living.ac.setpoint', state: 51 }), (err: ChildError) => err.code === 'UNSUPPORTED');
   });
 
   it('rejects apply with REFUSED when the device answers SetC_SNA, and the device keeps its state', async () => {

@@ -11,6 +11,12 @@ const OPEN_CLOSE = { e0: ['41', '42', '43'] }; // 0xE0 open/close setting: open,
 export const WINDOW: DeviceSpec = { eoj: '026501', properties: { '80': '30', e0: '42' }, settable: OPEN_CLOSE };
 export const SHUTTER: DeviceSpec = { eoj: '026301', properties: { '80': '30', e0: '41' }, settable: OPEN_CLOSE };
 export const LOCK: DeviceSpec = { eoj: '026f01', properties: { '80': '30', e0: '42' }, settable: { e0: ['41', '42'] } };
+/** A home air conditioner: operation status 0x80 and set temperature 0xB3 (0 to 50 °C). */
+export const AC: DeviceSpec = {
+  eoj: '013001',
+  properties: { '80': '31', b3: '14' },
+  settable: { '80': ['30', '31'], b3: Array.from({ length: 51 }, (_, c) => c.toString(16).padStart(2, '0')) },
+};
 export const LIGHT: DeviceSpec = { eoj: '029001', properties: { '80': '31' }, settable: { '80': ['30', '31'] } };
 
 /** Starts a line-protocol child in a namespace and waits for its `ready`. */
