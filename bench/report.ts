@@ -70,3 +70,17 @@ export function formatRatios(list: readonly Ratio[]): string {
 export function formatTargets(list: readonly TargetCheck[]): string {
   return list.map((t) => `${t.met === null ? 'NOT MEASURED' : t.met ? 'met   ' : 'MISSED'}  ${t.target}: ${show(t.measured)}${t.measured === null ? '' : ` ${t.unit}`}`).join('\n');
 }
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** The same as Markdown, for the top README: the table, the ratios and the targets. */
+export function formatMarkdown(rows: readonly Row[], ratioList: readonly Ratio[], targetList: readonly TargetCheck[], machine: string): string {
+  const table = [
+    '| section | case | metric | value | note |',
+    '|---|---|---|--:|---|',
+    ...rows.map((r) => `| ${cell(r.section)} | ${cell(r.case)} | ${cell(r.metric)} | ${show(r.value)}${r.value === null ? '' : ` ${r.unit}`} | ${cell(r.note ?? '')} |`),
+  ];
+  const ratioLines = ratioList.map((r) => `- ${r.label}: ${r.value === null ? 'not measured' : `**${r.value}x**`}`);
+  const targetLines = targetList.map((t) => `- ${t.met === null ? 'not measured' : t.met ? 'met' : '**missed**'}: ${t.target} (${show(t.measured)}${t.measured === null ? '' : ` ${t.unit}`})`);
+  return [...table, '', ...ratioLines, '', ...targetLines, '', machine, ''].join('\n');
+}

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command } from 'commander';
 import type { Row } from './measure';
 import { hotFunctions } from './profile-summary';
-import { formatRatios, formatTable, formatTargets, ratios, targets } from './report';
+import { formatMarkdown, formatRatios, formatTable, formatTargets, ratios, targets } from './report';
 import { SCENARIOS, type ScenarioName } from './scenarios';
 
 /** The repository root, from `dist/bench/run.js`. */
@@ -65,10 +65,13 @@ async function main(opts: RunOptions): Promise<void> {
   console.log(formatRatios(ratioList));
   console.log(`\ntargets (issue 6):\n${formatTargets(targetList)}`);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadBefore, loadAfter: loadavg() };
-  console.log(`\n${machine.cpus} × ${machine.model}, node ${machine.node}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+  const machineLine = `${started.toISOString()}, ${opts.quick ? '--quick, ' : ''}${machine.cpus} × ${machine.model}, node ${machine.node}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}`;
+  console.log(`\n${machineLine}`);
   const results = { started: started.toISOString(), seconds: Math.round((Date.now() - started.getTime()) / 1000), quick: opts.quick, machine, rows, ratios: ratioList, targets: targetList };
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
-  console.log(`results written to ${opts.out}`);
+  const markdown = opts.out.replace(/\.json$/, '') + '.md';
+  writeFileSync(markdown, formatMarkdown(rows, ratioList, targetList, machineLine));
+  console.log(`results written to ${opts.out} and ${markdown}`);
 }
 
 const program = new Command()
