@@ -25,6 +25,8 @@ export type ReportMessage = MessagePayload;
  */
 export interface ClusterMapping {
   readonly cluster: 'closuresDoorLock' | 'closuresWindowCovering' | 'genOnOff';
+  /** The attribute that holds the state, read back after pairing and at start. */
+  readonly attribute: 'lockState' | 'currentPositionLiftPercentage' | 'onOff';
   /** The converter's command for a desired state; undefined when the state has no command in this cluster. */
   command(state: StateValue): Promise<ZclCommand | undefined>;
   read(message: ReportMessage): ReportReading;
@@ -93,6 +95,7 @@ const isPercent = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (
 /** Door lock cluster (ZCL 7.3): lockDoor / unlockDoor; attribute lockState 0 not fully locked, 1 locked, 2 unlocked. */
 const DOOR_LOCK: ClusterMapping = {
   cluster: 'closuresDoorLock',
+  attribute: 'lockState',
   async command(state) {
     const value = state === 'locked' ? 'LOCK' : state === 'unlocked' ? 'UNLOCK' : undefined;
     return value === undefined ? undefined : convertSet(tz.lock, 'state', value);
@@ -108,6 +111,7 @@ const DOOR_LOCK: ClusterMapping = {
 /** On/off cluster (ZCL 3.8): on / off; attribute onOff is a boolean. */
 const ON_OFF: ClusterMapping = {
   cluster: 'genOnOff',
+  attribute: 'onOff',
   async command(state) {
     return state === 'on' || state === 'off' ? convertSet(tz.on_off, 'state', state.toUpperCase()) : undefined;
   },
@@ -125,6 +129,7 @@ const ON_OFF: ClusterMapping = {
 function windowCovering(numeric: boolean): ClusterMapping {
   return {
     cluster: 'closuresWindowCovering',
+    attribute: 'currentPositionLiftPercentage',
     async command(state) {
       if (typeof state === 'number') return isPercent(state) ? convertSet(tz.cover_position_tilt, 'position', state) : undefined;
       const value = state === 'open' ? 'open' : state === 'closed' ? 'close' : undefined;

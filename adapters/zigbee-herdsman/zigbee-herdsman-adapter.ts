@@ -104,7 +104,9 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     this.status = 'running';
     for (const actuator of this.bound.values()) {
       const device = controller.getDeviceByIeeeAddr(actuator.ieeeAddr);
-      if (!this.endpointOf(actuator, device, true)) this.setReachable(actuator, false, device ? 'cluster missing' : 'not paired');
+      const endpoint = this.endpointOf(actuator, device, true);
+      if (endpoint) this.readState(actuator, endpoint);
+      else this.setReachable(actuator, false, device ? 'cluster missing' : 'not paired');
     }
   }
 
@@ -201,8 +203,23 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   /** A (re-)joined device whose clusters herdsman now knows: its actuators become reachable, or we say why not. */
   private onInterviewed(device: Device): void {
     for (const actuator of this.byIeee.get(device.ieeeAddr) ?? []) {
-      if (this.endpointOf(actuator, device, true)) this.setReachable(actuator, true);
+      const endpoint = this.endpointOf(actuator, device, true);
+      if (!endpoint) continue;
+      this.setReachable(actuator, true);
+      this.readState(actuator, endpoint);
     }
+  }
+
+  /**
+   * Asks the device for its state (ZCL read attributes): the read response arrives as a `message` and becomes a
+   * report, so the engine learns what changed while we were not listening (SPEC.md §5). Not awaited: start() must
+   * not wait for sleepy devices; no answer makes the actuator unreachable.
+   */
+  private readState(actuator: BoundActuator, endpoint: Endpoint): void {
+    const { cluster, attribute } = actuator.mapping;
+    endpoint.read(cluster, [attribute] as never, { timeout: this.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT }).catch((err: Error) => {
+      if (this.status === 'running') this.setReachable(actuator, false, `no answer to reading ${cluster}.${attribute} (${err.message})`);
+    });
   }
 
   /** Any frame or announce from an interviewed device we had written off makes it reachable again. */

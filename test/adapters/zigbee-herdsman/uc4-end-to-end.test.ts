@@ -87,7 +87,7 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
   it('window covering vs security: property closes the window over comfort, comfort comes back on release', async () => {
     await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
     await settledOn('the window open (lift 0 %)', () => lift(cover) === 0 && arbiter.view('living.window')?.state === 'open');
-    assert.deepEqual(fixture!.coordinator.framesTo(COVER).map((f) => f.command), ['upOpen']);
+    assert.deepEqual(fixture!.coordinator.commandsTo(COVER).map((f) => f.command), ['upOpen']);
     assert.ok(!take('living.window').some((e) => e.type === 'conflict'));
 
     await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' });
@@ -103,7 +103,7 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
 
     await arbiter.release('security', 'living.window');
     await settledOn('the window open again', () => lift(cover) === 0 && arbiter.view('living.window')?.owner === 'comfort-vent');
-    assert.deepEqual(fixture!.coordinator.framesTo(COVER).map((f) => f.command), ['upOpen', 'downClose', 'upOpen']);
+    assert.deepEqual(fixture!.coordinator.commandsTo(COVER).map((f) => f.command), ['upOpen', 'downClose', 'upOpen']);
   });
 
   it('fire evacuation: the life policy unlocks the door against security, security relocks when the smoke clears', async () => {
@@ -122,7 +122,7 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
 
     arbiter.setFacts({ smoke: false });
     await settledOn('the door locked again', () => lockState(lock) === 1 && arbiter.view('front.lock')?.owner === 'security');
-    assert.deepEqual(fixture!.coordinator.framesTo(LOCK).map((f) => f.command), ['lockDoor', 'unlockDoor', 'lockDoor']);
+    assert.deepEqual(fixture!.coordinator.commandsTo(LOCK).map((f) => f.command), ['lockDoor', 'unlockDoor', 'lockDoor']);
   });
 
   it('a hand unlocking the door is a manual claim that security overrides (SPEC.md §5)', async () => {
@@ -136,7 +136,7 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
     const after = take('front.lock');
     assert.deepEqual(after.filter((e) => e.type === 'manual').map((e) => e.type === 'manual' && e.state), ['unlocked']);
     assert.ok(after.some((e) => e.type === 'conflict' && e.winner === 'security' && e.loser === 'manual'));
-    assert.deepEqual(fixture!.coordinator.framesTo(LOCK).map((f) => f.command), ['lockDoor', 'lockDoor']);
+    assert.deepEqual(fixture!.coordinator.commandsTo(LOCK).map((f) => f.command), ['lockDoor', 'lockDoor']);
   });
 
   it('a window that does not answer is degraded, and restored with the desired state once heard from again (SPEC.md §4)', async () => {
@@ -148,6 +148,6 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
     cover.behaviour = 'answers';
     fixture!.coordinator.changeAtDevice(COVER, 'closuresWindowCovering', { currentPositionLiftPercentage: 100 });
     await settledOn('the window restored and opened', () => events.some((e) => e.type === 'restored') && lift(cover) === 0 && arbiter.view('living.window')?.state === 'open');
-    assert.deepEqual(fixture!.coordinator.framesTo(COVER).map((f) => f.command), ['upOpen', 'upOpen']);
+    assert.deepEqual(fixture!.coordinator.commandsTo(COVER).map((f) => f.command), ['upOpen', 'upOpen']);
   });
 });

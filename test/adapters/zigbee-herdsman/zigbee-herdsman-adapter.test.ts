@@ -20,7 +20,7 @@ const BINDINGS: ActuatorBinding[] = [
 ];
 
 function lastFrame(fixture: HerdsmanFixture, ieeeAddr: string) {
-  const frames = fixture.coordinator.framesTo(ieeeAddr);
+  const frames = fixture.coordinator.commandsTo(ieeeAddr);
   assert.ok(frames.length > 0, `no frame was sent to ${ieeeAddr}`);
   const { cluster, command, payload } = frames.at(-1)!;
   return { cluster, command, payload };
@@ -49,7 +49,10 @@ describe('zigbee-herdsman adapter', () => {
     fixture = herdsmanFixture(devices);
     await fixture.adapter.start(bindings);
     await pair(fixture, devices, bindings);
-    return fixture;
+    const f = fixture;
+    await eventually(() => BINDINGS.every((b) => f.reports.some((r) => r.actuatorId === b.actuatorId)), 'the states read after pairing');
+    f.reports.length = 0;
+    return f;
   }
 
   describe('pairing', () => {
@@ -63,6 +66,31 @@ describe('zigbee-herdsman adapter', () => {
       await pair(fixture, devices, BINDINGS.slice(0, 1));
       const interview = fixture.coordinator.frames.filter((f) => f.ieeeAddr === LOCK && f.cluster === 'genBasic' && f.command === 'read');
       assert.ok(interview.length > 0, 'herdsman read the basic cluster during the interview');
+    });
+
+    it('reads each actuator\'s state once its device is paired, and again at start: the read responses become reports', async () => {
+      devices = [doorLock(), windowCovering(), onOffPlug()];
+      devices[2].set('genOnOff', { onOff: 1 });
+      fixture = herdsmanFixture(devices);
+      await fixture.adapter.start(BINDINGS);
+      await pair(fixture, devices, BINDINGS);
+      const f = fixture;
+      const expected = [
+        { actuatorId: 'front.lock', state: 'unlocked' },
+        { actuatorId: 'living.window', state: 'closed' },
+        { actuatorId: 'living.blind', state: 0 },
+        { actuatorId: 'hall.plug', state: 'on' },
+      ];
+      const reported = () => expected.every((e) => f.reports.some((r) => r.actuatorId === e.actuatorId && r.state === e.state));
+      await eventually(reported, 'a report of each state read');
+      assert.ok(f.coordinator.frames.some((fr) => fr.ieeeAddr === PLUG && fr.cluster === 'genOnOff' && fr.command === 'read'));
+
+      await f.adapter.stop();
+      f.coordinator.device(PLUG).set('genOnOff', { onOff: 0 }); // switched off while the adapter was down
+      fixture = herdsmanFixture(devices, f.dataDir);
+      await fixture.adapter.start(BINDINGS);
+      const g = fixture;
+      await eventually(() => g.reports.some((r) => r.actuatorId === 'hall.plug' && r.state === 'off'), 'the plug read as off at start');
     });
 
     it('remembers paired devices across a restart (herdsman database in the data dir)', async () => {
@@ -133,7 +161,7 @@ describe('zigbee-herdsman adapter', () => {
       await f.adapter.apply('living.blind', 40);
       await f.adapter.apply('hall.plug', 'on');
       const wire = (ieee: string) => {
-        const { bytes } = f.coordinator.framesTo(ieee).at(-1)!;
+        const { bytes } = f.coordinator.commandsTo(ieee).at(-1)!;
         // Byte 1 is the transaction sequence number herdsman chose; the rest is fixed by ZCL 2.4.1.
         return [bytes[0], bytes[2], ...bytes.subarray(3)];
       };
@@ -185,7 +213,7 @@ describe('zigbee-herdsman adapter', () => {
       await eventually(() => f.problems.some((p) => p.field === 'cluster'), 'an unsupported-cluster problem');
       assert.match(f.problems.find((p) => p.field === 'cluster')!.message, /closuresDoorLock/);
       assert.equal((await rejection(f.adapter.apply('hall.lock', 'locked'))).code, 'UNSUPPORTED');
-      assert.deepEqual(f.coordinator.framesTo(PLUG), []);
+      assert.deepEqual(f.coordinator.commandsTo(PLUG), []);
     });
 
     it('names bindings with a malformed address or a kind without a cluster', async () => {

@@ -11,6 +11,8 @@ export interface SentFrame {
   readonly endpoint: number;
   readonly cluster: string;
   readonly command: string;
+  /** A foundation command (read, write, ...) rather than one of the cluster's own. */
+  readonly global: boolean;
   readonly payload: unknown;
   readonly bytes: Buffer;
 }
@@ -42,8 +44,9 @@ export class FakeCoordinator extends Adapter {
     return device;
   }
 
-  framesTo(ieeeAddr: string): SentFrame[] {
-    return this.frames.filter((f) => f.ieeeAddr === ieeeAddr && f.cluster !== 'genBasic');
+  /** The cluster commands (lockDoor, upOpen, on, ...) sent to a device, leaving out reads and other foundation frames. */
+  commandsTo(ieeeAddr: string): SentFrame[] {
+    return this.frames.filter((f) => f.ieeeAddr === ieeeAddr && !f.global);
   }
 
   /** The device joins (ZDO device announce through the trust centre); herdsman then interviews it. */
@@ -117,7 +120,7 @@ export class FakeCoordinator extends Adapter {
   ): Promise<ZclPayload | undefined> {
     const bytes = zclFrame.toBuffer();
     const frame = Zcl.Frame.fromBuffer(zclFrame.cluster.ID, Zcl.Header.fromBuffer(bytes), bytes, {});
-    this.frames.push({ ieeeAddr, endpoint, cluster: frame.cluster.name, command: frame.command.name, payload: frame.payload, bytes });
+    this.frames.push({ ieeeAddr, endpoint, cluster: frame.cluster.name, command: frame.command.name, global: frame.header.isGlobal, payload: frame.payload, bytes });
     const device = this.devices.get(networkAddress);
     if (!device || device.behaviour === 'silent') return this.noAnswer(networkAddress, endpoint, frame, timeout);
     const { response, changed } = device.handle(frame);
@@ -140,7 +143,10 @@ export class FakeCoordinator extends Adapter {
       {},
     );
     if (answer.command.ID !== expected) return this.noAnswer(networkAddress, endpoint, frame, timeout);
-    return this.payload(device, answer);
+    // Like herdsman's own drivers, every frame received is also emitted, so the controller sees read responses.
+    const received = this.payload(device, answer);
+    this.emit('zclPayload', received);
+    return received;
   }
 
   override async sendZclFrameToGroup(): Promise<void> {}
