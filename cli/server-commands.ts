@@ -117,12 +117,13 @@ function faults(opts: { config: string; json?: boolean; id?: number }): void {
 
 async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
-  const files = config.storeFile === 'memory' ? [] : storeFiles(config.storeFile).filter((f) => existsSync(f));
-  if (files.length === 0) {
+  if (config.storeFile === 'memory' || !existsSync(config.storeFile)) {
     out(`nothing to erase at ${config.storeFile}`);
     return;
   }
   if (runningServer(config.storeFile)) throw new Error(`a server is running on ${config.storeFile}; stop it first`);
+  // Listed after the check: opening the store may have created its WAL companions.
+  const files = storeFiles(config.storeFile).filter((f) => existsSync(f));
   if (!opts.yes) {
     const rl = createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(`Erase claims, facts, states, the decision log and fault records in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
