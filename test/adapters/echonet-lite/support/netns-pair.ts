@@ -31,8 +31,10 @@ export class NetnsPair {
   ) {}
 
   static async create(): Promise<NetnsPair> {
-    const tag = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
-    const pair = new NetnsPair(`ha-el-${tag}-c`, `ha-el-${tag}-d`, `hc${tag}`.slice(0, 15));
+    await NetnsPair.removeStale();
+    const [pid, random] = [process.pid.toString(36), randomBytes(2).toString('hex')];
+    const tag = `${pid}${random}`;
+    const pair = new NetnsPair(`ha-el-${pid}-${random}-c`, `ha-el-${pid}-${random}-d`, `hc${tag}`.slice(0, 15));
     try {
       await pair.build(tag);
     } catch (err) {
@@ -44,13 +46,23 @@ export class NetnsPair {
 
   /** A namespace with only a loopback that is down: no route for multicast. */
   static async isolated(): Promise<string> {
-    const name = `ha-el-${process.pid.toString(36)}${randomBytes(2).toString('hex')}-x`;
+    await NetnsPair.removeStale();
+    const name = `ha-el-${process.pid.toString(36)}-${randomBytes(2).toString('hex')}-x`;
     await ip('netns', 'add', name);
     return name;
   }
 
   static async removeNamespace(name: string): Promise<void> {
     await run('ip', ['netns', 'del', name]).catch(() => undefined); // absent already: nothing to remove
+  }
+
+  /** Namespaces of an earlier run that was killed before its `after` hook (its process is gone). */
+  private static async removeStale(): Promise<void> {
+    const { stdout } = await run('ip', ['netns', 'list']).catch(() => ({ stdout: '' })); // no namespaces yet
+    for (const line of stdout.split('\n')) {
+      const match = /^(ha-el-([0-9a-z]+)-[0-9a-f]{4}-[cdx])\b/.exec(line);
+      if (match && !alive(parseInt(match[2]!, 36))) await NetnsPair.removeNamespace(match[1]!);
+    }
   }
 
   async remove(): Promise<void> {
@@ -76,5 +88,14 @@ export class NetnsPair {
       await ip('-n', ns, 'link', 'set', 'lo', 'up');
       await ip('-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev);
     }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
