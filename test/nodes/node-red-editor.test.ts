@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { NodeRedRuntime, REPO_ROOT } from './support/node-red-runtime';
+
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'node-red-editor.png');
+const PALETTE_TYPES = ['arbiter-system', 'arbiter-actuator', 'arbiter-context', 'arbiter-events', 'arbiter-operator'];
+const UC4: FlowNode[] = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'uc4-window-lock.json'), 'utf8'));
+const byName = (key: string) => UC4.find((n) => n.name === key || n.systemId === key || n.target === key)!;
+
+/**
+ * The editor as a user sees it, in Debian's Chromium driven by playwright-core against a real runtime with the UC4
+ * example deployed. Without /usr/bin/chromium the launch throws and the suite fails: it never passes silently.
+ */
+describe('home-arbiter in the Node-RED editor (Chromium)', function () {
+  this.timeout(90_000);
+  const red = new NodeRedRuntime();
+  let browser: Browser | undefined;
+  let page: Page;
+
+  before(async () => {
+    await red.start();
+    await red.deploy(UC4);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(red.url);
+    await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await red.stop();
+  });
+
+  it('shows every arbiter node in the palette, and registers the supervisor config node', async () => {
+    for (const type of PALETTE_TYPES) {
+      const entry = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      assert.equal(await entry.count(), 1, `${type} in the palette`);
+      assert.equal(await entry.getAttribute('data-palette-label'), `arbiter ${type.slice('arbiter-'.length)}`);
+      assert.equal(await entry.locator('.red-ui-palette-icon-container').getAttribute('data-palette-icon'), 'icons/home-arbiter/arbiter.svg');
+    }
+    assert.ok(await page.evaluate(() => Boolean((globalThis as any).RED.nodes.getType('arbiter-supervisor'))), 'arbiter-supervisor is a registered type');
+    const icon = await fetch(`${red.url}/icons/home-arbiter/arbiter.svg`);
+    assert.equal(icon.status, 200);
+    assert.match(await icon.text(), /<svg/);
+  });
+
+  it('shows the live owner and state on the actuator node once a conflict has been driven through the runtime', async () => {
+    await red.api('POST', `/inject/${byName('ventilate: open window').id}`);
+    await red.api('POST', `/inject/${byName('night: close window').id}`);
+    const window = byName('living.window');
+    const label = page.locator(`[id="${window.id}"] .red-ui-flow-node-status-label`);
+    await page.waitForFunction((id) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'security: closed', window.id, { timeout: 10_000 });
+    assert.equal(await label.textContent(), 'security: closed');
+  });
+
+  it('opens the edit dialog of a system node with its fields, and renders its help with the lattice', async () => {
+    const security = byName('security');
+    await page.locator(`[id="${security.id}"] .red-ui-flow-node`).dblclick();
+    const systemId = page.locator('.red-ui-tray #node-input-systemId');
+    await systemId.waitFor({ timeout: 10_000 });
+    assert.equal(await systemId.inputValue(), 'security');
+    assert.equal(await page.locator('.red-ui-tray #node-input-category').inputValue(), 'property');
+    assert.match(await page.locator('.red-ui-tray label[for="node-input-targets"]').innerText(), /Targets/, 'labels come from locales/en-US');
+
+    await page.evaluate(() => (globalThis as any).RED.sidebar.help.show('arbiter-system'));
+    const help = page.locator('#red-ui-sidebar-content').getByText('life > property > comfort > entertainment').first();
+    await help.waitFor({ timeout: 10_000 });
+    assert.ok(await help.isVisible(), 'the help names the lattice');
+
+    mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT });
+    assert.ok(statSync(SCREENSHOT).size > 10_000, 'a screenshot of the editor was written');
+    await page.locator('#node-dialog-cancel').click();
+  });
+});
