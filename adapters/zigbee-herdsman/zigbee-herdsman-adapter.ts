@@ -4,7 +4,7 @@ import pino from 'pino';
 import { Subject } from 'rxjs';
 import { Controller, Zcl, setLogger as setHerdsmanLogger } from 'zigbee-herdsman';
 import type { NetworkOptions, SerialPortOptions } from 'zigbee-herdsman/dist/adapter/tstype';
-import type { DeviceLeavePayload, LastSeenChangedPayload, MessagePayload } from 'zigbee-herdsman/dist/controller/events';
+import type { DeviceInterviewPayload, DeviceLeavePayload, LastSeenChangedPayload, MessagePayload } from 'zigbee-herdsman/dist/controller/events';
 import type { Device, Endpoint } from 'zigbee-herdsman/dist/controller/model';
 import { InterviewState } from 'zigbee-herdsman/dist/controller/model/device';
 import { setLogger as setConvertersLogger } from 'zigbee-herdsman-converters';
@@ -91,7 +91,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     controller.on('message', (message) => this.onMessage(message));
     controller.on('deviceLeave', (payload) => this.onDeviceLeave(payload));
     controller.on('lastSeenChanged', (payload) => this.onHeardFrom(payload));
-    controller.on('deviceInterview', ({ status, device }) => status === 'successful' && this.onInterviewed(device));
+    controller.on('deviceInterview', ({ status, device }) => this.onInterview(status, device));
     controller.on('adapterDisconnected', () => this.onCoordinatorLost());
     try {
       await controller.start();
@@ -134,7 +134,8 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
       this.setReachable(actuator, false, `no answer to ${command.cluster}.${command.command}`);
       throw new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not confirm ${command.cluster}.${command.command} (${(err as Error).message})`);
     }
-    // lockDoorRsp carries `status` (ZCL 7.3.2.17); the default response to upOpen, on, ... carries `statusCode` (ZCL 2.5.12).
+    // The Lock Door Response carries `status` (ZCL 7.3, door lock); the default response to upOpen, on, ... carries
+    // `statusCode` (ZCL 2.5.12).
     const status = response?.status ?? response?.statusCode;
     if (typeof status === 'number' && status !== Zcl.Status.SUCCESS) throw this.refused(actuator, command.command, status);
   }
@@ -201,8 +202,13 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   }
 
   /** A (re-)joined device whose clusters herdsman now knows: its actuators become reachable, or we say why not. */
-  private onInterviewed(device: Device): void {
+  private onInterview(status: DeviceInterviewPayload['status'], device: Device): void {
+    if (status === 'started') return;
     for (const actuator of this.byIeee.get(device.ieeeAddr) ?? []) {
+      if (status === 'failed') {
+        this.problem(actuator.actuatorId, 'address', `herdsman could not interview ${device.ieeeAddr}; pair it again`);
+        continue;
+      }
       const endpoint = this.endpointOf(actuator, device, true);
       if (!endpoint) continue;
       this.setReachable(actuator, true);

@@ -93,6 +93,17 @@ describe('zigbee-herdsman adapter', () => {
       await eventually(() => g.reports.some((r) => r.actuatorId === 'hall.plug' && r.state === 'off'), 'the plug read as off at start');
     });
 
+    it('names an actuator whose device joined but could not be interviewed', async () => {
+      devices = [doorLock()];
+      devices[0].behaviour = 'silent';
+      fixture = herdsmanFixture(devices);
+      await fixture.adapter.start(BINDINGS.slice(0, 1));
+      fixture.coordinator.join(LOCK);
+      const f = fixture;
+      await eventually(() => f.problems.some((p) => p.device === 'front.lock' && /could not interview/.test(p.message)), 'an interview problem');
+      assert.equal(lastAvailability(f, 'front.lock'), false);
+    });
+
     it('remembers paired devices across a restart (herdsman database in the data dir)', async () => {
       const { dataDir } = await started();
       await fixture!.adapter.stop();

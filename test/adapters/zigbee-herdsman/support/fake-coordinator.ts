@@ -176,6 +176,7 @@ export class FakeCoordinator extends Adapter {
     if (networkAddress === 0) return this.coordinatorZdo(clusterId);
     const device = this.devices.get(networkAddress);
     if (!device || device.ieeeAddr !== ieeeAddr) throw new Error(`ZDO ${Zdo.ClusterId[clusterId]}: no device ${ieeeAddr} at 0x${networkAddress.toString(16)}`);
+    if (device.behaviour === 'silent') throw new Error(`ZDO ${Zdo.ClusterId[clusterId]}: no answer from ${ieeeAddr} (MAC no ACK)`);
     const { spec } = device;
     switch (clusterId) {
       case Zdo.ClusterId.NODE_DESCRIPTOR_REQUEST:

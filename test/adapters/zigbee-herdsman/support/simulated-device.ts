@@ -26,7 +26,7 @@ export interface DeviceFrame {
 
 export interface DeviceReaction {
   readonly response?: DeviceFrame;
-  /** Attributes that changed, which the device then reports (configured reporting, ZCL 2.5.7). */
+  /** Attributes that changed, which the device then reports (Report Attributes, ZCL 2.5.11). */
   readonly changed?: Readonly<Record<string, number>>;
 }
 
@@ -73,7 +73,7 @@ export class SimulatedDevice {
     if (!change) return { response: defaultResponse(frame, Zcl.Status.UNSUP_COMMAND) };
     const status = this.behaviour === 'refuses' ? Zcl.Status.FAILURE : Zcl.Status.SUCCESS;
     const changed = status === Zcl.Status.SUCCESS ? this.set(cluster, change) : undefined;
-    // The door lock answers with its own response command (ZCL 7.3.2.17); the others with a default response.
+    // The door lock answers with its own response command (ZCL 7.3); the others with a default response (ZCL 2.5.12).
     const response = cluster === 'closuresDoorLock' ? { global: false, command: `${frame.command.name}Rsp`, payload: { status } } : defaultResponse(frame, status);
     return { response, changed };
   }
