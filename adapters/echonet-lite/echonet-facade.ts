@@ -46,10 +46,6 @@ export class EchonetFacade {
 
   constructor(private readonly options: EchonetFacadeOptions = {}) {}
 
-  get running(): boolean {
-    return this.socket !== undefined;
-  }
-
   async start(): Promise<void> {
     if (this.socket) throw new Error('echonet-lite: this node is already started');
     if (owner) throw new Error('echonet-lite: another adapter in this process already runs the echonet-lite package (it keeps one instance per process); stop it first');

@@ -37,5 +37,4 @@ export interface EchonetLitePackage {
   myIPaddress(rinfo: RemoteInfo): boolean;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const echonetLitePackage = require('echonet-lite') as EchonetLitePackage;
