@@ -63,7 +63,10 @@ export function actuatorInputOf(msg: NodeMessage, watched: readonly string[]): A
   let target: string;
   if (watched.length === 1 && (msg.topic === undefined || msg.topic === '' || msg.topic === watched[0])) target = watched[0];
   else if (nonEmpty(msg.topic) && watched.includes(msg.topic)) target = msg.topic;
-  else throw new MessageError('msg.topic', `${msg.topic === undefined ? 'is required' : `"${String(msg.topic)}" is not`} one of the actuators this node watches (${watched.join(', ')})`);
+  else {
+    const problem = nonEmpty(msg.topic) ? `"${msg.topic}" is not one of` : 'is required: one of';
+    throw new MessageError('msg.topic', `${problem} the actuators this node watches (${watched.join(', ')})`);
+  }
   if (msg.available !== undefined) {
     if (typeof msg.available !== 'boolean') throw new MessageError('msg.available', 'must be true or false');
     return { kind: 'availability', target, available: msg.available };
