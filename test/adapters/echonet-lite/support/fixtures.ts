@@ -19,6 +19,12 @@ export const AC: DeviceSpec = {
 };
 export const LIGHT: DeviceSpec = { eoj: '029001', properties: { '80': '31' }, settable: { '80': ['30', '31'] } };
 
+/**
+ * EPC 0xE0 of the window, shutter and lock classes, written here from the class specifications rather than
+ * taken from the adapter under test.
+ */
+export const E0: Readonly<Record<string, string>> = { open: '41', closed: '42', locked: '41', unlocked: '42' };
+
 /** Starts a line-protocol child in a namespace and waits for its `ready`. */
 export async function startChild(label: string, namespace: string, script: string, args: string[] = []): Promise<NetnsChild> {
   const child = new NetnsChild(label, namespace, script, args);
