@@ -36,7 +36,7 @@ export function attachClient(RED: NodeAPI, node: Node, supervisorId: unknown, be
       behaviour = behaviourOf(supervisor.config);
     } catch (err) {
       node.error(`${node.type} "${node.name || node.id}": ${message(err)}`);
-      node.status(statusOf(RED._, 'invalid', { problem: message(err) }));
+      node.status(statusOf(RED._, 'invalid'));
       return;
     }
   }

@@ -34,7 +34,6 @@ export class Supervisor {
   private arbiter?: Arbiter;
   private store?: SqliteStore;
   private readonly started = deferred<Arbiter>();
-  private failure?: string;
 
   constructor(
     private readonly node: Node,
@@ -79,10 +78,10 @@ export class Supervisor {
       (err: unknown) => {
         this.phase = 'failed';
         this.store?.close();
-        this.failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
-        this.node.error(this.failure);
+        const failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
+        this.node.error(failure);
         this.badgeAll('failed');
-        this.started.reject(new Error(this.failure));
+        this.started.reject(new Error(failure));
       },
     );
   }
@@ -138,7 +137,7 @@ export class Supervisor {
   }
 
   private badge(client: ArbiterClient, word: StatusWord): void {
-    client.node.status(statusOf(this.translate, word, { problem: this.problem ?? this.failure ?? '' }));
+    client.node.status(statusOf(this.translate, word));
   }
 
   private badgeAll(word: StatusWord): void {

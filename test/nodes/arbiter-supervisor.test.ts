@@ -53,6 +53,16 @@ describe('arbiter-supervisor', function () {
     assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not JSON/);
   });
 
+  it('contains an engine that cannot start: its clients show it and their inputs fail with the reason', async () => {
+    const unwritable = join(h.userDir, 'no such directory', 'arbiter.sqlite');
+    await h.load([supervisor({ actuators: [WINDOW] }, { storeFile: unwritable }), system('security', 'property'), ...helpers('outcomes'), ...catchAll()]);
+    assert.equal((await h.statusMatching('sys-security', (s) => s.text === 'engine failed', 'failed badge')).fill, 'red');
+    h.node('sys-security').receive({ payload: { target: 'living.window', state: 'open' } });
+    await h.until(() => h.messages('errors').length === 1, 'the error to be caught');
+    assert.match((h.messages('errors')[0].error as { message: string }).message, /cannot start the arbiter on .*no such directory\/arbiter\.sqlite/);
+    assert.equal(h.messages('outcomes').length, 0);
+  });
+
   it('shows a client without a supervisor as such', async () => {
     await h.load([{ ...system('security', 'property'), supervisor: '' }, ...helpers('outcomes')]);
     assert.equal((await h.statusMatching('sys-security', (s) => s.text === 'no supervisor configured', 'no-supervisor badge')).fill, 'red');
