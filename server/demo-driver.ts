@@ -4,7 +4,8 @@ import type { DemoStep } from './server-config';
 /**
  * A demo, not a control system: it plays the example home's plugin systems (comfort ventilation, security,
  * disaster) by repeating the `demo:` lines of the configuration, so that a newcomer sees conflicts arbitrated
- * within a minute. Each line cycles through its states (or fact values) every `every`, starting after `offset`.
+ * within a minute. Each line cycles through its states (or fact values) every `every`, starting after `offset`;
+ * a `fault` line takes a virtual device off the network for a while.
  * A real home deletes the `demo:` section and lets its systems call the HTTP API.
  */
 export class DemoDriver {
@@ -13,6 +14,8 @@ export class DemoDriver {
   constructor(
     private readonly arbiter: Arbiter,
     private readonly steps: readonly DemoStep[],
+    /** Makes a virtual device unreachable or reachable again. */
+    private readonly setReachable: (actuator: string, reachable: boolean) => void,
     private readonly failed: (message: string) => void,
   ) {}
 
@@ -21,22 +24,30 @@ export class DemoDriver {
       let turn = 0;
       const play = () => {
         if (!this.arbiter.running) return;
-        const values = 'system' in step ? step.states : step.values;
-        const value = values[turn++ % values.length];
-        if ('system' in step) {
+        if ('fault' in step) {
+          this.setReachable(step.fault, false);
+          this.after(step.for, () => this.setReachable(step.fault, true));
+        } else if ('system' in step) {
+          const state = step.states[turn++ % step.states.length];
           this.arbiter
-            .command({ system: step.system, target: step.target, state: value, ...(step.ttl !== undefined ? { ttl: step.ttl } : {}) })
+            .command({ system: step.system, target: step.target, state, ...(step.ttl !== undefined ? { ttl: step.ttl } : {}) })
             .catch((err: unknown) => this.failed(`demo[${i}]: ${String(err)}`));
-        } else this.arbiter.setFacts({ [step.fact]: value });
+        } else this.arbiter.setFacts({ [step.fact]: step.values[turn++ % step.values.length] });
       };
-      const first = setTimeout(() => {
-        this.timers.delete(first);
+      this.after(step.offset ?? 0, () => {
         play();
         const every = setInterval(play, step.every);
         this.timers.add(every);
-      }, step.offset ?? 0);
-      this.timers.add(first);
+      });
     });
+  }
+
+  private after(ms: number, callback: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      callback();
+    }, ms);
+    this.timers.add(timer);
   }
 
   stop(): void {

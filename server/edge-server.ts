@@ -11,6 +11,7 @@ import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import { DeviceRouter } from '../adapters/device-router';
+import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
 import { DecisionLog } from './decision-log';
@@ -98,7 +99,7 @@ export class EdgeServer {
     log.applyRetention();
 
     const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
-    const adapters = createAdapters(config.bindings);
+    const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
     const router = (this.router = new DeviceRouter(adapters, config.bindings));
     const limiter = new DispatchLimiter(router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
     const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger() }));
@@ -117,7 +118,9 @@ export class EdgeServer {
       if (p.loaded) this.emit({ type: 'plugin-loaded', module: p.module, system: p.system });
       else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
     }
-    this.demo = new DemoDriver(arbiter, config.demo, (m) => this.say(m));
+    const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
+    const setReachable = (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable'));
+    this.demo = new DemoDriver(arbiter, config.demo, setReachable, (m) => this.say(m));
     this.demo.start();
     this.watchClock();
     this.every(3_600_000, () => log.applyRetention());

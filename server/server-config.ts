@@ -60,6 +60,8 @@ const pluginSchema = z.strictObject({
 const demoStepSchema = z.union([
   z.strictObject({ system: z.string().min(1), target: z.string().min(1), states: z.array(stateSchema).min(1), every: durationSchema, ttl: durationSchema.optional(), offset: durationSchema.optional() }),
   z.strictObject({ fact: z.string().min(1), values: z.array(z.unknown()).min(1), every: durationSchema, offset: durationSchema.optional() }),
+  /** A device of the virtual adapter drops off every `every` for `for`, to show a degraded device. */
+  z.strictObject({ fault: z.string().min(1), every: durationSchema, for: durationSchema, offset: durationSchema.optional() }),
 ]);
 
 export const serverConfigSchema = z.strictObject({
@@ -69,6 +71,8 @@ export const serverConfigSchema = z.strictObject({
   auth: authSchema.optional(),
   store: storeSchema.optional(),
   log: logSchema.optional(),
+  /** Options per adapter name, passed to its constructor (`adapters: {zigbee2mqtt: {url: mqtt://…}}`). */
+  adapters: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   plugins: z.array(pluginSchema).optional(),
   demo: z.array(demoStepSchema).optional(),
 });
@@ -94,6 +98,9 @@ export interface ServerConfig {
   readonly source: string;
   readonly core: CoreConfig;
   readonly bindings: readonly ActuatorBinding[];
+  readonly adapterOptions: Readonly<Record<string, Record<string, unknown>>>;
+  /** The configuration file's folder. */
+  readonly baseDir: string;
   readonly lifetime: ReadonlyMap<string /* actuator id */, LifetimeLimit>;
   readonly host: string;
   readonly port: number;
@@ -132,6 +139,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     source,
     core,
     bindings: deviceBindings(shared),
+    adapterOptions: data.adapters ?? {},
+    baseDir: base,
     lifetime: new Map(data.actuators.flatMap((a) => (a.lifetime ? [[a.id, a.lifetime] as const] : []))),
     host: data.server?.host ?? DEFAULT_HOST,
     port: data.server?.port ?? DEFAULT_PORT,
@@ -157,6 +166,9 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
   (data.demo ?? []).forEach((d, i) => {
     if ('system' in d && !systems.has(d.system)) issues.push({ path: `demo[${i}].system`, message: `"${d.system}" is not a declared system` });
     if ('target' in d && !actuators.has(d.target)) issues.push({ path: `demo[${i}].target`, message: `"${d.target}" is not a declared actuator` });
+    if ('fault' in d && data.actuators.find((a) => a.id === d.fault)?.device?.adapter !== 'virtual') {
+      issues.push({ path: `demo[${i}].fault`, message: `"${d.fault}" is not an actuator bound to the virtual adapter` });
+    }
   });
   if (issues.length > 0) throw new ConfigError(issues, source);
 }

@@ -162,7 +162,7 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(metrics.status, 200);
     assert.match(metrics.body, /home_arbiter_conflicts_total\{winner="security",loser="comfort-vent"\} 1/);
     assert.match(metrics.body, /home_arbiter_decisions_total\{type="dispatched"\} \d+/);
-    assert.match(metrics.body, /home_arbiter_dispatch_latency_seconds_count\{adapter="simulated"\} [1-9]/);
-    assert.match(metrics.body, /home_arbiter_adapter_available\{actuator="living.window",adapter="simulated"\} 1/);
+    assert.match(metrics.body, /home_arbiter_dispatch_latency_seconds_count\{adapter="virtual"\} [1-9]/);
+    assert.match(metrics.body, /home_arbiter_adapter_available\{actuator="living.window",adapter="virtual"\} 1/);
   });
 });

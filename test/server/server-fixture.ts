@@ -10,8 +10,8 @@ export const HOME_YAML = `
 auth: { secretsFile: secrets/home.json, lockout: { failures: 3, window: 1m, duration: 1m } }
 store: { file: home.sqlite }
 actuators:
-  - { id: living.window, kind: window, initial: closed, safe: closed, device: { adapter: simulated, address: sim/w, options: { latency: 5 } } }
-  - { id: front.lock, kind: lock, initial: unlocked, safe: locked, device: { adapter: simulated, address: sim/l, options: { latency: 5 } } }
+  - { id: living.window, kind: window, initial: closed, safe: closed, device: { adapter: virtual, address: sim/w, options: { latency: 5ms } } }
+  - { id: front.lock, kind: lock, initial: unlocked, safe: locked, device: { adapter: virtual, address: sim/l, options: { latency: 5ms } } }
   - { id: hall.light, kind: light, initial: off, lifetime: { cycles: 4 } }
 systems:
   - { id: comfort-vent, category: comfort, targets: ["kind:window"] }

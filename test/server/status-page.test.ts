@@ -9,18 +9,20 @@ const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const SCREENSHOT = resolve(__dirname, '../../../test-artifacts/status-page.png');
 
-/** The fixture home, plus a lamp whose device drops off at once and a rain sensor that goes stale. */
+/** A window in conflict, a lamp whose device the demo driver takes off the network, a rain sensor that goes stale. */
 const PAGE_HOME = `
 auth: { secretsFile: secrets/home.json }
 store: { file: home.sqlite }
 actuators:
-  - { id: living.window, kind: window, initial: closed, safe: closed, device: { adapter: simulated, address: sim/w, options: { latency: 5 } } }
-  - { id: hall.light, kind: light, initial: off, device: { adapter: simulated, address: sim/l, options: { outage: { every: 100, for: 600000 } } } }
+  - { id: living.window, kind: window, initial: closed, safe: closed, device: { adapter: virtual, address: sim/w, options: { latency: 5ms } } }
+  - { id: hall.light, kind: light, initial: off, device: { adapter: virtual, address: sim/l } }
 systems:
   - { id: comfort-vent, category: comfort, targets: ["kind:window"] }
   - { id: security, category: property }
 facts:
   - { name: rain, initial: false, maxAge: 300ms }
+demo:
+  - { fault: hall.light, offset: 100ms, every: 10m, for: 10m }
 `;
 
 describe('server/status-page: GET / in headless Chromium', () => {
@@ -74,7 +76,7 @@ describe('server/status-page: GET / in headless Chromium', () => {
     assert.equal(await page.locator('#actuators tr.degraded[data-id="hall.light"] td.avail').textContent(), 'DEGRADED');
     assert.match(await page.locator('#facts li.stale').textContent() ?? '', /^rain = — \(STALE\)$/);
     assert.ok(await page.locator('#timeline li.degraded', { hasText: 'hall.light degraded' }).count() > 0);
-    assert.match(await page.locator('#diagnostics').textContent() ?? '', /adapter:simulated: started/);
+    assert.match(await page.locator('#diagnostics').textContent() ?? '', /adapter:virtual: started/);
 
     mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
