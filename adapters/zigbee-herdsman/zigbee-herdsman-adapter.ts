@@ -61,6 +61,8 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   readonly availability$ = this.availability.asObservable();
   readonly problems$ = this.problems.asObservable();
 
+  /** herdsman keeps its devices, database and driver in static fields: one running controller per process. */
+  private static running?: ZigbeeHerdsmanAdapter;
   #controller?: Controller;
   private readonly bound = new Map<string /* actuator id */, BoundActuator>();
   private readonly byIeee = new Map<string /* IEEE address */, BoundActuator[]>();
@@ -72,6 +74,8 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   /** Starts the controller (opening the coordinator) and checks each binding against herdsman's database. */
   async start(bindings: readonly ActuatorBinding[]): Promise<void> {
     if (this.status !== 'created') throw new Error(`${NAME}: start: the adapter is already ${this.status}`);
+    if (ZigbeeHerdsmanAdapter.running) throw new Error(`${NAME}: start: another adapter (data dir ${ZigbeeHerdsmanAdapter.running.options.dataDir}) is running in this process`);
+    ZigbeeHerdsmanAdapter.running = this;
     this.status = 'starting';
     for (const binding of bindings) this.bind(binding);
     const logger = herdsmanLogger(this.options.logger ?? pino({ name: NAME, level: 'warn' }));
@@ -97,6 +101,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
       await controller.start();
     } catch (err) {
       this.status = 'stopped';
+      ZigbeeHerdsmanAdapter.running = undefined;
       this.complete();
       throw new Error(`${NAME}: the coordinator did not start (${(err as Error).message})`, { cause: err });
     }
@@ -152,6 +157,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
         await controller.stop();
       }
     } finally {
+      if (ZigbeeHerdsmanAdapter.running === this) ZigbeeHerdsmanAdapter.running = undefined;
       this.complete();
     }
   }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import { DeviceRouter } from '../../../adapters/device-router';
 import { Arbiter, buildCoreConfig, deviceBindings, type ArbiterEvent, type RawArbiterConfig } from '../../../engine';
 import { closeFixture, eventually, herdsmanFixture, pair, type HerdsmanFixture } from './support/herdsman-fixture';
@@ -44,9 +43,12 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
   async function pairedDataDir(): Promise<string> {
     const devices = [windowCovering(), doorLock()];
     const pairing = herdsmanFixture(devices);
-    await pairing.adapter.start(BINDINGS);
-    await pair(pairing, devices, BINDINGS);
-    await pairing.adapter.stop();
+    try {
+      await pairing.adapter.start(BINDINGS);
+      await pair(pairing, devices, BINDINGS);
+    } finally {
+      await pairing.adapter.stop();
+    }
     return pairing.dataDir;
   }
 
@@ -68,7 +70,6 @@ describe('zigbee-herdsman adapter with the engine (UC4)', () => {
     await arbiter.stop();
     await router.stop();
     await closeFixture(fixture);
-    if (fixture) rmSync(fixture.dataDir, { recursive: true, force: true });
     fixture = undefined;
   });
 

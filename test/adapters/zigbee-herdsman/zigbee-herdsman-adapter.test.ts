@@ -126,6 +126,14 @@ describe('zigbee-herdsman adapter', () => {
         rmSync(dataDir, { recursive: true, force: true });
       }
     });
+
+    it('refuses a second adapter in the same process (herdsman keeps its devices in static fields)', async () => {
+      const f = await started();
+      const second = new ZigbeeHerdsmanAdapter({ dataDir: f.dataDir, logger: pino({ level: 'silent' }) });
+      await assert.rejects(second.start([]), /another adapter .* is running in this process/);
+      await second.stop();
+      await f.adapter.apply('hall.plug', 'on');
+    });
   });
 
   describe('commands', () => {
