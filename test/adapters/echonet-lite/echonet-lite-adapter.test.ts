@@ -26,12 +26,10 @@ describe('echonet-lite adapter against an emulated device in another network nam
   });
 
   after(async () => {
-    try {
-      await host?.close();
-      await device?.close();
-    } finally {
-      await net?.remove();
-    }
+    const closed = await Promise.allSettled([host?.close(), device?.close()]);
+    await net?.remove();
+    const failed = closed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 
   const deviceState = () => device.request<DeviceState>('state');

@@ -31,11 +31,10 @@ describe('echonet-lite adapter end to end: engine, adapter and emulated devices 
   });
 
   after(async () => {
-    try {
-      await devices?.close();
-    } finally {
-      await net?.remove();
-    }
+    const closed = await Promise.allSettled([engine?.close(), devices?.close()]);
+    await net?.remove();
+    const failed = closed.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   });
 
   async function startEngine(config: object, options: object = { timeout: 2000 }): Promise<NetnsChild> {
