@@ -1,8 +1,11 @@
 import pino from 'pino';
+import { buildCoreConfig } from '../engine/config/arbiter-config';
+import { ArbiterCore } from '../engine/core/arbiter-core';
+import { RuleEvaluator } from '../policies/rule-evaluator';
 import { pinoDecisionLogger, type DecisionLogger } from '../engine/decision-logger';
-import { batchedRate, fixedRateLatency, measureMs, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
+import { batchedRate, fixedRateLatency, measureMs, rate, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
 import { openHome, type StoreKind } from './open-home';
-import { HEADLINE } from './workload';
+import { CommandGenerator, HEADLINE, homeConfig } from './workload';
 
 /** The offered rate of the latency measurement (issue 6). */
 export const LATENCY_RATE = 10_000;
@@ -64,12 +67,56 @@ async function latency(c: Case, opts: BenchOptions): Promise<Row[]> {
 }
 
 /**
+ * The functional core alone, on the same home and commands: `ArbiterCore.command` with no shell (no promise, no
+ * rxjs, no group commit) and no store, its events and change keys taken every 1,000 commands as the shell would.
+ * What separates this figure from the store-off one is the shell's cost.
+ */
+async function coreAlone(opts: BenchOptions): Promise<Row[]> {
+  const config = buildCoreConfig(homeConfig(HEADLINE));
+  const core = new ArbiterCore(config);
+  core.start(Date.now());
+  core.applyHolding(await new RuleEvaluator(config.policies).holding(core.factValues()), Date.now());
+  const commands = new CommandGenerator(HEADLINE, (target) => {
+    const rec = core.actuator(target)!;
+    return { winner: rec.winner, desired: rec.desired };
+  });
+  const take = () => {
+    core.takeEvents();
+    core.changes.take();
+  };
+  for (const first of commands.seed()) core.command(first, Date.now());
+  take();
+  const best = await bestRate(opts, () =>
+    rate(async () => {
+      const now = Date.now();
+      for (let i = 0; i < BATCH; i++) core.command(commands.next(), now);
+      take();
+      return BATCH;
+    }, measureMs(opts)),
+  );
+  const c = 'functional core alone (no shell, no store)';
+  return [
+    { section: 'decisions', case: c, metric: 'decisions/s', value: round(best.perSecond), unit: '/s', id: 'decisions.core.rate' },
+    { section: 'decisions', case: c, metric: 'decisions per CPU-second', value: round(best.perCpuSecond), unit: '/s', id: 'decisions.core.cpuRate' },
+  ];
+}
+
+async function bestRate(opts: BenchOptions, measure: () => Promise<Rate>): Promise<Rate> {
+  let best: Rate | undefined;
+  for (let i = 0; i < repetitions(opts); i++) {
+    const r = await measure();
+    if (!best || r.perSecond > best.perSecond) best = r;
+  }
+  return best!;
+}
+
+/**
  * Command arbitration on the headline home (1,000 actuators, 50 systems, 20 rules, 30 % conflicting commands),
  * with the store on and off: throughput with batches awaited together (one group commit per batch), then
  * latency from due time to acknowledgement at 10,000 commands/s on a fresh arbiter.
  */
 export async function measureDecisions(opts: BenchOptions): Promise<Row[]> {
-  const rows: Row[] = [];
+  const rows: Row[] = await coreAlone(opts);
   for (const c of CASES) {
     rows.push(...(await throughput(c, opts)));
     if (c.latency) rows.push(...(await latency(c, opts)));

@@ -39,9 +39,9 @@ export function targets(rows: readonly Row[]): TargetCheck[] {
     unit,
     met: measured === null ? null : ok(measured),
   });
-  const naive = ratio(value(rows, 'decisions.memory.rate'), value(rows, 'naive.rate'));
   return [
-    check('>= 20x the naive arbiter (decisions/s, both in memory)', naive, 'x', (v) => v >= 20),
+    check('>= 20x the naive arbiter (decisions/s, both in memory)', ratio(value(rows, 'decisions.memory.rate'), value(rows, 'naive.rate')), 'x', (v) => v >= 20),
+    check('>= 20x the naive arbiter (decisions per CPU-second, both in memory)', ratio(value(rows, 'decisions.memory.cpuRate'), value(rows, 'naive.cpuRate')), 'x', (v) => v >= 20),
     check('>= 200,000 decisions/s on one core with the store on', value(rows, 'decisions.sqlite.rate'), '/s', (v) => v >= 200_000),
     check('>= 200,000 decisions per CPU-second with the store on', value(rows, 'decisions.sqlite.cpuRate'), '/s', (v) => v >= 200_000),
     check('p99 < 1 ms at 10,000 commands/s (store on)', value(rows, 'decisions.sqlite.p99'), 'ms', (v) => v < 1),

@@ -1,6 +1,7 @@
-import { batchedRate, heapAfterGc, round, type BenchOptions, type Row } from './measure';
+import { heapPerActuator } from './heap-probe';
+import { batchedRate, round, type BenchOptions, type Row } from './measure';
 import { openHome } from './open-home';
-import { HEADLINE, sensorChange, type HomeShape } from './workload';
+import { HEADLINE, sensorChange } from './workload';
 
 const sweepMs = (opts: BenchOptions) => (opts.quick ? 600 : 3_000);
 /** Facts change this often while the rules sweep runs (issue 6: 10 times a second). */
@@ -13,26 +14,17 @@ const SYSTEMS = { quick: [5, 50, 500], full: [5, 20, 50, 100, 200, 500] };
 const RULES = { quick: [0, 20, 200], full: [0, 10, 20, 50, 100, 200] };
 const sweep = (opts: BenchOptions, values: { quick: number[]; full: number[] }) => (opts.quick ? values.quick : values.full);
 
-/**
- * Heap per actuator and decisions/s as the home grows. The heap is measured after a full GC, before and after
- * the arbiter is built, started and every actuator claimed once (the state of a home in use); it counts the
- * engine's tables, its configuration and the MemoryStore's copy of every row, so it is an upper bound for a
- * home on SQLite, whose rows live on disk.
- */
+/** Heap per actuator (each in a fresh node, see heap-probe.ts) and decisions/s as the home grows. */
 async function actuatorSweep(opts: BenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   for (const actuators of sweep(opts, ACTUATORS)) {
-    const shape: HomeShape = { ...HEADLINE, actuators };
-    const before = heapAfterGc();
-    const home = await openHome(shape, 'memory');
+    const c = `${actuators} actuators`;
+    const heap = heapPerActuator(actuators);
+    rows.push({ section: 'scaling: actuators', case: c, metric: 'heap per actuator', value: round(heap), unit: 'B', note: 'one claim each, MemoryStore included', id: `scaling.heap.${actuators}` });
+    const home = await openHome({ ...HEADLINE, actuators }, 'memory');
     try {
-      const perActuator = (heapAfterGc() - before) / actuators;
       const { perSecond, perCpuSecond } = await batchedRate(() => home.arbiter.command(home.commands.next()), sweepMs(opts));
-      const c = `${actuators} actuators`;
-      rows.push(
-        { section: 'scaling: actuators', case: c, metric: 'heap per actuator', value: round(perActuator), unit: 'B', note: 'one claim each, MemoryStore included', id: `scaling.heap.${actuators}` },
-        { section: 'scaling: actuators', case: c, metric: 'decisions/s', value: round(perSecond), unit: '/s', note: cpuNote(perCpuSecond) },
-      );
+      rows.push({ section: 'scaling: actuators', case: c, metric: 'decisions/s', value: round(perSecond), unit: '/s', note: cpuNote(perCpuSecond) });
     } finally {
       await home.close();
     }
