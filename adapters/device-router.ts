@@ -1,7 +1,7 @@
 import { merge, Subscription, type Observable } from 'rxjs';
 import type { StateValue } from '../engine/core/actuator';
 import type { Arbiter, DevicePort } from '../engine/arbiter';
-import { DeviceError, type ActuatorBinding, type AdapterProblem, type DeviceAdapter } from './device-adapter';
+import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReport } from './device-adapter';
 
 /**
  * The engine's DevicePort over several adapters: routes each dispatch to the adapter bound to the actuator and
@@ -29,11 +29,27 @@ export class DeviceRouter implements DevicePort {
     return this.byActuator.get(target)?.apply(target, state);
   }
 
-  /** Starts every adapter with its own bindings and wires its streams into the arbiter. */
+  /**
+   * Starts every adapter with its own bindings and wires its streams into the arbiter. Adapters usually start
+   * before the arbiter (so that its start-up dispatches reach a started adapter): what devices say meanwhile, such
+   * as the states read at start, is kept (the latest per actuator) and handed over once the arbiter runs.
+   */
   async start(arbiter: Arbiter): Promise<void> {
+    const early = new Map<string /* actuator id */, { report?: DeviceReport; availability?: AvailabilityChange }>();
+    const keep = (id: string) => early.get(id) ?? early.set(id, {}).get(id)!;
+    const report = (r: DeviceReport) => (arbiter.running ? arbiter.report(r.actuatorId, r.state) : (keep(r.actuatorId).report = r));
+    const availability = (a: AvailabilityChange) =>
+      arbiter.running ? arbiter.setAvailability(a.actuatorId, a.available, a.reason) : (keep(a.actuatorId).availability = a);
+    void arbiter.started.then(() => {
+      for (const { report: r, availability: a } of early.values()) {
+        if (a) availability(a);
+        if (r) report(r);
+      }
+      early.clear();
+    });
     for (const adapter of this.adapters) {
-      this.subscription.add(adapter.reports$.subscribe((r) => arbiter.running && arbiter.report(r.actuatorId, r.state)));
-      this.subscription.add(adapter.availability$.subscribe((a) => arbiter.running && arbiter.setAvailability(a.actuatorId, a.available, a.reason)));
+      this.subscription.add(adapter.reports$.subscribe(report));
+      this.subscription.add(adapter.availability$.subscribe(availability));
       await adapter.start(this.bindings.filter((b) => b.adapter === adapter.name));
     }
   }

@@ -71,6 +71,9 @@ export class Arbiter {
   private readonly eventsSubject = new Subject<ArbiterEvent>();
   private readonly views = new Map<string /* actuator id */, BehaviorSubject<ActuatorView>>();
   private status: Status = 'created';
+  private markStarted!: () => void;
+  /** Resolves once `start()` has restored the store and the engine takes input. */
+  readonly started: Promise<void> = new Promise((resolve) => (this.markStarted = resolve));
   private draining = false;
   private readonly followUps: ((now: number) => void)[] = [];
   private cancelTimer?: () => void;
@@ -105,6 +108,7 @@ export class Arbiter {
     this.status = 'running';
     this.run((now) => this.core.start(now));
     await this.settled();
+    this.markStarted();
   }
 
   /** Flushes the store and releases the timer; a second call does nothing. */

@@ -175,8 +175,10 @@ export class ArbiterCore {
     if (state === rec.state) return true;
     if (state === rec.inFlight) return this.confirm(target, state, now);
     rec.state = state;
-    rec.inFlight = undefined;
     this.changes.actuator(target);
+    // While a dispatch is on its way the device is still carrying it out (a cover passing 80 % on its way to 40 %,
+    // a report sent just before the command arrived): its progress, not a person's change.
+    if (rec.inFlight !== undefined) return true;
     if (rec.spec.manual === false) {
       this.dispatchIfNeeded(rec, now);
       return true;

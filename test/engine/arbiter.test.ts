@@ -92,6 +92,24 @@ describe('Arbiter (the rxjs shell)', () => {
     await arbiter.stop();
   });
 
+  it('takes reports during a dispatch as its progress, and reports after it as manual changes', async () => {
+    let finish!: () => void;
+    const arbiter = new Arbiter({ config: uc4Config(), devices: { apply: () => new Promise<void>((resolve) => (finish = resolve)) } });
+    const events: ArbiterEvent[] = [];
+    arbiter.events$.subscribe((e) => events.push(e));
+    await arbiter.start();
+    await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
+    arbiter.report('living.window', 'closed');
+    assert.equal(ofKind(events, 'manual').length, 0);
+    finish();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(arbiter.view('living.window')?.state, 'open');
+    arbiter.report('living.window', 'closed');
+    assert.deepEqual(ofKind(events, 'manual').map((e) => e.state), ['closed']);
+    assert.equal(arbiter.view('living.window')?.owner, 'manual');
+    await arbiter.stop();
+  });
+
   it('expires a lease in real time (fake timers)', async () => {
     const clock = sinon.useFakeTimers({ now: 1_700_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
