@@ -79,6 +79,14 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });
     assert.ok(statSync(SCREENSHOT).size > 10_000, 'a screenshot of the editor was written');
+
+    // The supervisor's own dialog, through the pencil beside the config node select.
+    await page.locator('#node-input-btn-supervisor-edit').click();
+    const actuators = page.locator('.red-ui-tray #node-config-input-actuators');
+    await actuators.waitFor({ state: 'attached', timeout: 10_000 });
+    assert.deepEqual(JSON.parse(await actuators.inputValue()).map((a: { id: string }) => a.id), ['living.window', 'front.lock']);
+    assert.equal(await page.locator('.red-ui-tray #node-config-input-persistentCount').inputValue(), '3');
+    await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-dialog-cancel').click();
   });
 });
