@@ -1,5 +1,5 @@
 import { filter } from 'rxjs';
-import type { Arbiter, ArbiterEventOf, CoreConfig } from '../engine';
+import { ofType, type Arbiter, type CoreConfig } from '../engine';
 import { selectorError, selects } from '../engine/core/selector';
 import { attachClient } from './lib/client';
 import { actuatorInputOf, MessageError } from './lib/messages';
@@ -35,7 +35,10 @@ export = function (RED: NodeAPI) {
       return {
         connect(arbiter: Arbiter) {
           const subscription = arbiter.events$
-            .pipe(filter((e): e is ArbiterEventOf<'dispatched'> => e.type === 'dispatched' && watched.includes(e.target)))
+            .pipe(
+              ofType('dispatched'),
+              filter((e) => watched.includes(e.target)),
+            )
             .subscribe((e) => {
               node.send({ topic: e.target, payload: e.state, by: e.by });
               if (!single) node.status(statusOf(RED._, 'dispatched', { target: e.target, state: e.state }));

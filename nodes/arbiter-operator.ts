@@ -1,4 +1,5 @@
 import { filter } from 'rxjs';
+import { ofType } from '../engine';
 import { attachClient } from './lib/client';
 import { operatorRequestOf, OPERATOR_ACTIONS, type OperatorRequest } from './lib/messages';
 import type { Node, NodeAPI, NodeDef } from './lib/node-red';
@@ -18,8 +19,11 @@ export = function (RED: NodeAPI) {
         connect(arbiter) {
           node.status(statusOf(RED._, arbiter.tables.metaRow().stopped ? 'stopped' : 'running'));
           return arbiter.events$
-            .pipe(filter((e) => e.type === 'operator' && (e.action === 'stop' || e.action === 'resume')))
-            .subscribe((e) => node.status(statusOf(RED._, e.type === 'operator' && e.action === 'stop' ? 'stopped' : 'running')));
+            .pipe(
+              ofType('operator'),
+              filter((e) => e.action === 'stop' || e.action === 'resume'),
+            )
+            .subscribe((e) => node.status(statusOf(RED._, e.action === 'stop' ? 'stopped' : 'running')));
         },
         async input(arbiter, msg) {
           const { action, ...subject } = operatorRequestOf(msg, configured);

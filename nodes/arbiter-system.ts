@@ -17,17 +17,17 @@ export = function (RED: NodeAPI) {
       const [spec] = buildCoreConfig({ actuators: [], systems: [systemEntryOf(def)] }).systems;
       const ttl = nodeTtl(def.ttl);
       const badgeOutcome = (target: string, state: unknown, outcome: Outcome) => {
-        if (outcome.outcome === 'denied' && outcome.reason === 'quarantined') node.status(statusOf(RED._, 'quarantined', { system: spec.id }));
+        if (outcome.outcome === 'denied' && outcome.reason === 'quarantined') node.status(statusOf(RED._, 'quarantined'));
         else node.status(statusOf(RED._, outcome.outcome, { target, state, ...outcome }));
       };
       return {
         connect(arbiter: Arbiter) {
           arbiter.registerSystem(spec);
-          if (arbiter.tables.isQuarantined(spec.id)) node.status(statusOf(RED._, 'quarantined', { system: spec.id }));
+          if (arbiter.tables.isQuarantined(spec.id)) node.status(statusOf(RED._, 'quarantined'));
           // SPEC.md §7 quarantine and §8 release: the badge follows the system's standing.
           return arbiter.events$
             .pipe(filter((e) => (e.type === 'alarm' && e.kind === 'quarantine' && e.system === spec.id) || (e.type === 'operator' && e.action === 'release' && e.system === spec.id)))
-            .subscribe((e) => node.status(statusOf(RED._, e.type === 'alarm' ? 'quarantined' : 'ready', { system: spec.id })));
+            .subscribe((e) => node.status(statusOf(RED._, e.type === 'alarm' ? 'quarantined' : 'ready')));
         },
         async input(arbiter, msg, send) {
           const request = systemRequestOf(msg, ttl);
@@ -37,10 +37,10 @@ export = function (RED: NodeAPI) {
             send({ ...msg, payload: { outcome: 'released', system: spec.id, target: request.target } });
             return;
           }
-          const { kind: _kind, ...command } = request;
-          const outcome = await arbiter.command({ system: spec.id, ...command });
-          badgeOutcome(request.target, request.state, outcome);
-          send({ ...msg, payload: { ...outcome, system: spec.id, target: request.target, state: request.state } });
+          const { target, state, ttl: lease, category } = request;
+          const outcome = await arbiter.command({ system: spec.id, target, state, ttl: lease, category });
+          badgeOutcome(target, state, outcome);
+          send({ ...msg, payload: { ...outcome, system: spec.id, target, state } });
         },
       };
     });
