@@ -30,6 +30,19 @@ describe('arbiter-supervisor', function () {
     assert.equal(h.messages('dispatches').length, 1, 'nothing is dispatched again where the stored state is the desired one');
   });
 
+  it('keeps its engine running through a modified-nodes deploy, in which a changed system node registers its new spec', async () => {
+    await h.load(flow());
+    const before = await h.node(SUPERVISOR).supervisor!.ready();
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'dispatches');
+    await h.redeploy(flow().map((n) => (n.id === 'sys-security' ? { ...n, rank: 5 } : n)), 'nodes');
+    const after = await h.node(SUPERVISOR).supervisor!.ready();
+    assert.equal(after, before, 'the same engine');
+    assert.equal(after.tables.system('security')?.rank, 5);
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'closed' } }, 'dispatches', 2);
+    assert.deepEqual(h.messages('dispatches').map((m) => m.payload), ['open', 'closed']);
+    assert.equal(after.tables.claim('security', 'living.window')?.rank, 5);
+  });
+
   it('says which field is wrong and leaves its client nodes without an input handler', async () => {
     await h.load([supervisor({ actuators: [{ id: 'living.window', kind: 'gizmo' }] }), system('security', 'property'), actuator('living.window', 'window'), ...helpers('outcomes', 'dispatches')]);
     const status = await h.statusMatching('sys-security', (s) => s.text === 'invalid configuration', 'invalid badge');

@@ -53,6 +53,8 @@ export class NodeRedHarness {
   userDir = '';
   private readonly statuses = new Map<string /* node id */, NodeStatus[]>();
   private readonly received = new Map<string /* helper node id */, NodeMessage[]>();
+  /** Node instances already listened to: a modified-nodes deploy keeps the unchanged ones. */
+  private readonly recorded = new WeakSet<object>();
 
   async startServer(): Promise<void> {
     await new Promise<void>((resolve, reject) => helper.startServer((err?: Error) => (err ? reject(err) : resolve())));
@@ -76,16 +78,17 @@ export class NodeRedHarness {
     this.record(flow);
   }
 
-  /** A full redeploy of a flow, as the editor's Deploy button does (every node closed, then started again). */
-  async redeploy(flow: FlowNode[]): Promise<void> {
-    await helper.setFlows(onTab(flow), 'full');
+  /** A redeploy as the editor's Deploy button does: `full` closes and starts every node, `nodes` the changed ones. */
+  async redeploy(flow: FlowNode[], type: 'full' | 'nodes' = 'full'): Promise<void> {
+    await helper.setFlows(onTab(flow), type);
     this.record(flow);
   }
 
   private record(flow: FlowNode[]): void {
     for (const n of flow) {
       const node = helper.getNode(n.id) as TestNode | null;
-      if (!node) continue;
+      if (!node || this.recorded.has(node)) continue;
+      this.recorded.add(node);
       if (!this.statuses.has(n.id)) this.statuses.set(n.id, []);
       node.on('call:status', (call: { args: [NodeStatus] }) => this.statuses.get(n.id)!.push(call.args[0]));
       if (n.type === 'helper') {
