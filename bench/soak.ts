@@ -8,6 +8,7 @@
  * It prints throughput, latency percentiles, outcomes, errors, memory over time and `log verify`'s verdict.
  */
 import { spawnSync } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { call, TempHome } from '../test/server/server-fixture';
 import { BIN, ServerProcess } from '../test/server/server-process';
 
@@ -17,6 +18,24 @@ const TARGETS: readonly [string, string, readonly string[]][] = [
   ['security', 'front.lock', ['locked', 'unlocked']],
   ['security', 'hall.light', ['on', 'off']],
 ];
+
+/** Keep-alive connections, as a hub or an integration would hold them; requests beyond them queue in the agent. */
+const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(base: string, path: string, token: string, body: unknown): Promise<{ status: number; body: any }> {
+  const payload = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,7 +77,7 @@ async function main(): Promise<void> {
       inFlight++;
       maxInFlight = Math.max(maxInFlight, inFlight);
       const t0 = performance.now();
-      const p = call(base, 'POST', `/api/systems/${system}/commands`, { token: home.tokens.systems[system], body: { target, state } }).then(
+      const p = post(base, `/api/systems/${system}/commands`, home.tokens.systems[system], { target, state }).then(
         (answer) => {
           latencies.push(performance.now() - t0);
           const key = answer.status === 200 || answer.status === 409 ? answer.body.outcome : `http ${answer.status}`;
@@ -90,6 +109,7 @@ async function main(): Promise<void> {
     const took = (performance.now() - started) / 1000;
     memory.push([Math.round(took), await residentMb(base)]);
     await server.terminate();
+    agent.destroy();
 
     latencies.sort((a, b) => a - b);
     const verify = spawnSync(process.execPath, [BIN, 'log', 'verify', '--config', home.configFile], { encoding: 'utf8' });

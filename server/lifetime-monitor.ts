@@ -12,6 +12,8 @@ export interface LifetimeCounters {
 }
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS lifetime (actuator TEXT PRIMARY KEY, cycles INTEGER NOT NULL, on_ms INTEGER NOT NULL, on_since INTEGER) WITHOUT ROWID;`;
+/** Counters are written at most this often (a crash loses at most this much counting, never a claim). */
+const PERSIST_EVERY_MS = 10_000;
 /** A warning when a counter passes this share of its declared limit. */
 export const WARN_AT = 0.9;
 const HOUR = 3_600_000;
@@ -31,11 +33,13 @@ interface Row {
 
 /**
  * Lifetime counters per actuator: cycles (confirmed state changes) and on-hours, persisted across restarts;
- * a `lifetime-warning` when a declared `lifetime: {cycles, hours}` is 90 % used. Hours are checked each minute.
+ * a `lifetime-warning` when a declared `lifetime: {cycles, hours}` is 90 % used. Hours are checked each minute;
+ * counters are written every 10 s and at stop.
  */
 export class LifetimeMonitor {
   private readonly rows = new Map<string /* actuator id */, Row>();
   private readonly warned = new Set<string /* actuator id + counter */>();
+  private readonly dirty = new Set<string /* actuator id */>();
   private readonly subscription = new Subscription();
   private timer?: NodeJS.Timeout;
   private readonly put: Database.Statement;
@@ -65,7 +69,11 @@ export class LifetimeMonitor {
         }),
       );
     }
-    this.timer = setInterval(() => this.checkAll(), 60_000);
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      this.persist();
+      if (++ticks % 6 === 0) this.checkAll();
+    }, PERSIST_EVERY_MS);
     this.timer.unref();
     this.checkAll();
   }
@@ -74,6 +82,7 @@ export class LifetimeMonitor {
     this.subscription.unsubscribe();
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    if (this.db.open) this.persist();
   }
 
   counters(id: string): LifetimeCounters {
@@ -93,8 +102,20 @@ export class LifetimeMonitor {
       row.onSince = null;
     } else if (active && row.onSince === null) row.onSince = now;
     this.rows.set(spec.id, row);
-    this.put.run(spec.id, row.cycles, row.onMs, row.onSince);
+    this.dirty.add(spec.id);
     this.check(spec.id);
+  }
+
+  private persist(): void {
+    if (this.dirty.size === 0) return;
+    const ids = [...this.dirty];
+    this.dirty.clear();
+    this.db.transaction(() => {
+      for (const id of ids) {
+        const row = this.rows.get(id)!;
+        this.put.run(id, row.cycles, row.onMs, row.onSince);
+      }
+    })();
   }
 
   private checkAll(): void {
