@@ -18,6 +18,7 @@ describe('arbiter-supervisor', function () {
   it('keeps its claims in a SQLite file in the user directory, named after the node, across a full redeploy', async () => {
     await h.load(flow());
     await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'dispatches');
+    assert.deepEqual(h.statuses('sys-security').slice(0, 2).map((s) => s.text), ['starting', 'ready'], 'the supervisor pushes its lifecycle to its clients');
     assert.ok(existsSync(join(h.userDir, `home-arbiter-${SUPERVISOR}.sqlite`)), 'the store file exists');
 
     await h.redeploy(flow());

@@ -24,6 +24,8 @@ interface TestHelper {
   setFlows(flow: unknown[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): unknown;
+  /** Node.prototype, whose `status` the helper wraps in a sinon spy during `load` (every call, from construction on). */
+  readonly _NodePrototype: { status: { getCalls(): { thisValue: unknown; args: [NodeStatus] }[] } };
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
@@ -51,7 +53,6 @@ function onTab(flow: FlowNode[]): FlowNode[] {
 /** One Node-RED runtime per suite (helper.startServer), a fresh user directory per test, everything stopped after. */
 export class NodeRedHarness {
   userDir = '';
-  private readonly statuses = new Map<string /* node id */, NodeStatus[]>();
   private readonly received = new Map<string /* helper node id */, NodeMessage[]>();
   /** Node instances already listened to: a modified-nodes deploy keeps the unchanged ones. */
   private readonly recorded = new WeakSet<object>();
@@ -70,9 +71,8 @@ export class NodeRedHarness {
     helper.settings({ userDir: this.userDir });
   }
 
-  /** Loads the flow and records every status and every message reaching a `helper` node. */
+  /** Loads the flow and records every message reaching a `helper` node. */
   async load(flow: FlowNode[]): Promise<void> {
-    this.statuses.clear();
     this.received.clear();
     await helper.load(ARBITER_NODES, onTab(flow));
     this.record(flow);
@@ -89,8 +89,6 @@ export class NodeRedHarness {
       const node = helper.getNode(n.id) as TestNode | null;
       if (!node || this.recorded.has(node)) continue;
       this.recorded.add(node);
-      if (!this.statuses.has(n.id)) this.statuses.set(n.id, []);
-      node.on('call:status', (call: { args: [NodeStatus] }) => this.statuses.get(n.id)!.push(call.args[0]));
       if (n.type === 'helper') {
         if (!this.received.has(n.id)) this.received.set(n.id, []);
         node.on('input', (msg: NodeMessage) => this.received.get(n.id)!.push(msg));
@@ -114,8 +112,17 @@ export class NodeRedHarness {
     return this.received.get(helperId) ?? [];
   }
 
+  /** Every status the running instance of node `id` has shown, oldest first (a redeployed node starts afresh). */
+  statuses(id: string): NodeStatus[] {
+    const node = helper.getNode(id);
+    return helper._NodePrototype.status
+      .getCalls()
+      .filter((call) => call.thisValue === node)
+      .map((call) => call.args[0]);
+  }
+
   status(id: string): NodeStatus | undefined {
-    return this.statuses.get(id)?.at(-1);
+    return this.statuses(id).at(-1);
   }
 
   /** Sends into a node and waits until `helperId` has received `count` messages in all (fails loudly after 3 s). */
@@ -138,7 +145,7 @@ export class NodeRedHarness {
 
   /** Waits for the status of a node to satisfy a predicate; returns it. */
   async statusMatching(id: string, predicate: (s: NodeStatus) => boolean, what: string): Promise<NodeStatus> {
-    await this.until(() => this.statuses.get(id)?.some(predicate) ?? false, `status of ${id}: ${what} (seen: ${JSON.stringify(this.statuses.get(id)?.map((s) => s.text))})`);
-    return this.statuses.get(id)!.filter(predicate).at(-1)!;
+    await this.until(() => this.statuses(id).some(predicate), `status of ${id}: ${what} (seen: ${JSON.stringify(this.statuses(id).map((s) => s.text))})`);
+    return this.statuses(id).filter(predicate).at(-1)!;
   }
 }
