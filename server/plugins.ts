@@ -65,7 +65,6 @@ export class PluginHost {
     }
     if (digest !== entry.sha256) return refused(`sha256 ${digest} does not match the allow-listed ${entry.sha256}`);
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const mod = require(entry.module) as Partial<PluginModule> & { default?: Partial<PluginModule> };
       const start = mod.start ?? mod.default?.start;
       if (typeof start !== 'function') return refused('exports no start(context) function');
