@@ -6,6 +6,7 @@ import { freePort } from './free-port';
 
 export const MOSQUITTO_BINARY = '/usr/sbin/mosquitto';
 const READY_WITHIN_MS = 5000;
+const STOP_WITHIN_MS = 2000;
 
 /**
  * A real Debian mosquitto on 127.0.0.1 for one suite: its own port, config and temp dir, stopped afterwards.
@@ -26,6 +27,7 @@ export class Mosquitto {
   async start(port?: number): Promise<void> {
     if (this.process) throw new Error('mosquitto: already started');
     this.port = port ?? (await freePort());
+    this.output = '';
     this.dir = await mkdtemp(join(tmpdir(), 'home-arbiter-mosquitto-'));
     const config = join(this.dir, 'mosquitto.conf');
     await writeFile(config, `listener ${this.port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\n`);
@@ -54,7 +56,10 @@ export class Mosquitto {
     if (child && child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      // mosquitto exits on SIGTERM at once; SIGKILL is the backstop so that a test run never hangs on it.
+      const kill = setTimeout(() => child.kill('SIGKILL'), STOP_WITHIN_MS);
       await gone;
+      clearTimeout(kill);
     }
     if (this.dir) await rm(this.dir, { recursive: true, force: true });
     this.dir = undefined;

@@ -5,6 +5,7 @@ import { buildCoreConfig, deviceBindings, type RawArbiterConfig } from '../../..
 import type { ArbiterEvent } from '../../../engine/core/events';
 import { Zigbee2MqttAdapter } from '../../../adapters/zigbee2mqtt';
 import { Mosquitto } from '../support/mosquitto';
+import { stopAll } from '../support/stop-all';
 import { waitFor } from '../support/wait-for';
 import { BridgeEmulator } from './support/bridge-emulator';
 
@@ -52,10 +53,12 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
   });
 
   afterEach(async () => {
-    await router.stop();
-    await arbiter.stop();
-    await emulator.stop();
-    await broker.stop();
+    await stopAll(
+      () => router?.stop(),
+      () => arbiter?.stop(),
+      () => emulator?.stop(),
+      () => broker.stop(),
+    );
   });
 
   /** Waits until the engine holds `state` as confirmed for `id` (the bridge echoed it). */

@@ -2,6 +2,7 @@ import { ReplaySubject, type Subscription } from 'rxjs';
 import type { ActuatorBinding, AdapterProblem, AvailabilityChange, DeviceReport } from '../../../../adapters/device-adapter';
 import { Zigbee2MqttAdapter, type Zigbee2MqttOptions } from '../../../../adapters/zigbee2mqtt';
 import { Mosquitto } from '../../support/mosquitto';
+import { stopAll } from '../../support/stop-all';
 import { BridgeEmulator } from './bridge-emulator';
 
 /** The test home: friendly names with a space and a slash, as people name their devices. */
@@ -71,8 +72,10 @@ export class Z2mHome {
   /** Stops adapter, emulator and broker, whatever got started. */
   async stop(): Promise<void> {
     for (const s of this.subscriptions) s.unsubscribe();
-    await this.adapter?.stop();
-    await this.emulator?.stop();
-    await this.broker.stop();
+    await stopAll(
+      () => this.adapter?.stop(),
+      () => this.emulator?.stop(),
+      () => this.broker.stop(),
+    );
   }
 }
