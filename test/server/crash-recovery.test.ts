@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { moduleDigest } from '../../server/plugins';
 import { call, TempHome } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
@@ -78,5 +81,20 @@ describe('server: recovery after kill -9', () => {
     await second.terminate();
     const faults = cli(['faults', '--config', home.configFile]);
     assert.match(faults.stdout, /no fault records/);
+  });
+
+  it('writes a fault record with the claims when an uncaught exception ends the process', async () => {
+    const plugin = join(home.dir, 'buggy.js');
+    writeFileSync(plugin, "exports.start = () => { setTimeout(() => { throw new Error('plugin bug'); }, 500); };\n");
+    appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
+    const p = serve();
+    const base = await p.url;
+    await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
+    assert.equal(await p.exited(), 70);
+    assert.match(p.stderr, /fatal: Error: plugin bug/);
+    const [record] = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout);
+    assert.equal(record.kind, 'exception');
+    assert.match(record.reason, /plugin bug/);
+    assert.deepEqual(record.snapshot.claims.map((c: { claimant: string; target: string }) => `${c.claimant} ${c.target}`), ['security front.lock']);
   });
 });
