@@ -118,6 +118,15 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(lock.body.desired, 'unlocked');
   });
 
+  it('sets facts with a system token when X-System-Id names that system', async () => {
+    const headers = { 'x-system-id': 'security' };
+    const wrong = await call(base, 'PUT', '/api/facts/smoke', { token: as('comfort-vent'), headers, body: { value: true } });
+    assert.equal(wrong.status, 401);
+    const right = await call(base, 'PUT', '/api/facts/smoke', { token: as('security'), headers, body: { value: true } });
+    assert.equal(right.status, 200);
+    assert.equal((await call(base, 'GET', '/api/actuators/front.lock')).body.owner, 'policy:fire-evacuation');
+  });
+
   it('runs operator actions with the operator token only', async () => {
     const bySystem = await call(base, 'POST', '/api/operator/stop', { token: as('security') });
     assert.equal(bySystem.status, 401);
