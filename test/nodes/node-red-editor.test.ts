@@ -21,6 +21,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   const red = new NodeRedRuntime();
   let browser: Browser | undefined;
   let page: Page;
+  const pageErrors: string[] = [];
 
   before(async () => {
     await red.start();
@@ -31,6 +32,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(red.url);
     await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
   });
@@ -88,5 +90,21 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     assert.equal(await page.locator('.red-ui-tray #node-config-input-persistentCount').inputValue(), '3');
     await page.locator('#node-config-dialog-cancel').click();
     await page.locator('#node-dialog-cancel').click();
+  });
+
+  it('completes an actuator selector from the supervisor in the actuator dialog', async () => {
+    await page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node`).dblclick();
+    const target = page.locator('.red-ui-tray #node-input-target');
+    await target.waitFor({ timeout: 10_000 });
+    await target.fill('');
+    await target.pressSequentially('kind:');
+    const completion = page.locator('.red-ui-autoComplete-container').getByText('kind:window');
+    await completion.first().waitFor({ timeout: 10_000 });
+    assert.ok(await page.locator('.red-ui-autoComplete-container').getByText('kind:lock').first().isVisible());
+    await page.locator('#node-dialog-cancel').click();
+  });
+
+  it('raised no script error in the editor', function () {
+    assert.deepEqual(pageErrors, []);
   });
 });
