@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
 import { Arbiter, INSTANT_DEVICES, RealClock, SqliteStore, type CoreConfig, type DecisionLogger } from '../../engine';
 import type { Node, Translate } from './node-red';
@@ -22,6 +23,13 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
 }
 
 type Phase = 'invalid' | 'starting' | 'running' | 'failed' | 'closed';
+
+/**
+ * Store files in use in this process. Two engines on one store would overwrite each other's claims (a copied
+ * supervisor with an explicit store file), so the second one refuses to start. A redeploy closes the old supervisor
+ * before the new one starts, so it never meets its predecessor here.
+ */
+const storesInUse = new Map<string /* absolute store path */, { readonly nodeId: string; readonly label: string }>();
 
 /**
  * What an `arbiter-supervisor` config node owns: one engine on one SQLite store, and the client nodes that use it
@@ -62,6 +70,9 @@ export class Supervisor {
     if (this.phase !== 'starting' || this.arbiter) return;
     const { config, storeFile } = this.setup;
     const starting = (async () => {
+      const owner = storesInUse.get(resolve(storeFile));
+      if (owner) throw new Error(`the store is already used by ${owner.label}`);
+      storesInUse.set(resolve(storeFile), { nodeId: this.node.id, label: this.label });
       this.store = new SqliteStore(storeFile);
       const arbiter = new Arbiter({ config, store: this.store, clock: new RealClock(), devices: INSTANT_DEVICES, logger: this.logger() });
       this.arbiter = arbiter;
@@ -77,7 +88,7 @@ export class Supervisor {
       },
       (err: unknown) => {
         this.phase = 'failed';
-        this.store?.close();
+        this.closeStore();
         const failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
         this.node.error(failure);
         this.badgeAll('failed');
@@ -118,7 +129,12 @@ export class Supervisor {
     this.started.reject(new Error(`${this.label}: closed before it started`));
     await this.started.promise.catch(() => undefined);
     await this.arbiter?.stop();
+    this.closeStore();
+  }
+
+  private closeStore(): void {
     this.store?.close();
+    if (this.store && storesInUse.get(resolve(this.store.file))?.nodeId === this.node.id) storesInUse.delete(resolve(this.store.file));
   }
 
   private get label(): string {

@@ -77,6 +77,21 @@ describe('arbiter-supervisor', function () {
     assert.equal(h.messages('outcomes').length, 0);
   });
 
+  it('refuses to start a second engine on a store file another supervisor uses', async () => {
+    const shared = { storeFile: 'shared.sqlite' };
+    await h.load([
+      supervisor({ actuators: [WINDOW] }, shared),
+      { ...supervisor({ actuators: [WINDOW] }, shared), id: 'sup2', name: 'copy' },
+      system('security', 'property'),
+      { ...system('security', 'property'), id: 'sys-copy', supervisor: 'sup2' },
+      ...helpers('outcomes'),
+    ]);
+    await h.statusMatching('sys-copy', (s) => s.text === 'engine failed', 'the copy fails');
+    await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: the store is already used by arbiter-supervisor "home"/);
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    assert.equal((h.messages('outcomes')[0].payload as { outcome: string }).outcome, 'accepted', 'the first supervisor runs');
+  });
+
   it('shows a client without a supervisor as such', async () => {
     await h.load([{ ...system('security', 'property'), supervisor: '' }, ...helpers('outcomes')]);
     assert.equal((await h.statusMatching('sys-security', (s) => s.text === 'no supervisor configured', 'no-supervisor badge')).fill, 'red');
