@@ -52,6 +52,9 @@ export function systemEntryOf(def: SystemDef): Record<string, unknown> {
   });
 }
 
+/** A path the user typed: relative to Node-RED's user directory, as settings.js paths are. */
+const inUserDir = (file: string, userDir: string | undefined) => (isAbsolute(file) || !userDir ? file : join(userDir, file));
+
 const label = (def: NodeDef) => `${def.type} "${def.name || def.id}"`;
 
 function parseJsonField(def: SupervisorDef, field: 'actuators' | 'facts' | 'policies', issues: ConfigIssue[], fallback: unknown[]): unknown {
@@ -72,7 +75,7 @@ function readPolicies(def: SupervisorDef, userDir: string | undefined, readFile:
     issues.push({ path: 'policiesFile', message: 'give policies inline or as a file, not both' });
     return [];
   }
-  const path = isAbsolute(file) || !userDir ? file : join(userDir, file);
+  const path = inUserDir(file, userDir);
   try {
     // YAML 1.2 is a superset of JSON: a policies file may be either (SPEC.md §10).
     return YAML.parse(readFile(path));
@@ -132,7 +135,7 @@ export function supervisorCoreConfig(def: SupervisorDef, systems: readonly Syste
 /** SPEC.md §9: the store survives redeploys; by default one SQLite file per supervisor in the user directory. */
 export function storePath(def: SupervisorDef, userDir: string | undefined): string {
   const file = optionalText(def.storeFile);
-  if (file) return isAbsolute(file) || !userDir ? file : join(userDir, file);
+  if (file) return inUserDir(file, userDir);
   if (!userDir) throw new ConfigError([{ path: 'storeFile', message: 'is required when Node-RED has no user directory' }], label(def));
   return join(userDir, `home-arbiter-${def.id.replace(/[^A-Za-z0-9_-]/g, '_')}.sqlite`);
 }
