@@ -11,7 +11,6 @@ import type { NodeAPI, NodeMessage, NodeStatus } from '../../../nodes/lib/node-r
 
 // Node-RED's own i18n, loaded with our catalogue: the test helper stubs RED._ with the identity, which would hide
 // the status vocabulary's words and values.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { i18n } = require('@node-red/util') as { i18n: { registerMessageCatalog(ns: string, dir: string, file: string): Promise<void>; _(key: string, params?: object): string } };
 
 /** The part of node-red-node-test-helper (untyped) these tests use. */
@@ -27,7 +26,6 @@ interface TestHelper {
   /** Node.prototype, whose `status` the helper wraps in a sinon spy during `load` (every call, from construction on). */
   readonly _NodePrototype: { status: { getCalls(): { thisValue: unknown; args: [NodeStatus] }[] } };
 }
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
 
 const NODES_DIST = join(__dirname, '..', '..', '..', 'nodes');
