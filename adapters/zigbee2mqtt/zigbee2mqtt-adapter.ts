@@ -111,8 +111,10 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     }
     this.client = client;
     this.connected = true;
+    noDelay(client);
     client.on('message', (topic, payload) => this.onMessage(topic, payload.toString('utf8')));
     client.on('connect', () => {
+      noDelay(client);
       this.lastClientError = undefined;
       this.setConnected(true);
     });
@@ -306,4 +308,12 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
   private problem(problem: Omit<AdapterProblem, 'adapter'>): void {
     this.problemsSubject.next({ adapter: ZIGBEE2MQTT, ...problem });
   }
+}
+
+/**
+ * A command is a few dozen bytes written right after the PUBACK of the previous echo: with Nagle's algorithm on,
+ * TCP holds it until the broker's delayed ACK (40 ms on Linux). WebSocket streams have no such switch.
+ */
+function noDelay(client: MqttClient): void {
+  (client.stream as { setNoDelay?: (on: boolean) => void } | undefined)?.setNoDelay?.(true);
 }

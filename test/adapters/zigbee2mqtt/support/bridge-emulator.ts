@@ -46,6 +46,7 @@ export class BridgeEmulator {
   async start(): Promise<void> {
     const client = await connectAsync(this.url, { protocolVersion: 5, reconnectPeriod: 0 }, false);
     this.client = client;
+    (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // answer at once, as a bridge on a LAN would
     client.on('message', (topic, payload) => void this.onMessage(topic, payload.toString('utf8')));
     await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
     await this.publishBridgeState();
