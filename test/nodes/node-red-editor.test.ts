@@ -104,6 +104,14 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await page.locator('#node-dialog-cancel').click();
   });
 
+  it("names the supervisor's declared facts in the context dialog", async () => {
+    await page.locator(`[id="${byName('smoke detector').id}"] .red-ui-flow-node`).dblclick();
+    const tip = page.locator('.red-ui-tray #node-input-facts-tip');
+    await tip.waitFor({ timeout: 10_000 });
+    assert.match(await tip.innerText(), /^Declared facts: smoke\./);
+    await page.locator('#node-dialog-cancel').click();
+  });
+
   it('raised no script error in the editor', function () {
     assert.deepEqual(pageErrors, []);
   });
