@@ -66,11 +66,6 @@ export class BridgeEmulator {
     return { ...device.state };
   }
 
-  /** Publishes every device's current state, as zigbee2mqtt does at start-up for devices it has state for. */
-  async publishAll(): Promise<void> {
-    for (const name of this.devices.keys()) await this.publishState(name);
-  }
-
   async goOffline(): Promise<void> {
     this.online = false;
     await this.publishBridgeState();
