@@ -14,6 +14,7 @@ import { DeviceRouter } from '../adapters/device-router';
 import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
+import { ClockJumpMonitor } from './clock-jump-monitor';
 import { DecisionLog } from './decision-log';
 import { DemoDriver } from './demo-driver';
 import { DispatchLimiter } from './dispatch-limiter';
@@ -39,9 +40,8 @@ export interface EdgeServerOptions {
 
 /** Device commands in flight at once: the batch size of a reconciliation after a restart. */
 const MAX_IN_FLIGHT = 8;
-/** A change of the wall clock against monotonic time larger than this is logged as a clock jump. */
-const CLOCK_JUMP_MS = 2000;
 const EVENTS_IN_FAULT_RECORD = 50;
+const RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
@@ -58,10 +58,11 @@ export class EdgeServer {
   private lifetime?: LifetimeMonitor;
   private plugins?: PluginHost;
   private demo?: DemoDriver;
+  private clockMonitor?: ClockJumpMonitor;
   private http?: Server;
   private metrics?: ServerMetrics;
   private readonly stream = new EventStream();
-  private readonly timers: NodeJS.Timeout[] = [];
+  private retentionTimer?: NodeJS.Timeout;
   private subscription?: Subscription;
   private diagnostics: DiagnosticResult[] = [];
   private pluginOutcomes: PluginOutcome[] = [];
@@ -122,8 +123,10 @@ export class EdgeServer {
     const setReachable = (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable'));
     this.demo = new DemoDriver(arbiter, config.demo, setReachable, (m) => this.say(m));
     this.demo.start();
-    this.watchClock();
-    this.every(3_600_000, () => log.applyRetention());
+    this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
+    this.clockMonitor.start();
+    this.retentionTimer = setInterval(() => log.applyRetention(), RETENTION_EVERY_MS);
+    this.retentionTimer.unref();
     this.stream.start();
     await this.listen(metrics, arbiter, log);
     this.emit({ type: 'server-started', recovered: this.recovered, claims: arbiter.tables.snapshot().claims.length });
@@ -136,7 +139,8 @@ export class EdgeServer {
       return;
     }
     this.status = 'stopped';
-    for (const t of this.timers.splice(0)) clearInterval(t);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    this.clockMonitor?.stop();
     this.stream.stop();
     if (this.http) {
       this.http.closeAllConnections();
@@ -250,22 +254,6 @@ export class EdgeServer {
     const id = this.faults!.record('crash', reason, { claims: s.claims, actuators: s.actuators, lastEvents: this.log!.read(Math.max(0, this.log!.lastSeq - EVENTS_IN_FAULT_RECORD)) });
     this.log!.append({ type: 'fault', at: this.clock.now(), id, kind: 'crash', reason });
     this.say(`recovering: ${reason}; fault record #${id} written`);
-  }
-
-  /** Leases run on monotonic time (RealClock); a step of the wall clock is only detected and logged. */
-  private watchClock(): void {
-    let last = this.clock.drift();
-    this.every(5000, () => {
-      const drift = this.clock.drift();
-      if (Math.abs(drift - last) > CLOCK_JUMP_MS) this.emit({ type: 'clock-jump', jump: drift - last, drift });
-      last = drift;
-    });
-  }
-
-  private every(ms: number, fn: () => void): void {
-    const t = setInterval(fn, ms);
-    t.unref();
-    this.timers.push(t);
   }
 
   private engineLogger(): DecisionLogger {
