@@ -1,6 +1,7 @@
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged, filter, type OperatorFunction } from 'rxjs';
 import type { StateValue } from './core/actuator';
 import type { CommandInput } from './core/admission';
+import type { Claim } from './core/claim';
 import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from './core/arbiter-core';
 import type { SystemSpec } from './core/control-system';
 import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
@@ -28,6 +29,12 @@ export interface ArbiterOptions {
   readonly store?: ArbiterStore;
   readonly devices?: DevicePort;
   readonly logger?: DecisionLogger;
+  /**
+   * true (default): what is decided in one turn of the event loop is committed in one store transaction, and
+   * `command()` resolves after it. false: each input is committed before the call returns, as replay in virtual
+   * time wants (no turn of the event loop per step).
+   */
+  readonly groupCommit?: boolean;
 }
 
 /** What an actuator looks like from outside, on `actuator$(id)`. */
@@ -230,7 +237,8 @@ export class Arbiter {
         else if (events.length === 0) break;
       }
       this.publishViews();
-      this.scheduleFlush();
+      if (this.options.groupCommit === false) this.flush();
+      else this.scheduleFlush();
       this.armTimer();
       if (this.core.needsEvaluation) this.scheduleEvaluation();
     } finally {
@@ -314,9 +322,16 @@ export class Arbiter {
   private flush(): void {
     if (this.core.changes.empty) return;
     const keys = this.core.changes.take();
+    const claimsPut: Claim[] = [];
+    const claimsDeleted: (readonly [string, string])[] = [];
+    for (const key of keys.claims) {
+      const claim = this.core.claim(key[1], key[0]);
+      if (claim) claimsPut.push(claim);
+      else claimsDeleted.push(key);
+    }
     const batch: StoreBatch = {
-      claimsPut: keys.claims.map(([t, c]) => this.core.claim(c, t)).filter((c) => c !== undefined),
-      claimsDeleted: keys.claims.filter(([t, c]) => !this.core.claim(c, t)),
+      claimsPut,
+      claimsDeleted,
       actuators: keys.actuators.map((id) => this.core.actuatorRow(id)!),
       facts: keys.facts.map((name) => this.core.fact(name)!).filter(Boolean),
       ...(keys.meta ? { meta: this.core.metaRow() } : {}),

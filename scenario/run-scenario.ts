@@ -130,7 +130,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions = {}):
   const failures: StepFailure[] = [];
   let segment: ArbiterEvent[] = [];
   const open = async () => {
-    const arbiter = new Arbiter({ config: scenario.config, clock, store: openStore(), logger: options.logger ?? silentLogger });
+    const arbiter = new Arbiter({ config: scenario.config, clock, store: openStore(), logger: options.logger ?? silentLogger, groupCommit: false });
     arbiter.events$.subscribe((e) => {
       log.push(e);
       segment.push(e);

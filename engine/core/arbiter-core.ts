@@ -69,6 +69,10 @@ export class ArbiterCore {
   private readonly rules = new Map<string /* rule name */, PolicyRule>();
   private readonly policyFacts = new Set<string>();
   private holding = new Set<string /* rule name */>();
+  /** The forbid rules that hold, kept as a list because every command checks them. */
+  private holdingForbidList: { rule: string; effect: ForbidEffect }[] = [];
+  /** The actuators each rule's `target` selects: configuration is fixed, so selectors are matched once. */
+  private readonly ruleTargets = new Map<string /* rule name */, readonly ActuatorRecord[]>();
   private readonly quarantined = new Set<string>();
   private readonly lockedTargets = new Set<string>();
   private readonly lockedSystems = new Set<string>();
@@ -99,6 +103,8 @@ export class ArbiterCore {
     for (const rule of config.policies) {
       this.rules.set(rule.name, rule);
       for (const fact of rule.facts) this.policyFacts.add(fact);
+      const selector = rule.effect.type === 'notify' ? undefined : rule.effect.target;
+      if (selector !== undefined) this.ruleTargets.set(rule.name, [...this.actuators.values()].filter((rec) => selects(selector, rec.spec)));
     }
     this.quarantineMonitor = new QuarantineMonitor(config.monitors.quarantine);
     this.monitors = [
@@ -131,7 +137,7 @@ export class ArbiterCore {
     for (const t of snapshot.lockedTargets) this.lockedTargets.add(t);
     for (const s of snapshot.lockedSystems) this.lockedSystems.add(s);
     this.stopped = snapshot.stopped;
-    this.holding = new Set(snapshot.holding.filter((r) => this.rules.has(r)));
+    this.setHolding(new Set(snapshot.holding.filter((r) => this.rules.has(r))));
   }
 
   /**
@@ -319,7 +325,7 @@ export class ArbiterCore {
   applyHolding(nowHolding: ReadonlySet<string>, now: number): void {
     this.factsDirty = false;
     const previous = this.holding;
-    this.holding = new Set(nowHolding);
+    this.setHolding(new Set(nowHolding));
     this.changes.meta();
     for (const name of previous) {
       const rule = this.rules.get(name);
@@ -332,8 +338,7 @@ export class ArbiterCore {
     for (const rule of starting) {
       const effect = rule.effect;
       if (effect.type !== 'assert') continue;
-      for (const rec of this.actuators.values()) {
-        if (!selects(effect.target, rec.spec)) continue;
+      for (const rec of this.ruleTargets.get(rule.name)!) {
         const state = normalizeState(rec.spec, effect.state);
         if (state !== undefined) this.record(this.newClaim(POLICY_PREFIX + rule.name, rec.spec.id, state, effect.category, effect.rank, false, now), now);
       }
@@ -439,13 +444,15 @@ export class ArbiterCore {
     actuator: (id) => this.actuators.get(id)?.spec,
     isStopped: () => this.stopped,
     isLocked: (target, system) => this.lockedTargets.has(target) || this.lockedSystems.has(system),
-    forbids: () => this.holdingForbids(),
+    forbids: () => this.holdingForbidList,
   };
 
-  private *holdingForbids(): IterableIterator<{ rule: string; effect: ForbidEffect }> {
-    for (const name of this.holding) {
+  private setHolding(holding: Set<string>): void {
+    this.holding = holding;
+    this.holdingForbidList = [];
+    for (const name of holding) {
       const effect = this.rules.get(name)?.effect;
-      if (effect?.type === 'forbid') yield { rule: name, effect };
+      if (effect?.type === 'forbid') this.holdingForbidList.push({ rule: name, effect });
     }
   }
 
@@ -495,15 +502,17 @@ export class ArbiterCore {
     this.settle(this.actuators.get(target)!, now);
   }
 
+  /** A forbid that starts holding removes the claims it covers (SPEC.md §6): only on the actuators it selects. */
   private revokeMatching(rule: string, effect: ForbidEffect, now: number): void {
-    for (const claim of [...this.claims.all()]) {
-      if (!isSystemClaimant(claim.claimant)) continue;
-      const rec = this.actuators.get(claim.target)!;
-      if (!forbidMatches(effect, claim.claimant, rec.spec, claim.state, claim.category)) continue;
-      this.claims.remove(claim.claimant, claim.target);
-      this.changes.claim(claim.target, claim.claimant);
-      this.emit('revoked', now, { system: claim.claimant, target: claim.target, rule });
-      this.settle(rec, now);
+    const targets = this.ruleTargets.get(rule) ?? this.actuators.values();
+    for (const rec of targets) {
+      for (const claim of [...this.claims.forTarget(rec.spec.id)]) {
+        if (!isSystemClaimant(claim.claimant) || !forbidMatches(effect, claim.claimant, rec.spec, claim.state, claim.category)) continue;
+        this.claims.remove(claim.claimant, claim.target);
+        this.changes.claim(claim.target, claim.claimant);
+        this.emit('revoked', now, { system: claim.claimant, target: claim.target, rule });
+        this.settle(rec, now);
+      }
     }
   }
 
