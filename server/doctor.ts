@@ -35,6 +35,7 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
   if (config.storeFile === 'memory') add('error', 'store', 'no persistent store: claims, locks and the decision log are lost at every restart', 'set store.file to a SQLite file');
   else if (config.synchronous === 'normal') add('warning', 'store', 'synchronous: normal may lose the last acknowledged claims on power loss', 'use synchronous: full unless the server has a UPS');
   if (!isLoopback(config.host) && !config.tls) add('error', 'server', `listens on ${config.host} without TLS: secrets and commands cross the network in clear`, 'set server.tls {cert, key}, or listen on 127.0.0.1 behind a TLS reverse proxy');
+  if (!isLoopback(config.host) && config.reads === 'open') add('warning', 'auth', `anyone on the network can read states, claims and events (who is home, whether the door is locked)`, 'set auth.reads: operator');
   for (const b of config.bindings) {
     if (!ADAPTER_NAMES.includes(b.adapter)) add('error', `actuator:${b.actuatorId}`, `device.adapter "${b.adapter}" is unknown`, `use one of ${ADAPTER_NAMES.join(', ')}`);
   }

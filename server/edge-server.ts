@@ -26,6 +26,7 @@ import { ServerMetrics } from './metrics';
 import { PluginHost, type PluginOutcome } from './plugins';
 import type { CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
+import { Sessions } from './sessions';
 import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
 
 export interface EdgeServerOptions {
@@ -204,6 +205,9 @@ export class EdgeServer {
       stream: this.stream,
       metrics,
       lifetime: this.lifetime!,
+      reads: config.reads,
+      sessions: new Sessions(),
+      secure: config.tls !== undefined,
       emit: (e) => this.emit(e),
       status: () => ({
         diagnostics: this.diagnostics,

@@ -12,6 +12,7 @@ import type { LifetimeMonitor } from './lifetime-monitor';
 import type { ServerMetrics } from './metrics';
 import { OPERATOR, systemCredential } from './secrets';
 import type { ServerEventInput } from './server-events';
+import type { Sessions } from './sessions';
 import { STATUS_PAGE } from './status-page';
 
 const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
@@ -34,6 +35,11 @@ export interface HttpApiDeps {
   readonly stream: EventStream;
   readonly metrics: ServerMetrics;
   readonly lifetime: LifetimeMonitor;
+  /** `operator`: reads need the operator's token or a session cookie obtained with it. */
+  readonly reads: 'open' | 'operator';
+  readonly sessions: Sessions;
+  /** Served over TLS: session cookies get the Secure flag. */
+  readonly secure: boolean;
   /** Server events (auth failures) go through the composition root to the log, stream and metrics. */
   readonly emit: (event: ServerEventInput) => void;
   /** Start-up diagnostics, plugins, clock: the parts of `/api/status` the engine does not know. */
@@ -44,22 +50,23 @@ type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url
 
 /**
  * The JSON API of issue 5 on node:http. Commands, releases and facts need a system's (or the operator's)
- * bearer token; operator actions the operator's; reads are open to whoever reaches the listen address
- * (loopback by default; doctor flags a public address without TLS).
+ * bearer token; operator actions the operator's. Reads are open to whoever reaches the listen address (loopback
+ * by default) unless `auth.reads: operator`; the page itself holds no data and is always served.
  */
 export class HttpApi {
   private readonly lastCommands = new Map<string /* system id */, LastCommand>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [
     { method: 'GET', pattern: /^\/$/, handler: (_q, res) => this.page(res) },
-    { method: 'GET', pattern: /^\/metrics$/, handler: (_q, res) => this.metricsText(res) },
-    { method: 'GET', pattern: /^\/api\/status$/, handler: (_q, res) => sendJson(res, 200, this.statusBody()) },
-    { method: 'GET', pattern: /^\/api\/systems$/, handler: (_q, res) => sendJson(res, 200, this.systems()) },
-    { method: 'GET', pattern: /^\/api\/actuators$/, handler: (_q, res) => sendJson(res, 200, [...this.deps.arbiter.tables.actuatorIds()].map((id) => this.actuator(id))) },
-    { method: 'GET', pattern: /^\/api\/actuators\/([^/]+)$/, handler: (_q, res, [id]) => sendJson(res, 200, this.actuatorOr404(id)) },
+    { method: 'GET', pattern: /^\/metrics$/, handler: this.reading((_q, res) => this.metricsText(res)) },
+    { method: 'GET', pattern: /^\/api\/status$/, handler: this.reading((_q, res) => sendJson(res, 200, this.statusBody())) },
+    { method: 'GET', pattern: /^\/api\/systems$/, handler: this.reading((_q, res) => sendJson(res, 200, this.systems())) },
+    { method: 'GET', pattern: /^\/api\/actuators$/, handler: this.reading((_q, res) => sendJson(res, 200, [...this.deps.arbiter.tables.actuatorIds()].map((id) => this.actuator(id)))) },
+    { method: 'GET', pattern: /^\/api\/actuators\/([^/]+)$/, handler: this.reading((_q, res, [id]) => sendJson(res, 200, this.actuatorOr404(id))) },
+    { method: 'GET', pattern: /^\/api\/events$/, handler: this.reading((q, res, _p, url) => this.events(q, res, url)) },
+    { method: 'POST', pattern: /^\/api\/session$/, handler: (q, res) => this.session(q, res) },
     { method: 'POST', pattern: /^\/api\/systems\/([^/]+)\/commands$/, handler: (q, res, [id]) => this.command(q, res, id) },
     { method: 'DELETE', pattern: /^\/api\/systems\/([^/]+)\/claims\/([^/]+)$/, handler: (q, res, [id, target]) => this.release(q, res, id, target) },
     { method: 'PUT', pattern: /^\/api\/facts\/([^/]+)$/, handler: (q, res, [name]) => this.fact(q, res, name) },
-    { method: 'GET', pattern: /^\/api\/events$/, handler: (q, res, _p, url) => this.events(q, res, url) },
     { method: 'POST', pattern: /^\/api\/operator\/([^/]+)$/, handler: (q, res, [action]) => this.operator(q, res, action) },
   ];
 
@@ -92,6 +99,20 @@ export class HttpApi {
       throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
     }
     throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });
+  }
+
+  /** A read handler, guarded when reads need the operator: a session cookie, or the operator's bearer token. */
+  private reading(handler: Handler): Handler {
+    return async (req, res, params, url) => {
+      if (this.deps.reads === 'operator' && !this.deps.sessions.valid(req.headers.cookie)) await this.authorize(req, OPERATOR);
+      await handler(req, res, params, url);
+    };
+  }
+
+  /** Trades the operator's token for a session cookie, for the status page (EventSource sends no headers). */
+  private async session(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    await this.authorize(req, OPERATOR);
+    res.writeHead(204, { 'set-cookie': this.deps.sessions.create(this.deps.secure), 'cache-control': 'no-store' }).end();
   }
 
   private async command(req: IncomingMessage, res: ServerResponse, system: string): Promise<void> {

@@ -32,6 +32,8 @@ const authSchema = z.strictObject({
   /** JSON file with the scrypt hashes of the operator's and each system's secret (mode 0600, never committed). */
   secretsFile: z.string().min(1).optional(),
   lockout: z.strictObject({ failures: positiveInt.optional(), window: durationSchema.optional(), duration: durationSchema.optional() }).optional(),
+  /** `open`: anyone who reaches the address may read states and events; `operator`: reads need the operator. */
+  reads: z.enum(['open', 'operator']).optional(),
 });
 
 const storeSchema = z.strictObject({
@@ -107,6 +109,7 @@ export interface ServerConfig {
   readonly tls?: { readonly cert: string; readonly key: string };
   readonly secretsFile: string;
   readonly lockout: LockoutSettings;
+  readonly reads: 'open' | 'operator';
   /** Absolute path of the SQLite file, or `memory`. */
   readonly storeFile: string;
   readonly synchronous: 'full' | 'normal';
@@ -147,6 +150,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     ...(data.server?.tls ? { tls: { cert: at(data.server.tls.cert), key: at(data.server.tls.key) } } : {}),
     secretsFile: at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json'),
     lockout: { failures: 5, window: 60_000, duration: 300_000, ...data.auth?.lockout },
+    reads: data.auth?.reads ?? 'open',
     storeFile: data.store?.file === 'memory' ? 'memory' : at(data.store?.file ?? 'home-arbiter.sqlite'),
     synchronous: data.store?.synchronous ?? 'full',
     retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },

@@ -28,6 +28,11 @@ export const STATUS_PAGE = `<!doctype html>
 </head>
 <body>
 <h1>home-arbiter</h1>
+<form id="login" hidden>
+  <p>Reading this home's state needs the operator's token.</p>
+  <input id="token" type="password" autocomplete="current-password" placeholder="operator token" size="50">
+  <button type="submit">Sign in</button> <span id="login-error" class="bad"></span>
+</form>
 <div id="banners"></div>
 <div class="cols">
 <div>
@@ -62,7 +67,23 @@ function describe(e) {
     default: return e.type + ' ' + JSON.stringify(e);
   }
 }
-async function getJson(path) { const r = await fetch(path, { cache: 'no-store' }); if (!r.ok) throw new Error(path + ': ' + r.status); return r.json(); }
+class Unauthorized extends Error {}
+async function getJson(path) {
+  const r = await fetch(path, { cache: 'no-store', credentials: 'same-origin' });
+  if (r.status === 401) throw new Unauthorized(path);
+  if (!r.ok) throw new Error(path + ': ' + r.status);
+  return r.json();
+}
+function askForToken() {
+  const form = document.getElementById('login');
+  form.hidden = false;
+  form.onsubmit = async (ev) => {
+    ev.preventDefault();
+    const r = await fetch('/api/session', { method: 'POST', headers: { authorization: 'Bearer ' + document.getElementById('token').value } });
+    if (r.ok) location.reload();
+    else document.getElementById('login-error').textContent = r.status === 429 ? 'locked after repeated failures; try later' : 'wrong token';
+  };
+}
 async function refreshActuators() {
   const list = await getJson('/api/actuators');
   const body = document.querySelector('#actuators tbody');
@@ -110,7 +131,10 @@ function addToTimeline(e) {
     });
   }
   setInterval(() => refreshStatus().catch(console.error), 10000);
-})().catch((err) => { document.getElementById('banners').append(el('div', String(err), 'banner stopped')); });
+})().catch((err) => {
+  if (err instanceof Unauthorized) askForToken();
+  else document.getElementById('banners').append(el('div', String(err), 'banner stopped'));
+});
 </script>
 </body>
 </html>

@@ -25,6 +25,7 @@ describe('server/doctor: the settings check', () => {
       'warning system:fire',
       'error store',
       'error server',
+      'warning auth',
       'error actuator:front.lock',
     ]);
     assert.match(findings[0].fix, /run `home-arbiter serve` once/);
