@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import type { Arbiter } from '../engine/arbiter';
+import { ArbiterStoppedError, type Arbiter } from '../engine/arbiter';
 import type { Outcome } from '../engine/core/arbiter-core';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
@@ -87,7 +87,8 @@ export class HttpApi {
         res.destroy();
         return;
       }
-      sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
+      if (err instanceof ArbiterStoppedError) sendError(res, new HttpError(503, 'the server is stopping', undefined, { 'retry-after': '5' }));
+      else sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
 

@@ -7,7 +7,7 @@ import type { AnyEvent } from './server-events';
  */
 export class ServerMetrics {
   readonly registry = new Registry();
-  private readonly decisions = new Counter({ name: 'home_arbiter_decisions_total', help: 'Engine events by type', labelNames: ['type'], registers: [this.registry] });
+  private readonly decisions = new Counter({ name: 'home_arbiter_decisions_total', help: 'Decision-log events (the engine\'s and the server\'s) by type', labelNames: ['type'], registers: [this.registry] });
   private readonly conflicts = new Counter({ name: 'home_arbiter_conflicts_total', help: 'Conflicts by winner and loser', labelNames: ['winner', 'loser'], registers: [this.registry] });
   private readonly denials = new Counter({ name: 'home_arbiter_denials_total', help: 'Denied commands by reason', labelNames: ['reason'], registers: [this.registry] });
   private readonly alarms = new Counter({ name: 'home_arbiter_alarms_total', help: 'Alarms by kind', labelNames: ['kind'], registers: [this.registry] });
