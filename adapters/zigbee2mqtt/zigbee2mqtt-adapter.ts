@@ -54,9 +54,10 @@ interface Device {
 
 /**
  * Drives actuators through a zigbee2mqtt bridge over MQTT: a dispatch is a publish to `<base>/<name>/set`,
- * confirmed by the device's state echo on `<base>/<name>`; every state message is a report (SPEC.md §5), except
- * those that arrive while a dispatch is on its way and do not match it (a cover passing 80 % on its way to 40 %
- * is moving, not being moved by hand). The mqtt client stays private; outward it speaks actuator ids and states.
+ * confirmed by the device's state echo on `<base>/<name>`. Every state message is a report (SPEC.md §5), the
+ * positions a cover passes on its way included: the engine tells progress from a hand at the device, as it knows
+ * what is in flight (docs/contract-notes.md 3). The mqtt client stays private; outward it speaks actuator ids and
+ * states.
  */
 export class Zigbee2MqttAdapter implements DeviceAdapter {
   readonly name = ZIGBEE2MQTT;
@@ -220,9 +221,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     if (decoded.problem) return this.problem({ device: device.name, field: decoded.problem.field, message: `${device.actuatorId}: ${decoded.problem.message}` });
     const state = decoded.state;
     if (state === undefined) return;
-    const echoed = device.pending.filter((p) => p.state === state);
-    if (device.pending.length > 0 && echoed.length === 0) return; // on its way to a dispatched state
-    for (const p of echoed) this.settle(device, p);
+    for (const echoed of device.pending.filter((p) => p.state === state)) this.settle(device, echoed);
     this.reportsSubject.next({ actuatorId: device.actuatorId, state });
   }
 

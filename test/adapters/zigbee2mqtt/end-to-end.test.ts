@@ -15,9 +15,10 @@ const HOME: RawArbiterConfig = {
     { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed', device: { adapter: 'zigbee2mqtt', address: 'living/window' } },
     { id: 'front.lock', kind: 'lock', initial: 'unlocked', safe: 'locked', device: { adapter: 'zigbee2mqtt', address: 'front door' } },
     { id: 'living.shutter', kind: 'shutter', initial: 'open', zone: 'living', device: { adapter: 'zigbee2mqtt', address: 'living shutter' } },
+    { id: 'living.blind', kind: 'blind', range: [0, 100], initial: 100, device: { adapter: 'zigbee2mqtt', address: 'living blind', options: { property: 'position' } } },
   ],
   systems: [
-    { id: 'comfort-vent', category: 'comfort', targets: ['kind:window'] },
+    { id: 'comfort-vent', category: 'comfort', targets: ['kind:window', 'kind:blind'] },
     { id: 'security', category: 'property' },
   ],
   facts: [{ name: 'smoke', initial: false }],
@@ -42,7 +43,8 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
     emulator = new BridgeEmulator(broker.url)
       .addDevice('living/window', 'cover', { state: 'CLOSE', position: 0 })
       .addDevice('front door', 'lock', { state: 'UNLOCK', lock_state: 'unlocked' })
-      .addDevice('living shutter', 'cover', { state: 'OPEN', position: 100 });
+      .addDevice('living shutter', 'cover', { state: 'OPEN', position: 100 })
+      .addDevice('living blind', 'cover', { state: 'OPEN', position: 100 });
     await emulator.start();
     router = new DeviceRouter([new Zigbee2MqttAdapter({ url: broker.url, timeout: '500ms' })], deviceBindings(HOME));
     arbiter = new Arbiter({ config: buildCoreConfig(HOME), devices: router });
@@ -62,7 +64,7 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
   });
 
   /** Waits until the engine holds `state` as confirmed for `id` (the bridge echoed it). */
-  const confirmed = (id: string, state: string) => waitFor(arbiter.actuator$(id), (v: ActuatorView) => v.state === state, `${id} confirmed ${state}`);
+  const confirmed = (id: string, state: string | number) => waitFor(arbiter.actuator$(id), (v: ActuatorView) => v.state === state, `${id} confirmed ${state}`);
   const since = (mark: number, type: ArbiterEvent['type']) => events.slice(mark).filter((e) => e.type === type);
 
   it('window vs security: property closes the window over comfort, and comfort comes back on release', async () => {
@@ -163,5 +165,13 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
     await confirmed('front.lock', 'locked');
     assert.ok(events.some((e) => e.type === 'restored' && e.target === 'front.lock'));
     assert.deepEqual(emulator.state('front door'), { state: 'LOCK', lock_state: 'locked' });
+  });
+
+  it('a blind sent to 40 % passes 70 % on its way without that being taken for a hand on it', async () => {
+    await arbiter.command({ system: 'comfort-vent', target: 'living.blind', state: 40 });
+    await confirmed('living.blind', 40);
+    assert.equal(emulator.state('living blind').position, 40);
+    assert.deepEqual(since(0, 'manual'), []);
+    assert.equal(arbiter.view('living.blind')?.owner, 'comfort-vent');
   });
 });
