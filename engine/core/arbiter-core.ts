@@ -7,7 +7,7 @@ import { isSystemClaimant, MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './
 import { ClaimTable } from './claim-table';
 import type { SystemSpec } from './control-system';
 import { DeadlineQueue } from './deadline-queue';
-import type { ArbiterEvent, ArbiterEventOf, DenialReason, EventCatalogue, EventType } from './events';
+import type { ArbiterEvent, DenialReason, EventCatalogue } from './events';
 import { FactTable, type FactDeclaration } from './fact-table';
 import { comparePriority } from './lattice';
 import { selects } from './selector';
@@ -160,7 +160,7 @@ export class ArbiterCore {
   command(command: CommandInput, now: number): Outcome {
     const admission = admit(command, this.admissionContext);
     if (!admission.admitted) {
-      this.emit('denied', now, { system: command.system, target: command.target, state: command.state, reason: admission.reason, ...(admission.rule ? { rule: admission.rule } : {}) });
+      this.emit({ type: 'denied', at: now, system: command.system, target: command.target, state: command.state, reason: admission.reason, ...(admission.rule ? { rule: admission.rule } : {}) });
       return { outcome: 'denied', reason: admission.reason, ...(admission.rule ? { rule: admission.rule } : {}) };
     }
     const claim = this.newClaim(command.system, command.target, admission.state, admission.category, admission.rank, false, now, command.ttl);
@@ -190,7 +190,7 @@ export class ArbiterCore {
       return true;
     }
     const manual = rec.spec.manual;
-    this.emit('manual', now, { target, state });
+    this.emit({ type: 'manual', at: now, target, state });
     this.record(this.newClaim(MANUAL_CLAIMANT, target, state, manual.category, 0, true, now, manual.ttl), now);
     return true;
   }
@@ -215,9 +215,9 @@ export class ArbiterCore {
     rec.inFlight = undefined;
     this.changes.actuator(target);
     if (!available) {
-      this.emit('degraded', now, { target, ...(reason ? { reason } : {}) });
+      this.emit({ type: 'degraded', at: now, target, ...(reason ? { reason } : {}) });
     } else {
-      this.emit('restored', now, { target });
+      this.emit({ type: 'restored', at: now, target });
       this.dispatchIfNeeded(rec, now);
     }
     return true;
@@ -251,14 +251,14 @@ export class ArbiterCore {
         throw new RangeError(`unknown operator action "${action.action}"`);
     }
     this.changes.meta();
-    this.emit('operator', now, { action: action.action, ...(target ? { target } : {}), ...(system ? { system } : {}) });
+    this.emit({ type: 'operator', at: now, action: action.action, ...(target ? { target } : {}), ...(system ? { system } : {}) });
     if (action.action === 'resume') for (const rec of this.actuators.values()) this.dispatchIfNeeded(rec, now);
   }
 
   /** Facts change (SPEC.md §6); rules are evaluated by the shell afterwards, never inside a command. */
   setFact(name: string, value: unknown, now: number): void {
     const { changed, wasStale } = this.facts.update(name, value, now);
-    if (wasStale) this.emit('restored', now, { fact: name });
+    if (wasStale) this.emit({ type: 'restored', at: now, fact: name });
     if (changed && this.policyFacts.has(name)) this.factsDirty = true;
     this.changes.fact(name);
     this.scheduleStale(name);
@@ -280,7 +280,7 @@ export class ArbiterCore {
       for (const claim of expiring) {
         this.claims.remove(claim.claimant, claim.target);
         this.changes.claim(claim.target, claim.claimant);
-        this.emit('expired', at, { system: claim.claimant, target: claim.target });
+        this.emit({ type: 'expired', at, system: claim.claimant, target: claim.target });
       }
       for (const target of new Set(expiring.map((c) => c.target))) this.settle(this.actuators.get(target)!, at);
       for (const d of due) {
@@ -293,7 +293,7 @@ export class ArbiterCore {
         } else if (d.kind === 'stale' && this.facts.staleAt(d.fact) === d.at) {
           const { changed } = this.facts.expire(d.fact, at);
           this.changes.fact(d.fact);
-          this.emit('degraded', at, { fact: d.fact });
+          this.emit({ type: 'degraded', at, fact: d.fact });
           if (changed && this.policyFacts.has(d.fact)) this.factsDirty = true;
         }
       }
@@ -344,14 +344,14 @@ export class ArbiterCore {
       }
     }
     for (const rule of starting) {
-      if (rule.effect.type === 'notify') this.emit('alarm', now, { kind: 'policy', rule: rule.name, ...(rule.effect.message ? { message: rule.effect.message } : {}) });
+      if (rule.effect.type === 'notify') this.emit({ type: 'alarm', at: now, kind: 'policy', rule: rule.name, ...(rule.effect.message ? { message: rule.effect.message } : {}) });
     }
   }
 
   /** The cascade of actuator facts did not settle (SPEC.md §6). */
   reportPolicyLoop(now: number): void {
     this.factsDirty = false;
-    this.emit('alarm', now, { kind: 'policy-loop' });
+    this.emit({ type: 'alarm', at: now, kind: 'policy-loop' });
   }
 
   // ---- outputs ---------------------------------------------------------------------------------------------
@@ -468,7 +468,9 @@ export class ArbiterCore {
     this.changes.claim(claim.target, claim.claimant);
     if (claim.expiresAt !== null) this.deadlines.push(claim.expiresAt, { kind: 'expire', claimant: claim.claimant, target: claim.target, seq: claim.seq });
     this.rearbitrate(rec);
-    this.emit('claimed', now, {
+    this.emit({
+      type: 'claimed',
+      at: now,
       claimant: claim.claimant,
       target: claim.target,
       state: claim.state,
@@ -481,7 +483,9 @@ export class ArbiterCore {
     if (incumbent && incumbent.claimant !== claim.claimant && incumbent.state !== claim.state) {
       const newcomerWins = rec.winner === claim.claimant;
       const [winner, loser] = newcomerWins ? [claim, incumbent] : [incumbent, claim];
-      this.emit('conflict', now, {
+      this.emit({
+      type: 'conflict',
+      at: now,
         target: claim.target,
         winner: winner.claimant,
         loser: loser.claimant,
@@ -498,7 +502,7 @@ export class ArbiterCore {
     const removed = this.claims.remove(claimant, target);
     if (!removed) return;
     this.changes.claim(target, claimant);
-    if (cause !== 'release') this.emit('released', now, { claimant, target, cause });
+    if (cause !== 'release') this.emit({ type: 'released', at: now, claimant, target, cause });
     this.settle(this.actuators.get(target)!, now);
   }
 
@@ -510,7 +514,7 @@ export class ArbiterCore {
         if (!isSystemClaimant(claim.claimant) || !forbidMatches(effect, claim.claimant, rec.spec, claim.state, claim.category)) continue;
         this.claims.remove(claim.claimant, claim.target);
         this.changes.claim(claim.target, claim.claimant);
-        this.emit('revoked', now, { system: claim.claimant, target: claim.target, rule });
+        this.emit({ type: 'revoked', at: now, system: claim.claimant, target: claim.target, rule });
         this.settle(rec, now);
       }
     }
@@ -557,7 +561,7 @@ export class ArbiterCore {
     rec.inFlight = desired;
     rec.lastChangeAt = now;
     this.changes.actuator(rec.spec.id);
-    this.emit('dispatched', now, { target: rec.spec.id, state: desired, by: rec.winner ?? 'default' });
+    this.emit({ type: 'dispatched', at: now, target: rec.spec.id, state: desired, by: rec.winner ?? 'default' });
   }
 
   private scheduleStale(fact: string): void {
@@ -565,13 +569,13 @@ export class ArbiterCore {
     if (at !== undefined) this.deadlines.push(at, { kind: 'stale', fact, at });
   }
 
-  private emit<K extends EventType>(type: K, at: number, payload: EventCatalogue[K]): void {
-    const event = { type, at, ...payload } as ArbiterEventOf<K> as ArbiterEvent;
+  private emit(event: ArbiterEvent): void {
+    const at = event.at;
     this.out.push(event);
     for (const monitor of this.monitors) {
       const alarm = monitor.observe(event);
       if (!alarm) continue;
-      this.emit('alarm', at, alarm);
+      this.emit({ type: 'alarm', at, ...alarm });
       if (alarm.kind === 'quarantine' && alarm.system) this.quarantine(alarm.system, at);
     }
   }

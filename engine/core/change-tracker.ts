@@ -3,13 +3,15 @@
  * replaced ten times in one batch is written once.
  */
 export class ChangeTracker {
-  private claimKeys = new Map<string, readonly [string /* target */, string /* claimant */]>();
+  private claimKeys = new Map<string /* target */, Set<string /* claimant */>>();
   private actuatorIds = new Set<string>();
   private factNames = new Set<string>();
   private metaChanged = false;
 
   claim(target: string, claimant: string): void {
-    this.claimKeys.set(`${target}\u0000${claimant}`, [target, claimant]);
+    const claimants = this.claimKeys.get(target);
+    if (claimants) claimants.add(claimant);
+    else this.claimKeys.set(target, new Set([claimant]));
   }
 
   actuator(id: string): void {
@@ -30,7 +32,9 @@ export class ChangeTracker {
 
   /** Hands over the keys gathered so far and starts afresh. */
   take(): { claims: (readonly [string, string])[]; actuators: string[]; facts: string[]; meta: boolean } {
-    const taken = { claims: [...this.claimKeys.values()], actuators: [...this.actuatorIds], facts: [...this.factNames], meta: this.metaChanged };
+    const claims: (readonly [string, string])[] = [];
+    for (const [target, claimants] of this.claimKeys) for (const claimant of claimants) claims.push([target, claimant]);
+    const taken = { claims, actuators: [...this.actuatorIds], facts: [...this.factNames], meta: this.metaChanged };
     this.claimKeys = new Map();
     this.actuatorIds = new Set();
     this.factNames = new Set();
