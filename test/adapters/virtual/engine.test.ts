@@ -31,8 +31,8 @@ describe('virtual adapter: with the engine in virtual time', () => {
     arbiter = new Arbiter({ config: buildCoreConfig(HOME), clock, devices: router });
     events = [];
     arbiter.events$.subscribe((e) => events.push(e));
+    await router.start(arbiter); // adapters first, so that the arbiter's start-up dispatches reach them
     await arbiter.start();
-    await router.start(arbiter);
   });
 
   afterEach(async () => {

@@ -50,8 +50,8 @@ describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
     arbiter = new Arbiter({ config: buildCoreConfig(HOME), devices: router });
     events = [];
     arbiter.events$.subscribe((e) => events.push(e));
+    await router.start(arbiter); // adapters first, so that the arbiter's start-up dispatches reach them
     await arbiter.start();
-    await router.start(arbiter);
   });
 
   afterEach(async () => {
