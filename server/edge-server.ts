@@ -106,7 +106,7 @@ export class EdgeServer {
     const limiter = new DispatchLimiter(router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
     const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger() }));
     this.subscription = arbiter.events$.subscribe((event) => this.record(event));
-    this.subscription.add(router.problems$.subscribe((p) => this.say(`adapter ${p.adapter}${p.device ? ` ${p.device}` : ''}${p.field ? ` ${p.field}` : ''}: ${p.message}`)));
+    this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
     await arbiter.start();
     this.recovered = crashed !== undefined;
     this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e));

@@ -15,6 +15,8 @@ export interface ServerEventCatalogue {
   'server-started': { recovered: boolean; claims: number };
   'server-stopped': { clean: true };
   diagnostics: { results: readonly DiagnosticResult[] };
+  /** Bad input from a device or the network, as the adapter reported it (device and field named). */
+  'adapter-problem': { adapter: string; device?: string; field?: string; message: string };
   'auth-failure': { credential: string; reason: string };
   'auth-lockout': { credential: string; until: number };
   'clock-jump': { jump: number; drift: number };

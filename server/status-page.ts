@@ -22,7 +22,7 @@ export const STATUS_PAGE = `<!doctype html>
   #timeline { list-style: none; padding: 0; max-height: 28em; overflow-y: auto; }
   #timeline li { padding: .2em .4em; border-left: 4px solid #999; margin: .2em 0; }
   #timeline li.conflict { border-color: #e90; } #timeline li.alarm, #timeline li.fault { border-color: #d00; background: #fff3f3; }
-  #timeline li.denied { border-color: #a0a; } #timeline li.degraded { border-color: #d00; } #timeline li.restored { border-color: #0a0; }
+  #timeline li.denied { border-color: #a0a; } #timeline li.adapter-problem { border-color: #a60; } #timeline li.degraded { border-color: #d00; } #timeline li.restored { border-color: #0a0; }
   .cols { display: grid; grid-template-columns: 2fr 1fr; gap: 2em; }
 </style>
 </head>
@@ -48,7 +48,7 @@ export const STATUS_PAGE = `<!doctype html>
 </div>
 <script>
 'use strict';
-const TIMELINE = new Set(['conflict', 'alarm', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'operator']);
+const TIMELINE = new Set(['conflict', 'alarm', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
 const REFRESH = new Set(['dispatched', 'claimed', 'released', 'expired', 'revoked', 'degraded', 'restored', 'manual', 'conflict', 'operator']);
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; }
 function show(v) { return v === undefined || v === null ? '—' : String(v); }
@@ -63,6 +63,7 @@ function describe(e) {
     case 'fault': return 'fault record #' + e.id + ' (' + e.kind + '): ' + e.reason;
     case 'lifetime-warning': return e.target + ' ' + e.counter + ' at ' + e.value + ' of ' + e.limit;
     case 'clock-jump': return 'clock jumped by ' + e.jump + ' ms';
+    case 'adapter-problem': return 'adapter ' + e.adapter + (e.device ? ' ' + e.device : '') + (e.field ? ' ' + e.field : '') + ': ' + e.message;
     case 'operator': return 'operator ' + e.action + (e.target ? ' ' + e.target : '') + (e.system ? ' ' + e.system : '');
     default: return e.type + ' ' + JSON.stringify(e);
   }
