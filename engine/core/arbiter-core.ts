@@ -41,6 +41,8 @@ export interface ActuatorRecord {
   available: boolean;
   /** Dispatched and not yet confirmed: not dispatched again meanwhile. */
   inFlight: StateValue | undefined;
+  /** A dispatch that failed (timed out, refused): a late report of this state is its confirmation. */
+  unconfirmed: StateValue | undefined;
   /** Time of the last dispatched change, for minHold. */
   lastChangeAt: number | null;
   /** When a held change is due, so that repeated commands during the hold schedule it once. */
@@ -94,6 +96,7 @@ export class ArbiterCore {
         winner: null,
         available: true,
         inFlight: undefined,
+        unconfirmed: undefined,
         lastChangeAt: null,
         holdAt: null,
       });
@@ -179,8 +182,9 @@ export class ArbiterCore {
     const state = rec ? normalizeState(rec.spec, rawState) : undefined;
     if (!rec || state === undefined) return false;
     if (state === rec.state) return true;
-    if (state === rec.inFlight) return this.confirm(target, state, now);
+    if (state === rec.inFlight || state === rec.unconfirmed) return this.confirm(target, state, now);
     rec.state = state;
+    rec.unconfirmed = undefined;
     this.changes.actuator(target);
     // While a dispatch is on its way the device is still carrying it out (a cover passing 80 % on its way to 40 %,
     // a report sent just before the command arrived): its progress, not a person's change.
@@ -201,6 +205,7 @@ export class ArbiterCore {
     if (!rec) return false;
     rec.state = state;
     if (rec.inFlight === state) rec.inFlight = undefined;
+    rec.unconfirmed = undefined;
     this.changes.actuator(target);
     this.dispatchIfNeeded(rec, now);
     return true;
@@ -212,6 +217,7 @@ export class ArbiterCore {
     if (!rec) return false;
     if (rec.available === available) return true;
     rec.available = available;
+    rec.unconfirmed = rec.inFlight ?? rec.unconfirmed;
     rec.inFlight = undefined;
     this.changes.actuator(target);
     if (!available) {
@@ -559,6 +565,7 @@ export class ArbiterCore {
       }
     }
     rec.inFlight = desired;
+    rec.unconfirmed = undefined;
     rec.lastChangeAt = now;
     this.changes.actuator(rec.spec.id);
     this.emit({ type: 'dispatched', at: now, target: rec.spec.id, state: desired, by: rec.winner ?? 'default' });

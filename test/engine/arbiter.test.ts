@@ -110,6 +110,22 @@ describe('Arbiter (the rxjs shell)', () => {
     await arbiter.stop();
   });
 
+  it('takes a late answer to a dispatch that timed out as its confirmation, not as a manual change', async () => {
+    const arbiter = new Arbiter({ config: uc4Config(), devices: { apply: () => Promise.reject(new Error('TIMEOUT')) } });
+    const events: ArbiterEvent[] = [];
+    arbiter.events$.subscribe((e) => events.push(e));
+    await arbiter.start();
+    await arbiter.command({ system: 'security', target: 'front.lock', state: 'unlocked' });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(arbiter.view('front.lock')?.available, false);
+    arbiter.report('front.lock', 'unlocked');
+    assert.equal(arbiter.view('front.lock')?.state, 'unlocked');
+    assert.deepEqual(ofKind(events, 'manual'), []);
+    arbiter.report('front.lock', 'locked');
+    assert.deepEqual(ofKind(events, 'manual').map((e) => e.state), ['locked']);
+    await arbiter.stop();
+  });
+
   it('expires a lease in real time (fake timers)', async () => {
     const clock = sinon.useFakeTimers({ now: 1_700_000_000_000, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
     try {
