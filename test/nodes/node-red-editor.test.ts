@@ -17,7 +17,7 @@ const byName = (key: string) => UC4.find((n) => n.name === key || n.systemId ===
  * example deployed. Without /usr/bin/chromium the launch throws and the suite fails: it never passes silently.
  */
 describe('home-arbiter in the Node-RED editor (Chromium)', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   const red = new NodeRedRuntime();
   let browser: Browser | undefined;
   let page: Page;

@@ -37,7 +37,7 @@ function probe(revision: number): FlowNode[] {
 }
 
 describe('home-arbiter in a real Node-RED runtime', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
   const red = new NodeRedRuntime();
   before(() => red.start());
   after(() => red.stop());
@@ -45,7 +45,7 @@ describe('home-arbiter in a real Node-RED runtime', function () {
   let revision = 0;
   const events = () => red.api<ArbiterEvent[]>('GET', `/probe/events/${revision}`);
   async function eventsUntil(predicate: (all: ArbiterEvent[]) => boolean, what: string): Promise<ArbiterEvent[]> {
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 20_000;
     for (;;) {
       let all: ArbiterEvent[] | undefined;
       try {

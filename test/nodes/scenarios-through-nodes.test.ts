@@ -6,7 +6,7 @@ import { actuator, context, events, helpers, supervisor, system } from './suppor
  * Three of the contract scenarios (SPEC.md §10; copies of scenarios 01, 02 and 06 in the shared folder) replayed end
  * to end through the nodes: commands into arbiter-system nodes, facts into arbiter-context, reports into
  * arbiter-actuator; dispatches and events read from their outputs. Real time instead of virtual: scenario 06's
- * one-hour manual lease is 1.5 s here.
+ * one-hour manual lease is 3 s here.
  */
 describe('the contract scenarios through the Node-RED nodes', function () {
   const h = new NodeRedHarness();
@@ -95,7 +95,7 @@ describe('the contract scenarios through the Node-RED nodes', function () {
     await h.load([
       supervisor({
         actuators: [
-          { id: 'living.light', kind: 'light', initial: 'off', manual: { category: 'comfort', ttl: '1500ms' } },
+          { id: 'living.light', kind: 'light', initial: 'off', manual: { category: 'comfort', ttl: '3s' } },
           { id: 'garage.door', kind: 'shutter', initial: 'closed', manual: false },
         ],
       }),

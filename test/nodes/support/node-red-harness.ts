@@ -123,7 +123,7 @@ export class NodeRedHarness {
     return this.statuses(id).at(-1);
   }
 
-  /** Sends into a node and waits until `helperId` has received `count` messages in all (fails loudly after 5 s). */
+  /** Sends into a node and waits until `helperId` has received `count` messages in all (fails loudly after 10 s). */
   async send(id: string, msg: NodeMessage, helperId?: string, count?: number): Promise<NodeMessage[]> {
     const before = helperId ? this.messages(helperId).length : 0;
     this.node(id).receive(msg);
@@ -133,7 +133,7 @@ export class NodeRedHarness {
   }
 
   /** Polls a condition; a peer that never answers fails the test with what was awaited. */
-  async until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  async until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

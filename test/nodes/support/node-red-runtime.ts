@@ -58,10 +58,10 @@ export class NodeRedRuntime {
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 60_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`Node-RED exited with ${child.exitCode} before it listened:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${this.url} within 30 s:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`Node-RED did not answer on ${this.url} within 60 s:\n${this.output}`);
       try {
         if ((await fetch(`${this.url}/settings`)).ok) return;
       } catch {
