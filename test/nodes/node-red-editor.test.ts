@@ -60,7 +60,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await red.api('POST', `/inject/${byName('night: close window').id}`);
     const window = byName('living.window');
     const label = page.locator(`[id="${window.id}"] .red-ui-flow-node-status-label`);
-    await page.waitForFunction((id) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'security: closed', window.id, { timeout: 10_000 });
+    await page.waitForFunction((id) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'security: closed', window.id, { timeout: 30_000 });
     assert.equal(await label.textContent(), 'security: closed');
   });
 
@@ -68,14 +68,14 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     const security = byName('security');
     await page.locator(`[id="${security.id}"] .red-ui-flow-node`).dblclick();
     const systemId = page.locator('.red-ui-tray #node-input-systemId');
-    await systemId.waitFor({ timeout: 10_000 });
+    await systemId.waitFor({ timeout: 30_000 });
     assert.equal(await systemId.inputValue(), 'security');
     assert.equal(await page.locator('.red-ui-tray #node-input-category').inputValue(), 'property');
     assert.match(await page.locator('.red-ui-tray label[for="node-input-targets"]').innerText(), /Targets/, 'labels come from locales/en-US');
 
     await page.evaluate(() => (globalThis as any).RED.sidebar.help.show('arbiter-system'));
     const help = page.locator('#red-ui-sidebar-content').getByText('life > property > comfort > entertainment').first();
-    await help.waitFor({ timeout: 10_000 });
+    await help.waitFor({ timeout: 30_000 });
     assert.ok(await help.isVisible(), 'the help names the lattice');
 
     mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
@@ -85,7 +85,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     // The supervisor's own dialog, through the pencil beside the config node select.
     await page.locator('#node-input-btn-supervisor-edit').click();
     const actuators = page.locator('.red-ui-tray #node-config-input-actuators');
-    await actuators.waitFor({ state: 'attached', timeout: 10_000 });
+    await actuators.waitFor({ state: 'attached', timeout: 30_000 });
     assert.deepEqual(JSON.parse(await actuators.inputValue()).map((a: { id: string }) => a.id), ['living.window', 'front.lock']);
     assert.equal(await page.locator('.red-ui-tray #node-config-input-persistentCount').inputValue(), '3');
     await page.locator('#node-config-dialog-cancel').click();
@@ -95,11 +95,11 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   it('completes an actuator selector from the supervisor in the actuator dialog', async () => {
     await page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node`).dblclick();
     const target = page.locator('.red-ui-tray #node-input-target');
-    await target.waitFor({ timeout: 10_000 });
+    await target.waitFor({ timeout: 30_000 });
     await target.fill('');
     await target.pressSequentially('kind:');
     const completion = page.locator('.red-ui-autoComplete-container').getByText('kind:window');
-    await completion.first().waitFor({ timeout: 10_000 });
+    await completion.first().waitFor({ timeout: 30_000 });
     assert.ok(await page.locator('.red-ui-autoComplete-container').getByText('kind:lock').first().isVisible());
     await page.locator('#node-dialog-cancel').click();
   });
@@ -107,7 +107,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   it("names the supervisor's declared facts in the context dialog", async () => {
     await page.locator(`[id="${byName('smoke detector').id}"] .red-ui-flow-node`).dblclick();
     const tip = page.locator('.red-ui-tray #node-input-facts-tip');
-    await tip.waitFor({ timeout: 10_000 });
+    await tip.waitFor({ timeout: 30_000 });
     assert.match(await tip.innerText(), /^Declared facts: smoke\./);
     await page.locator('#node-dialog-cancel').click();
   });
