@@ -1,11 +1,12 @@
-import { Subject, Subscription, type Observable } from 'rxjs';
+import { Subscription } from 'rxjs';
 import type { StateValue } from '../../engine/core/actuator';
-import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReport } from '../device-adapter';
+import { DeviceError, type ActuatorBinding, type DeviceAdapter } from '../device-adapter';
 import { classOf, formatEchonetAddress } from './echonet-address';
 import { parseBinding, propertyKey, type EchonetBinding } from './echonet-binding';
 import { EchonetFacade, type MalformedFrame, type ReceivedFrame } from './echonet-facade';
 import { ESV, hex, type EchonetFrame } from './echonet-frame';
 import { kindOfClass } from './echonet-profile';
+import { AdapterStreams } from '../adapter-streams';
 
 export interface EchonetLiteAdapterOptions {
   /** How long a SetC waits for Set_Res or SetC_SNA, ms (per device: `device.options.timeout`). Default 3 s. */
@@ -43,14 +44,8 @@ const INSTANCE_LIST = 'd6'; // Self-node instance list S of the node profile (sp
  * degrades the actuator, SPEC.md §4). Announcements (INF 0x73) and Get answers (0x72/0x52) are reports
  * (SPEC.md §5). Malformed frames and objects nobody bound are `problems$`, never exceptions.
  */
-export class EchonetLiteAdapter implements DeviceAdapter {
+export class EchonetLiteAdapter extends AdapterStreams implements DeviceAdapter {
   readonly name = NAME;
-  private readonly reportsSubject = new Subject<DeviceReport>();
-  private readonly availabilitySubject = new Subject<AvailabilityChange>();
-  private readonly problemsSubject = new Subject<AdapterProblem>();
-  readonly reports$: Observable<DeviceReport> = this.reportsSubject.asObservable();
-  readonly availability$: Observable<AvailabilityChange> = this.availabilitySubject.asObservable();
-  readonly problems$: Observable<AdapterProblem> = this.problemsSubject.asObservable();
 
   private readonly facade: EchonetFacade;
   private readonly timeout: number;
@@ -66,6 +61,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
   private probeTimer?: NodeJS.Timeout;
 
   constructor(options: EchonetLiteAdapterOptions = {}) {
+    super();
     this.timeout = positive(options.timeout ?? 3000, 'timeout');
     this.probeInterval = positive(options.probeInterval ?? 30_000, 'probeInterval');
     this.facade = new EchonetFacade({ interface: options.interface });
@@ -196,7 +192,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
         continue;
       }
       if (this.isEchoOfPendingSet(binding, edt)) continue;
-      this.reportsSubject.next({ actuatorId: binding.actuatorId, state });
+      this.emitReport({ actuatorId: binding.actuatorId, state });
     }
   }
 
@@ -237,7 +233,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
       const { address } = this.byActuator.get(id)!;
       if (address.ip !== from || address.eoj !== seoj) continue;
       this.unreachable.delete(id);
-      this.availabilitySubject.next({ actuatorId: id, available: true, reason: `${from}/${seoj} answers again` });
+      this.emitAvailability({ actuatorId: id, available: true, reason: `${from}/${seoj} answers again` });
     }
     if (this.unreachable.size === 0) {
       clearInterval(this.probeTimer);
@@ -258,7 +254,7 @@ export class EchonetLiteAdapter implements DeviceAdapter {
   }
 
   private problem(device: string | undefined, field: string, message: string): void {
-    this.problemsSubject.next({ adapter: NAME, ...(device ? { device } : {}), field, message });
+    this.emitProblem({ adapter: NAME, ...(device ? { device } : {}), field, message });
   }
 
   private bind(binding: EchonetBinding): void {

@@ -1,17 +1,10 @@
-import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { RealClock, type Clock } from '../../engine/clock';
 import type { StateValue } from '../../engine/core/actuator';
 import { durationSchema, stateSchema, zodIssues } from '../../engine/config/arbiter-config';
 import { ConfigError, formatPath } from '../../engine/config/config-error';
-import {
-  DeviceError,
-  type ActuatorBinding,
-  type AdapterProblem,
-  type AvailabilityChange,
-  type DeviceAdapter,
-  type DeviceReport,
-} from '../device-adapter';
+import { DeviceError, type ActuatorBinding, type DeviceAdapter } from '../device-adapter';
+import { AdapterStreams } from '../adapter-streams';
 
 export const VIRTUAL = 'virtual';
 
@@ -54,14 +47,8 @@ interface Pending {
  * hand (`press`, a report as SPEC.md §5 has it). Time comes from the injected clock, so it runs in real time
  * (RealClock, or sinon's fake timers under it) and in virtual time (VirtualClock) alike.
  */
-export class VirtualAdapter implements DeviceAdapter {
+export class VirtualAdapter extends AdapterStreams implements DeviceAdapter {
   readonly name = VIRTUAL;
-  private readonly reportsSubject = new Subject<DeviceReport>();
-  private readonly availabilitySubject = new Subject<AvailabilityChange>();
-  private readonly problemsSubject = new Subject<AdapterProblem>();
-  readonly reports$: Observable<DeviceReport> = this.reportsSubject.asObservable();
-  readonly availability$: Observable<AvailabilityChange> = this.availabilitySubject.asObservable();
-  readonly problems$: Observable<AdapterProblem> = this.problemsSubject.asObservable();
 
   private readonly clock: Clock;
   private readonly latency: number;
@@ -71,6 +58,7 @@ export class VirtualAdapter implements DeviceAdapter {
   private status: 'created' | 'running' | 'stopped' = 'created';
 
   constructor(options: VirtualAdapterOptions = {}) {
+    super();
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'virtual adapter');
     this.clock = parsed.data.clock ?? new RealClock();
@@ -122,7 +110,7 @@ export class VirtualAdapter implements DeviceAdapter {
   press(actuatorId: string, state: StateValue): void {
     const device = this.device('press', actuatorId);
     device.state = state;
-    if (device.fault !== 'unreachable') this.reportsSubject.next({ actuatorId, state });
+    if (device.fault !== 'unreachable') this.emitReport({ actuatorId, state });
   }
 
   /** Makes the device misbehave from now on; `unreachable` also fails what it was carrying out. */
@@ -132,7 +120,7 @@ export class VirtualAdapter implements DeviceAdapter {
     device.fault = fault;
     if (fault === 'unreachable' && !wasUnreachable) {
       this.failPending(device, 'virtual device unreachable (injected)');
-      this.availabilitySubject.next({ actuatorId, available: false, reason: 'virtual device unreachable (injected)' });
+      this.emitAvailability({ actuatorId, available: false, reason: 'virtual device unreachable (injected)' });
     }
   }
 
@@ -144,7 +132,7 @@ export class VirtualAdapter implements DeviceAdapter {
     const device = this.device('heal', actuatorId);
     if (!device.fault) return;
     device.fault = undefined;
-    this.availabilitySubject.next({ actuatorId, available: true });
+    this.emitAvailability({ actuatorId, available: true });
   }
 
   /** The simulated device's state (undefined until it has one). */
@@ -157,9 +145,7 @@ export class VirtualAdapter implements DeviceAdapter {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
     for (const device of this.devices.values()) this.failPending(device, 'virtual adapter stopped');
-    this.reportsSubject.complete();
-    this.availabilitySubject.complete();
-    this.problemsSubject.complete();
+    this.completeStreams();
   }
 
   private failPending(device: Device, reason: string): void {

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
-import { Subject } from 'rxjs';
 import { Controller, Zcl, setLogger as setHerdsmanLogger } from 'zigbee-herdsman';
 import type { NetworkOptions, SerialPortOptions } from 'zigbee-herdsman/dist/adapter/tstype';
 import type { DeviceInterviewPayload, DeviceLeavePayload, LastSeenChangedPayload, MessagePayload } from 'zigbee-herdsman/dist/controller/events';
@@ -9,17 +8,11 @@ import type { Device, Endpoint } from 'zigbee-herdsman/dist/controller/model';
 import { InterviewState } from 'zigbee-herdsman/dist/controller/model/device';
 import { setLogger as setConvertersLogger } from 'zigbee-herdsman-converters';
 import type { StateValue } from '../../engine/core/actuator';
-import {
-  DeviceError,
-  type ActuatorBinding,
-  type AdapterProblem,
-  type AvailabilityChange,
-  type DeviceAdapter,
-  type DeviceReport,
-} from '../device-adapter';
+import { DeviceError, type ActuatorBinding, type DeviceAdapter } from '../device-adapter';
 import { clusterMappingFor, type ClusterMapping } from './cluster-mapping';
 import { herdsmanLogger } from './herdsman-logger';
 import { parseZigbeeAddress, type ZigbeeAddress } from './zigbee-address';
+import { AdapterStreams } from '../adapter-streams';
 
 export interface ZigbeeHerdsmanOptions {
   /** Folder for herdsman's device database and coordinator backup; created if missing. */
@@ -52,14 +45,8 @@ const DEFAULT_COMMAND_TIMEOUT = 10_000;
  * Availability: a device that leaves the network (ZDO leave) or does not answer a command in time is reported
  * unreachable; the next frame heard from it, a re-join or an announce makes it reachable again (SPEC.md §4).
  */
-export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
+export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapter {
   readonly name = NAME;
-  private readonly reports = new Subject<DeviceReport>();
-  private readonly availability = new Subject<AvailabilityChange>();
-  private readonly problems = new Subject<AdapterProblem>();
-  readonly reports$ = this.reports.asObservable();
-  readonly availability$ = this.availability.asObservable();
-  readonly problems$ = this.problems.asObservable();
 
   /** herdsman keeps its devices, database and driver in static fields: one running controller per process. */
   private static running?: ZigbeeHerdsmanAdapter;
@@ -69,7 +56,9 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   private readonly unreachable = new Set<string /* actuator id */>();
   private status: Status = 'created';
 
-  constructor(private readonly options: ZigbeeHerdsmanOptions) {}
+  constructor(private readonly options: ZigbeeHerdsmanOptions) {
+    super();
+  }
 
   /** Starts the controller (opening the coordinator) and checks each binding against herdsman's database. */
   async start(bindings: readonly ActuatorBinding[]): Promise<void> {
@@ -163,9 +152,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   }
 
   private complete(): void {
-    this.reports.complete();
-    this.availability.complete();
-    this.problems.complete();
+    this.completeStreams();
   }
 
   private bind(binding: ActuatorBinding): void {
@@ -199,7 +186,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
       const reading = actuator.mapping.read(message);
       if (!reading) continue;
       if ('problem' in reading) this.problem(actuator.actuatorId, reading.field, `${actuator.ieeeAddr} reported ${message.cluster}.${reading.field}: ${reading.problem}`);
-      else this.reports.next({ actuatorId: actuator.actuatorId, state: reading.state });
+      else this.emitReport({ actuatorId: actuator.actuatorId, state: reading.state });
     }
   }
 
@@ -250,7 +237,7 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
     if (available === !this.unreachable.has(actuator.actuatorId)) return;
     if (available) this.unreachable.delete(actuator.actuatorId);
     else this.unreachable.add(actuator.actuatorId);
-    this.availability.next({ actuatorId: actuator.actuatorId, available, ...(reason ? { reason } : {}) });
+    this.emitAvailability({ actuatorId: actuator.actuatorId, available, ...(reason ? { reason } : {}) });
   }
 
   /**
@@ -263,6 +250,6 @@ export class ZigbeeHerdsmanAdapter implements DeviceAdapter {
   }
 
   private problem(device: string, field: string, message: string): void {
-    this.problems.next({ adapter: NAME, device, field, message });
+    this.emitProblem({ adapter: NAME, device, field, message });
   }
 }

@@ -1,19 +1,12 @@
 import { connectAsync, type MqttClient } from 'mqtt';
-import { Subject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import type { StateValue } from '../../engine/core/actuator';
 import { durationSchema, zodIssues } from '../../engine/config/arbiter-config';
 import { ConfigError } from '../../engine/config/config-error';
-import {
-  DeviceError,
-  type ActuatorBinding,
-  type AdapterProblem,
-  type AvailabilityChange,
-  type DeviceAdapter,
-  type DeviceReport,
-} from '../device-adapter';
+import { DeviceError, type ActuatorBinding, type AdapterProblem, type DeviceAdapter } from '../device-adapter';
 import { classifyTopic, parseOnline, parseStateObject } from './bridge-messages';
 import { codecFor, decodeState, encodeState, type DeviceCodec } from './device-codec';
+import { AdapterStreams } from '../adapter-streams';
 
 export const ZIGBEE2MQTT = 'zigbee2mqtt';
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -59,14 +52,8 @@ interface Device {
  * what is in flight (docs/contract-notes.md 3). The mqtt client stays private; outward it speaks actuator ids and
  * states.
  */
-export class Zigbee2MqttAdapter implements DeviceAdapter {
+export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter {
   readonly name = ZIGBEE2MQTT;
-  private readonly reportsSubject = new Subject<DeviceReport>();
-  private readonly availabilitySubject = new Subject<AvailabilityChange>();
-  private readonly problemsSubject = new Subject<AdapterProblem>();
-  readonly reports$: Observable<DeviceReport> = this.reportsSubject.asObservable();
-  readonly availability$: Observable<AvailabilityChange> = this.availabilitySubject.asObservable();
-  readonly problems$: Observable<AdapterProblem> = this.problemsSubject.asObservable();
 
   private readonly url: string;
   private readonly baseTopic: string;
@@ -85,6 +72,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
   private status: 'created' | 'running' | 'stopped' = 'created';
 
   constructor(options: Zigbee2MqttOptions) {
+    super();
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'zigbee2mqtt adapter');
     const { url, baseTopic, timeout, ...clientOptions } = parsed.data;
@@ -157,9 +145,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     const client = this.client;
     this.client = undefined;
     if (client) await client.endAsync();
-    this.reportsSubject.complete();
-    this.availabilitySubject.complete();
-    this.problemsSubject.complete();
+    this.completeStreams();
   }
 
   // ---- bindings --------------------------------------------------------------------------------------------
@@ -222,7 +208,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
     const state = decoded.state;
     if (state === undefined) return;
     for (const echoed of device.pending.filter((p) => p.state === state)) this.settle(device, echoed);
-    this.reportsSubject.next({ actuatorId: device.actuatorId, state });
+    this.emitReport({ actuatorId: device.actuatorId, state });
   }
 
   private known(name: string): Device | undefined {
@@ -279,7 +265,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
       if (available === device.available) continue;
       device.available = available;
       if (reason) this.rejectPending(device, reason);
-      this.availabilitySubject.next({ actuatorId: device.actuatorId, available, ...(reason ? { reason } : {}) });
+      this.emitAvailability({ actuatorId: device.actuatorId, available, ...(reason ? { reason } : {}) });
     }
   }
 
@@ -305,7 +291,7 @@ export class Zigbee2MqttAdapter implements DeviceAdapter {
   }
 
   private problem(problem: Omit<AdapterProblem, 'adapter'>): void {
-    this.problemsSubject.next({ adapter: ZIGBEE2MQTT, ...problem });
+    this.emitProblem({ adapter: ZIGBEE2MQTT, ...problem });
   }
 }
 
