@@ -3,6 +3,8 @@ import type { StateValue } from '../engine/core/actuator';
 import type { Arbiter, DevicePort } from '../engine/arbiter';
 import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReport } from './device-adapter';
 
+export type AdapterStart = { readonly adapter: string; readonly started: true } | { readonly adapter: string; readonly started: false; readonly reason: string };
+
 /**
  * The engine's DevicePort over several adapters: routes each dispatch to the adapter bound to the actuator and
  * feeds reports and availability back into the arbiter. Actuators with no binding are logical (confirmed at once).
@@ -33,8 +35,10 @@ export class DeviceRouter implements DevicePort {
    * Starts every adapter with its own bindings and wires its streams into the arbiter. Adapters usually start
    * before the arbiter (so that its start-up dispatches reach a started adapter): what devices say meanwhile, such
    * as the states read at start, is kept (the latest per actuator) and handed over once the arbiter runs.
+   * An adapter that fails to start does not keep the others from starting: its devices are reported unreachable
+   * and the result says why, one entry per adapter.
    */
-  async start(arbiter: Arbiter): Promise<void> {
+  async start(arbiter: Arbiter): Promise<AdapterStart[]> {
     const early = new Map<string /* actuator id */, { report?: DeviceReport; availability?: AvailabilityChange }>();
     const keep = (id: string) => early.get(id) ?? early.set(id, {}).get(id)!;
     const report = (r: DeviceReport) => (arbiter.running ? arbiter.report(r.actuatorId, r.state) : (keep(r.actuatorId).report = r));
@@ -47,11 +51,21 @@ export class DeviceRouter implements DevicePort {
       }
       early.clear();
     });
+    const results: AdapterStart[] = [];
     for (const adapter of this.adapters) {
       this.subscription.add(adapter.reports$.subscribe(report));
       this.subscription.add(adapter.availability$.subscribe(availability));
-      await adapter.start(this.bindings.filter((b) => b.adapter === adapter.name));
+      const bindings = this.bindings.filter((b) => b.adapter === adapter.name);
+      try {
+        await adapter.start(bindings);
+        results.push({ adapter: adapter.name, started: true });
+      } catch (err) {
+        const reason = `adapter ${adapter.name} failed to start: ${err instanceof Error ? err.message : String(err)}`;
+        for (const b of bindings) availability({ actuatorId: b.actuatorId, available: false, reason });
+        results.push({ adapter: adapter.name, started: false, reason });
+      }
     }
+    return results;
   }
 
   async stop(): Promise<void> {

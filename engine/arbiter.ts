@@ -120,8 +120,11 @@ export class Arbiter {
 
   /** Flushes the store and releases the timer; a second call does nothing. */
   async stop(): Promise<void> {
-    if (this.status !== 'running') {
+    if (this.status === 'stopped') return;
+    if (this.status === 'created') {
+      // Never started, or start() failed: nothing to flush, but the store is ours to release.
       this.status = 'stopped';
+      this.store.close();
       return;
     }
     await this.settled();
@@ -176,6 +179,12 @@ export class Arbiter {
     };
   }
 
+  /** Removes a control system at run time (a plugin unloaded, a Node-RED node deleted); its claims go with it. */
+  async unregisterSystem(id: string): Promise<void> {
+    this.run((now) => this.core.unregisterSystem(id, now), 'unregisterSystem');
+    await this.flushing;
+  }
+
   /** The winner and every claim with its priority and why it wins or loses. */
   explain(target: string): Explanation | undefined {
     return this.core.explain(target);
@@ -199,7 +208,7 @@ export class Arbiter {
   }
 
   /** Read access to the core's tables for reports, the server and the Node-RED nodes. */
-  get tables(): Pick<ArbiterCore, 'actuator' | 'actuatorIds' | 'system' | 'systemIds' | 'claimsOn' | 'claim' | 'isQuarantined' | 'fact' | 'snapshot' | 'metaRow'> {
+  get tables(): Pick<ArbiterCore, 'actuator' | 'actuatorIds' | 'system' | 'systemIds' | 'claimsOn' | 'claim' | 'isQuarantined' | 'fact' | 'factRecords' | 'snapshot' | 'metaRow'> {
     return this.core;
   }
 

@@ -111,7 +111,7 @@ export class EdgeServer {
     this.recovered = crashed !== undefined;
     this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e));
     this.lifetime.start();
-    await this.startAdapters(adapters.map((a) => a.name));
+    await this.startAdapters();
     limiter.open();
 
     this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
@@ -169,19 +169,14 @@ export class EdgeServer {
     this.log?.flush();
   }
 
-  private async startAdapters(names: readonly string[]): Promise<void> {
+  private async startAdapters(): Promise<void> {
     const { config } = this.options;
     const results: DiagnosticResult[] = [
       { subject: 'store', ok: config.storeFile !== 'memory', message: config.storeFile === 'memory' ? 'in memory: claims are lost at exit' : config.storeFile },
       { subject: 'clock', ok: true, message: `wall clock ${new Date().toISOString()}` },
     ];
-    try {
-      await this.router!.start(this.arbiter!);
-      for (const name of names) results.push({ subject: `adapter:${name}`, ok: true, message: 'started' });
-    } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
-      for (const name of names) results.push({ subject: `adapter:${name}`, ok: false, message: reason });
-      for (const b of config.bindings) this.arbiter!.setAvailability(b.actuatorId, false, `adapter ${b.adapter} failed to start: ${reason}`);
+    for (const r of await this.router!.start(this.arbiter!)) {
+      results.push({ subject: `adapter:${r.adapter}`, ok: r.started, message: r.started ? 'started' : r.reason });
     }
     for (const id of this.arbiter!.tables.actuatorIds()) {
       const view = this.arbiter!.view(id)!;

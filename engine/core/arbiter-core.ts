@@ -8,7 +8,7 @@ import { ClaimTable } from './claim-table';
 import type { SystemSpec } from './control-system';
 import { DeadlineQueue } from './deadline-queue';
 import type { ArbiterEvent, DenialReason, EventCatalogue } from './events';
-import { FactTable, type FactDeclaration } from './fact-table';
+import { FactTable, type FactDeclaration, type FactRecord } from './fact-table';
 import { comparePriority } from './lattice';
 import { selects } from './selector';
 import type { CoreSnapshot, ActuatorRow } from './snapshot';
@@ -395,6 +395,12 @@ export class ArbiterCore {
     this.systems.set(system.id, system);
   }
 
+  /** Removes a control system and its claims; later commands from it are denied `unknown-system`. */
+  unregisterSystem(id: string, now: number): void {
+    if (!this.systems.delete(id)) return;
+    for (const target of this.claims.targetsOf(id)) this.drop(id, target, now, 'unregistered');
+  }
+
   claimsOn(target: string): Claim[] {
     return [...this.claims.forTarget(target)];
   }
@@ -414,6 +420,11 @@ export class ArbiterCore {
 
   fact(name: string) {
     return this.facts.get(name);
+  }
+
+  /** Every fact with its value, update time and staleness. */
+  factRecords(): FactRecord[] {
+    return [...this.facts.all()];
   }
 
   /** Everything the store keeps, for a full write or a fault record. */

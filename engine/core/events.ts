@@ -48,12 +48,13 @@ export interface EventCatalogue {
     expiresAt: number | null;
     outcome: 'winning' | 'deferred';
   };
-  released: { claimant: string; target: string; cause: 'release' | 'quarantine' | 'policy-ended' };
+  released: { claimant: string; target: string; cause: 'release' | 'quarantine' | 'policy-ended' | 'unregistered' };
   operator: { action: OperatorAction; target?: string; system?: string };
 }
 
 export type EventType = keyof EventCatalogue;
-export type ArbiterEventOf<K extends EventType> = { type: K; at: number } & EventCatalogue[K];
+/** Distributive, so that `ArbiterEventOf<'alarm' | 'conflict'>` narrows on `type`. */
+export type ArbiterEventOf<K extends EventType> = K extends EventType ? { type: K; at: number } & EventCatalogue[K] : never;
 export type ArbiterEvent = { [K in EventType]: ArbiterEventOf<K> }[EventType];
 
 export const EVENT_TYPES: readonly EventType[] = [

@@ -23,6 +23,17 @@ describe('Arbiter (the rxjs shell)', () => {
     await arbiter.stop();
   });
 
+  it('removes an unregistered system with its claims, and denies it afterwards', async () => {
+    const { arbiter, events } = await startArbiter(uc4Config());
+    const plugin = arbiter.registerSystem({ id: 'night-mode', category: 'property' });
+    await plugin.command('front.lock', 'unlocked');
+    await arbiter.unregisterSystem('night-mode');
+    assert.equal(arbiter.view('front.lock')?.owner, null);
+    assert.deepEqual(ofKind(events, 'released').map((e) => [e.claimant, e.cause]), [['night-mode', 'unregistered']]);
+    assert.deepEqual(await plugin.command('front.lock', 'locked'), { outcome: 'denied', reason: 'unknown-system' });
+    await arbiter.stop();
+  });
+
   it('explains who wins and why every other claim loses', async () => {
     const { arbiter } = await startArbiter(uc4Config());
     await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
@@ -169,6 +180,17 @@ describe('Arbiter (the rxjs shell)', () => {
       assert.equal(second.view('front.lock')?.state, 'unlocked');
       assert.equal(ofKind(events, 'dispatched').length, 0, 'nothing is dispatched where desired equals the stored state');
       await second.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('releases its store when stopped without having started', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbiter-test-'));
+    try {
+      const store = new SqliteStore(join(dir, 'store.sqlite'));
+      await new Arbiter({ config: uc4Config(), store }).stop();
+      assert.equal(store.db.open, false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,7 @@ type FlowNode = Record<string, unknown> & { id: string; type: string };
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'node-red-editor.png');
 const PALETTE_TYPES = ['arbiter-system', 'arbiter-actuator', 'arbiter-context', 'arbiter-events', 'arbiter-operator'];
-const UC4: FlowNode[] = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'uc4-window-lock.json'), 'utf8'));
+const UC4: FlowNode[] = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'node-red', 'uc4-window-lock.json'), 'utf8'));
 const byName = (key: string) => UC4.find((n) => n.name === key || n.systemId === key || n.target === key)!;
 
 /**

@@ -6,7 +6,7 @@ import { NodeRedRuntime, REPO_ROOT } from './support/node-red-runtime';
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 type ArbiterEvent = Record<string, unknown> & { type: string };
 
-const example = (file: string): FlowNode[] => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', file), 'utf8'));
+const example = (file: string): FlowNode[] => JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'node-red', file), 'utf8'));
 const UC4 = example('uc4-window-lock.json');
 const UC5 = example('uc5-alarm.json');
 const ARBITER_TYPES = ['arbiter-supervisor', 'arbiter-system', 'arbiter-actuator', 'arbiter-context', 'arbiter-events', 'arbiter-operator'];

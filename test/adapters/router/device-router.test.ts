@@ -46,6 +46,30 @@ describe('device router', () => {
     await arbiter.stop();
   });
 
+  it('starts the other adapters when one fails, and reports the devices of the failed one unreachable', async () => {
+    const broken = new ScriptedAdapter();
+    Object.defineProperty(broken, 'name', { value: 'broken' });
+    broken.start = async () => {
+      throw new Error('serial port /dev/ttyACM0 not found');
+    };
+    const working = new ScriptedAdapter();
+    const router = new DeviceRouter([broken, working], [
+      { actuatorId: 'hall.light', kind: 'light', adapter: 'broken', address: 'x' },
+      { actuatorId: 'front.lock', kind: 'lock', adapter: 'scripted', address: 'door' },
+    ]);
+    const arbiter = new Arbiter({ config: uc4Config(), clock: new VirtualClock(0), devices: router });
+    const results = await router.start(arbiter);
+    await arbiter.start();
+    assert.deepEqual(results, [
+      { adapter: 'broken', started: false, reason: 'adapter broken failed to start: serial port /dev/ttyACM0 not found' },
+      { adapter: 'scripted', started: true },
+    ]);
+    assert.equal(arbiter.view('hall.light')?.available, false);
+    assert.equal(arbiter.view('front.lock')?.state, 'unlocked');
+    await router.stop();
+    await arbiter.stop();
+  });
+
   it('refuses a binding to an adapter it does not have, naming the actuator', () => {
     assert.throws(
       () => new DeviceRouter([new ScriptedAdapter()], [{ actuatorId: 'tv', kind: 'av', adapter: 'infrared', address: 'x' }]),
