@@ -256,7 +256,7 @@ export class Arbiter {
   }
 
   private publish(event: ArbiterEvent): void {
-    if (this.logger !== silentLogger) logDecision(this.logger, event, this.winReason(event));
+    if (this.logger !== silentLogger) logDecision(this.logger, event, () => this.winReason(event));
     this.eventsSubject.next(event);
     if (event.type === 'dispatched') this.carryOut(event);
   }

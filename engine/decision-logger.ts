@@ -2,9 +2,12 @@ import pino from 'pino';
 import type { ArbiterEvent } from './core/events';
 import { describeEvent } from './describe';
 
-/** Receives every decision the engine makes, with a sentence saying why (the log-collection function). */
+/**
+ * Receives every decision the engine makes (the log-collection function). `sentence()` builds the readable
+ * sentence, with why the winner won, on demand: a logger that drops the decision pays nothing for it.
+ */
 export interface DecisionLogger {
-  decision(event: ArbiterEvent, sentence: string): void;
+  decision(event: ArbiterEvent, sentence: () => string): void;
   error(message: string, context?: Record<string, unknown>): void;
 }
 
@@ -14,7 +17,8 @@ const SAFETY = new Set(['alarm', 'denied', 'degraded', 'revoked']);
 export function pinoDecisionLogger(logger: pino.Logger = pino({ name: 'home-arbiter' })): DecisionLogger {
   return {
     decision(event, sentence) {
-      (SAFETY.has(event.type) ? logger.warn : logger.info).call(logger, { event }, sentence);
+      const level = SAFETY.has(event.type) ? 'warn' : 'info';
+      if (logger.isLevelEnabled(level)) logger[level]({ event }, sentence());
     },
     error(message, context) {
       logger.error(context ?? {}, message);
@@ -29,7 +33,10 @@ export function defaultDecisionLogger(): DecisionLogger {
   return pinoDecisionLogger(pino({ name: 'home-arbiter', level: process.env.HOME_ARBITER_LOG_LEVEL ?? 'info' }));
 }
 
-/** Logs one decision; `because` says why the winner won, for the events that name one. */
-export function logDecision(logger: DecisionLogger, event: ArbiterEvent, because?: string): void {
-  logger.decision(event, because ? `${describeEvent(event)}, because ${because}` : describeEvent(event));
+/** Logs one decision; `because()` says why the winner won, for the events that name one. */
+export function logDecision(logger: DecisionLogger, event: ArbiterEvent, because: () => string | undefined): void {
+  logger.decision(event, () => {
+    const reason = because();
+    return reason ? `${describeEvent(event)}, because ${reason}` : describeEvent(event);
+  });
 }

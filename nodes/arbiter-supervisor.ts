@@ -24,7 +24,8 @@ export = function (RED: NodeAPI) {
 
   RED.nodes.registerType('arbiter-supervisor', function (this: SupervisorHost, def: SupervisorDef) {
     RED.nodes.createNode(this, def);
-    const supervisor = new Supervisor(this, RED._, setupOf(def));
+    const level = (RED.settings as { logging?: { console?: { level?: string } } }).logging?.console?.level;
+    const supervisor = new Supervisor(this, RED._, setupOf(def), level === 'debug' || level === 'trace');
     this.supervisor = supervisor;
     const start = () => supervisor.start();
     RED.events.once('flows:started', start);

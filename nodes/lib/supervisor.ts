@@ -47,6 +47,7 @@ export class Supervisor {
     private readonly node: Node,
     private readonly translate: Translate,
     private readonly setup: SupervisorSetup,
+    private readonly logDecisions = false,
   ) {
     this.phase = 'problem' in setup ? 'invalid' : 'starting';
   }
@@ -160,10 +161,13 @@ export class Supervisor {
     for (const { client } of this.clients.values()) this.badge(client, word);
   }
 
-  /** Decisions at debug level (the sidebar stays quiet); engine errors as node errors, so Catch nodes see them. */
+  /**
+   * Decisions at debug level, built only when Node-RED logs at debug (flows see them through arbiter-events);
+   * engine errors as node errors, so Catch nodes see them.
+   */
   private logger(): DecisionLogger {
     return {
-      decision: (_event, sentence) => this.node.debug(sentence),
+      decision: (_event, sentence) => this.logDecisions && this.node.debug(sentence()),
       error: (message, context) => this.node.error(`${message}${context ? ` ${JSON.stringify(context)}` : ''}`),
     };
   }

@@ -7,7 +7,7 @@ import { uc4Config } from '../support/fixtures';
 describe('decision logging', () => {
   it('hands every decision to the logger with a sentence saying why the winner won', async () => {
     const lines: [string, string][] = [];
-    const logger: DecisionLogger = { decision: (event, sentence) => lines.push([event.type, sentence]), error: () => undefined };
+    const logger: DecisionLogger = { decision: (event, sentence) => lines.push([event.type, sentence()]), error: () => undefined };
     const arbiter = new Arbiter({ config: uc4Config(), clock: new VirtualClock(0), logger });
     await arbiter.start();
     await arbiter.command({ system: 'comfort-vent', target: 'living.window', state: 'open' });
