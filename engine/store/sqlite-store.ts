@@ -27,19 +27,30 @@ export interface SqliteStoreOptions {
   readonly compactEvery?: number;
 }
 
+function emptyPending() {
+  return {
+    claims: new Map<string /* target */, Map<string /* claimant */, Claim | null>>(),
+    actuators: new Map<string, StoreBatch['actuators'][number]>(),
+    facts: new Map<string, StoreBatch['facts'][number]>(),
+    meta: undefined as StoreBatch['meta'],
+  };
+}
+
 const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const fromJson = (text: string | null): any => (text === null ? undefined : JSON.parse(text));
 
 /**
  * The embedded store: better-sqlite3 in WAL mode. A group commit is one row of JSON appended to a journal (a single
- * statement and one fsync, whatever the batch holds); every `compactEvery` batches, and on load and close, the
- * journal is folded into the tables, where a claim replaced a hundred times since is written once.
+ * statement and one fsync, whatever the batch holds); every `compactEvery` batches, and on load and close, the rows
+ * changed since are folded into the tables from memory, so a claim replaced a hundred times is written once. Only
+ * a journal left by a crash is read back.
  */
 export class SqliteStore implements ArbiterStore {
   readonly db: Database.Database;
   private readonly statements;
   private readonly compactEvery: number;
   private journalled = 0;
+  private pending = emptyPending();
   private readonly fold: () => void;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
@@ -59,41 +70,51 @@ export class SqliteStore implements ArbiterStore {
       putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       append: db.prepare('INSERT INTO journal (batch) VALUES (?)'),
       journal: db.prepare('SELECT seq, batch FROM journal ORDER BY seq'),
-      truncate: db.prepare('DELETE FROM journal WHERE seq <= ?'),
+      truncate: db.prepare('DELETE FROM journal'),
     };
     this.fold = db.transaction(() => {
-      const s = this.statements;
-      // Replay the journal in order into maps, so that each row is written once with its last value.
-      const claims = new Map<string, Claim | null>();
-      const actuators = new Map<string, StoreBatch['actuators'][number]>();
-      const facts = new Map<string, StoreBatch['facts'][number]>();
-      let meta: StoreBatch['meta'];
-      let last = 0;
-      for (const row of s.journal.iterate() as Iterable<{ seq: number; batch: string }>) {
-        const batch = JSON.parse(row.batch) as StoreBatch;
-        for (const [target, claimant] of batch.claimsDeleted) claims.set(`${target}\u0000${claimant}`, null);
-        for (const c of batch.claimsPut) claims.set(`${c.target}\u0000${c.claimant}`, c);
-        for (const a of batch.actuators) actuators.set(a.id, a);
-        for (const f of batch.facts) facts.set(f.name, f);
-        if (batch.meta) meta = batch.meta;
-        last = row.seq;
+      const st = this.statements;
+      for (const [target, claimants] of this.pending.claims) {
+        for (const [claimant, c] of claimants) {
+          if (c) st.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
+          else st.deleteClaim.run(target, claimant);
+        }
       }
-      for (const [key, c] of claims) {
-        if (c) s.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
-        else s.deleteClaim.run(...(key.split('\u0000') as [string, string]));
+      for (const a of this.pending.actuators.values()) {
+        st.putActuator.run(a.id, toJson(a.state ?? undefined), toJson(a.desired ?? undefined), a.winner, a.available ? 1 : 0, a.lastChangeAt);
       }
-      for (const a of actuators.values()) {
-        s.putActuator.run(a.id, toJson(a.state ?? undefined), toJson(a.desired ?? undefined), a.winner, a.available ? 1 : 0, a.lastChangeAt);
-      }
-      for (const f of facts.values()) s.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
-      if (meta) for (const [key, value] of Object.entries(meta)) s.putMeta.run(key, JSON.stringify(value));
-      s.truncate.run(last);
+      for (const f of this.pending.facts.values()) st.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
+      if (this.pending.meta) for (const [key, value] of Object.entries(this.pending.meta)) st.putMeta.run(key, JSON.stringify(value));
+      st.truncate.run();
+      this.pending = emptyPending();
       this.journalled = 0;
     });
+    this.recover();
+  }
+
+  /**
+   * Folds the journal as it is on disk: batches of a process that died (kill -9, power loss) or of another writer
+   * reach the tables. Replaying batches this store merged already is harmless: the last value of a row wins.
+   */
+  private recover(): void {
+    this.pending = emptyPending();
+    for (const row of this.statements.journal.iterate() as Iterable<{ batch: string }>) this.merge(JSON.parse(row.batch));
+    this.fold();
+  }
+
+  /** Each row that changed since the last fold, with its last value (null: a deleted claim). */
+  private merge(batch: StoreBatch): void {
+    const { claims, actuators, facts } = this.pending;
+    const claimsOf = (target: string) => claims.get(target) ?? claims.set(target, new Map()).get(target)!;
+    for (const [target, claimant] of batch.claimsDeleted) claimsOf(target).set(claimant, null);
+    for (const c of batch.claimsPut) claimsOf(c.target).set(c.claimant, c);
+    for (const a of batch.actuators) actuators.set(a.id, a);
+    for (const f of batch.facts) facts.set(f.name, f);
+    if (batch.meta) this.pending.meta = batch.meta;
   }
 
   load(): CoreSnapshot {
-    this.fold();
+    this.recover();
     const claims = this.db.prepare('SELECT * FROM claims').all() as any[];
     const actuators = this.db.prepare('SELECT * FROM actuators').all() as any[];
     const facts = this.db.prepare('SELECT * FROM facts').all() as any[];
@@ -128,6 +149,7 @@ export class SqliteStore implements ArbiterStore {
 
   write(batch: StoreBatch): void {
     this.statements.append.run(JSON.stringify(batch));
+    this.merge(batch);
     if (++this.journalled >= this.compactEvery) this.fold();
   }
 
