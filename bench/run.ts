@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -47,10 +47,22 @@ function printHotFunctions(dir: string): void {
   }
 }
 
+/** The commit measured, and whether the code under test had uncommitted changes (a shared checkout). */
+function revision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'engine', 'policies', 'scenario', 'nodes') !== '';
+    return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}`;
+  } catch {
+    return 'unknown revision (not a git checkout)';
+  }
+}
+
 async function main(opts: RunOptions): Promise<void> {
   const names = (opts.only ?? Object.keys(SCENARIOS)) as ScenarioName[];
   for (const name of names) if (!(name in SCENARIOS)) throw new Error(`bench: unknown scenario "${name}" (one of ${Object.keys(SCENARIOS).join(', ')})`);
   const started = new Date();
+  const measured = revision();
   const loadBefore = loadavg();
   const rows: Row[] = [];
   for (const name of names) {
@@ -65,9 +77,9 @@ async function main(opts: RunOptions): Promise<void> {
   console.log(formatRatios(ratioList));
   console.log(`\ntargets (issue 6):\n${formatTargets(targetList)}`);
   const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, loadBefore, loadAfter: loadavg() };
-  const machineLine = `${started.toISOString()}, ${opts.quick ? '--quick, ' : ''}${machine.cpus} × ${machine.model}, node ${machine.node}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}`;
+  const machineLine = `${started.toISOString()}, ${measured}, ${opts.quick ? '--quick, ' : ''}${machine.cpus} × ${machine.model}, node ${machine.node}, load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${machine.loadAfter.map((l) => l.toFixed(2)).join(' ')}`;
   console.log(`\n${machineLine}`);
-  const results = { started: started.toISOString(), seconds: Math.round((Date.now() - started.getTime()) / 1000), quick: opts.quick, machine, rows, ratios: ratioList, targets: targetList };
+  const results = { started: started.toISOString(), revision: measured, seconds: Math.round((Date.now() - started.getTime()) / 1000), quick: opts.quick, machine, rows, ratios: ratioList, targets: targetList };
   writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
   const markdown = opts.out.replace(/\.json$/, '') + '.md';
   writeFileSync(markdown, formatMarkdown(rows, ratioList, targetList, machineLine));
