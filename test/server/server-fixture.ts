@@ -35,7 +35,7 @@ export class TempHome {
   readonly configFile = join(this.dir, 'home.yaml');
   tokens!: Tokens;
 
-  constructor(private readonly yaml = HOME_YAML) {
+  constructor(yaml = HOME_YAML) {
     writeFileSync(this.configFile, yaml);
   }
 
