@@ -1,7 +1,11 @@
 import { normalizeState, type ActuatorSpec, type StateValue } from './actuator';
 import { admit, forbidMatches, type AdmissionContext, type CommandInput, type ForbidEffect } from './admission';
 import { arbitrate } from './arbitrate';
-import { isHoldable, type Category } from './category';
+import type { Category } from './category';
+import { actuatorRow, newActuatorRecord, restoreActuator, type ActuatorRecord } from './actuator-record';
+import { decideDispatch } from './dispatch-decision';
+import { OperatorState } from './operator-state';
+import { RuleBook } from './rule-book';
 import { ChangeTracker } from './change-tracker';
 import { isSystemClaimant, MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './claim';
 import { ClaimTable } from './claim-table';
@@ -10,7 +14,6 @@ import { DeadlineQueue } from './deadline-queue';
 import type { ArbiterEvent, DenialReason, EventCatalogue } from './events';
 import { FactTable, type FactDeclaration, type FactRecord } from './fact-table';
 import { comparePriority } from './lattice';
-import { selects } from './selector';
 import type { CoreSnapshot, ActuatorRow } from './snapshot';
 import { explainActuator, type Explanation } from './explain';
 import { FlappingMonitor } from '../monitors/flapping';
@@ -32,23 +35,6 @@ export type Outcome =
   | { readonly outcome: 'deferred'; readonly winner: string }
   | { readonly outcome: 'denied'; readonly reason: DenialReason; readonly rule?: string };
 
-export interface ActuatorRecord {
-  readonly spec: ActuatorSpec;
-  /** Last state the device confirmed or reported (SPEC.md §4). */
-  state: StateValue | undefined;
-  desired: StateValue | undefined;
-  winner: string | null;
-  available: boolean;
-  /** Dispatched and not yet confirmed: not dispatched again meanwhile. */
-  inFlight: StateValue | undefined;
-  /** A dispatch that failed (timed out, refused): a late report of this state is its confirmation. */
-  unconfirmed: StateValue | undefined;
-  /** Time of the last dispatched change, for minHold. */
-  lastChangeAt: number | null;
-  /** When a held change is due, so that repeated commands during the hold schedule it once. */
-  holdAt: number | null;
-}
-
 type Deadline =
   | { readonly kind: 'expire'; readonly claimant: string; readonly target: string; readonly seq: number }
   | { readonly kind: 'hold'; readonly target: string }
@@ -68,17 +54,8 @@ export class ArbiterCore {
   private readonly systems = new Map<string /* system id */, SystemSpec>();
   private readonly claims = new ClaimTable();
   private readonly facts: FactTable;
-  private readonly rules = new Map<string /* rule name */, PolicyRule>();
-  private readonly policyFacts = new Set<string>();
-  private holding = new Set<string /* rule name */>();
-  /** The forbid rules that hold, kept as a list because every command checks them. */
-  private holdingForbidList: { rule: string; effect: ForbidEffect }[] = [];
-  /** The actuators each rule's `target` selects: configuration is fixed, so selectors are matched once. */
-  private readonly ruleTargets = new Map<string /* rule name */, readonly ActuatorRecord[]>();
-  private readonly quarantined = new Set<string>();
-  private readonly lockedTargets = new Set<string>();
-  private readonly lockedSystems = new Set<string>();
-  private stopped = false;
+  private readonly rules: RuleBook;
+  private readonly operatorState = new OperatorState();
   private readonly deadlines = new DeadlineQueue<Deadline>();
   private readonly monitors: Monitor[];
   private readonly quarantineMonitor: QuarantineMonitor;
@@ -88,27 +65,10 @@ export class ArbiterCore {
   private factsDirty = false;
 
   constructor(config: CoreConfig) {
-    for (const spec of config.actuators) {
-      this.actuators.set(spec.id, {
-        spec,
-        state: spec.initial,
-        desired: spec.default ?? spec.initial,
-        winner: null,
-        available: true,
-        inFlight: undefined,
-        unconfirmed: undefined,
-        lastChangeAt: null,
-        holdAt: null,
-      });
-    }
+    for (const spec of config.actuators) this.actuators.set(spec.id, newActuatorRecord(spec));
     for (const system of config.systems) this.systems.set(system.id, system);
     this.facts = new FactTable(config.facts);
-    for (const rule of config.policies) {
-      this.rules.set(rule.name, rule);
-      for (const fact of rule.facts) this.policyFacts.add(fact);
-      const selector = rule.effect.type === 'notify' ? undefined : rule.effect.target;
-      if (selector !== undefined) this.ruleTargets.set(rule.name, [...this.actuators.values()].filter((rec) => selects(selector, rec.spec)));
-    }
+    this.rules = new RuleBook(config.policies, [...this.actuators.values()]);
     this.quarantineMonitor = new QuarantineMonitor(config.monitors.quarantine);
     this.monitors = [
       new PersistentConflictMonitor(config.monitors.persistentConflict),
@@ -123,12 +83,7 @@ export class ArbiterCore {
   restore(snapshot: CoreSnapshot): void {
     for (const row of snapshot.actuators) {
       const rec = this.actuators.get(row.id);
-      if (!rec) continue;
-      rec.state = row.state ?? undefined;
-      rec.desired = row.desired ?? undefined;
-      rec.winner = row.winner;
-      rec.available = row.available;
-      rec.lastChangeAt = row.lastChangeAt;
+      if (rec) restoreActuator(rec, row);
     }
     for (const claim of snapshot.claims) {
       if (!this.actuators.has(claim.target)) continue;
@@ -136,11 +91,8 @@ export class ArbiterCore {
       this.seq = Math.max(this.seq, claim.seq + 1);
     }
     for (const fact of snapshot.facts) this.facts.restore(fact);
-    for (const s of snapshot.quarantined) this.quarantined.add(s);
-    for (const t of snapshot.lockedTargets) this.lockedTargets.add(t);
-    for (const s of snapshot.lockedSystems) this.lockedSystems.add(s);
-    this.stopped = snapshot.stopped;
-    this.setHolding(new Set(snapshot.holding.filter((r) => this.rules.has(r))));
+    this.operatorState.restore(snapshot);
+    this.rules.replace(snapshot.holding);
   }
 
   /**
@@ -229,43 +181,20 @@ export class ArbiterCore {
     return true;
   }
 
-  /** SPEC.md §8. */
+  /** SPEC.md §8; releasing a quarantine re-arms its monitor. */
   operator(action: { action: string; target?: string; system?: string }, now: number): void {
-    const { target, system } = action;
-    switch (action.action) {
-      case 'stop':
-        this.stopped = true;
-        break;
-      case 'resume':
-        this.stopped = false;
-        break;
-      case 'lock':
-        if (target) this.lockedTargets.add(target);
-        if (system) this.lockedSystems.add(system);
-        break;
-      case 'unlock':
-        if (target) this.lockedTargets.delete(target);
-        if (system) this.lockedSystems.delete(system);
-        break;
-      case 'release':
-        if (system) {
-          this.quarantined.delete(system);
-          this.quarantineMonitor.reset(system);
-        }
-        break;
-      default:
-        throw new RangeError(`unknown operator action "${action.action}"`);
-    }
+    const done = this.operatorState.apply(action);
+    if (done.action === 'release' && done.system) this.quarantineMonitor.reset(done.system);
     this.changes.meta();
-    this.emit({ type: 'operator', at: now, action: action.action, ...(target ? { target } : {}), ...(system ? { system } : {}) });
-    if (action.action === 'resume') for (const rec of this.actuators.values()) this.dispatchIfNeeded(rec, now);
+    this.emit({ type: 'operator', at: now, ...done });
+    if (done.action === 'resume') for (const rec of this.actuators.values()) this.dispatchIfNeeded(rec, now);
   }
 
   /** Facts change (SPEC.md §6); rules are evaluated by the shell afterwards, never inside a command. */
   setFact(name: string, value: unknown, now: number): void {
     const { changed, wasStale } = this.facts.update(name, value, now);
     if (wasStale) this.emit({ type: 'restored', at: now, fact: name });
-    if (changed && this.policyFacts.has(name)) this.factsDirty = true;
+    if (changed && this.rules.reads(name)) this.factsDirty = true;
     this.changes.fact(name);
     this.scheduleStale(name);
   }
@@ -300,7 +229,7 @@ export class ArbiterCore {
           const { changed } = this.facts.expire(d.fact, at);
           this.changes.fact(d.fact);
           this.emit({ type: 'degraded', at, fact: d.fact });
-          if (changed && this.policyFacts.has(d.fact)) this.factsDirty = true;
+          if (changed && this.rules.reads(d.fact)) this.factsDirty = true;
         }
       }
     }
@@ -316,7 +245,7 @@ export class ArbiterCore {
   /** The facts the rules read, `actuator:<id>` included, as json-rules-engine runtime facts. */
   factValues(): Record<string, unknown> {
     const values: Record<string, unknown> = {};
-    for (const name of this.policyFacts) {
+    for (const name of this.rules.factNames()) {
       if (name.startsWith(ACTUATOR_FACT_PREFIX)) values[name] = this.actuators.get(name.slice(ACTUATOR_FACT_PREFIX.length))?.desired;
       else values[name] = this.facts.value(name);
     }
@@ -330,21 +259,18 @@ export class ArbiterCore {
    */
   applyHolding(nowHolding: ReadonlySet<string>, now: number): void {
     this.factsDirty = false;
-    const previous = this.holding;
-    this.setHolding(new Set(nowHolding));
+    const { ended, started: starting } = this.rules.replace(nowHolding);
     this.changes.meta();
-    for (const name of previous) {
-      const rule = this.rules.get(name);
-      if (!nowHolding.has(name) && rule?.effect.type === 'assert') {
-        for (const target of this.claims.targetsOf(POLICY_PREFIX + name)) this.drop(POLICY_PREFIX + name, target, now, 'policy-ended');
-      }
+    for (const rule of ended) {
+      if (rule.effect.type !== 'assert') continue;
+      const claimant = POLICY_PREFIX + rule.name;
+      for (const target of this.claims.targetsOf(claimant)) this.drop(claimant, target, now, 'policy-ended');
     }
-    const starting = [...nowHolding].filter((n) => !previous.has(n)).map((n) => this.rules.get(n)!).filter(Boolean);
     for (const rule of starting) if (rule.effect.type === 'forbid') this.revokeMatching(rule.name, rule.effect, now);
     for (const rule of starting) {
       const effect = rule.effect;
       if (effect.type !== 'assert') continue;
-      for (const rec of this.ruleTargets.get(rule.name)!) {
+      for (const rec of this.rules.targetsOf(rule.name)!) {
         const state = normalizeState(rec.spec, effect.state);
         if (state !== undefined) this.record(this.newClaim(POLICY_PREFIX + rule.name, rec.spec.id, state, effect.category, effect.rank, false, now), now);
       }
@@ -415,7 +341,7 @@ export class ArbiterCore {
   }
 
   isQuarantined(system: string): boolean {
-    return this.quarantined.has(system);
+    return this.operatorState.isQuarantined(system);
   }
 
   fact(name: string) {
@@ -439,39 +365,23 @@ export class ArbiterCore {
 
   actuatorRow(id: string): ActuatorRow | undefined {
     const rec = this.actuators.get(id);
-    if (!rec) return undefined;
-    return { id, state: rec.state ?? null, desired: rec.desired ?? null, winner: rec.winner, available: rec.available, lastChangeAt: rec.lastChangeAt };
+    return rec && actuatorRow(rec);
   }
 
   metaRow(): Pick<CoreSnapshot, 'quarantined' | 'lockedTargets' | 'lockedSystems' | 'stopped' | 'holding'> {
-    return {
-      quarantined: [...this.quarantined],
-      lockedTargets: [...this.lockedTargets],
-      lockedSystems: [...this.lockedSystems],
-      stopped: this.stopped,
-      holding: [...this.holding],
-    };
+    return { ...this.operatorState.row(), holding: [...this.rules.holding()] };
   }
 
   // ---- internals -------------------------------------------------------------------------------------------
 
   private readonly admissionContext: AdmissionContext = {
     system: (id) => this.systems.get(id),
-    isQuarantined: (id) => this.quarantined.has(id),
+    isQuarantined: (id) => this.operatorState.isQuarantined(id),
     actuator: (id) => this.actuators.get(id)?.spec,
-    isStopped: () => this.stopped,
-    isLocked: (target, system) => this.lockedTargets.has(target) || this.lockedSystems.has(system),
-    forbids: () => this.holdingForbidList,
+    isStopped: () => this.operatorState.stopped,
+    isLocked: (target, system) => this.operatorState.isLocked(target, system),
+    forbids: () => this.rules.forbids(),
   };
-
-  private setHolding(holding: Set<string>): void {
-    this.holding = holding;
-    this.holdingForbidList = [];
-    for (const name of holding) {
-      const effect = this.rules.get(name)?.effect;
-      if (effect?.type === 'forbid') this.holdingForbidList.push({ rule: name, effect });
-    }
-  }
 
   private newClaim(claimant: string, target: string, state: StateValue, category: Category, rank: number, manual: boolean, now: number, ttl?: number): Claim {
     return { claimant, target, state, category, rank, manual, since: now, expiresAt: ttl === undefined ? null : now + ttl, seq: this.seq++ };
@@ -525,7 +435,7 @@ export class ArbiterCore {
 
   /** A forbid that starts holding removes the claims it covers (SPEC.md §6): only on the actuators it selects. */
   private revokeMatching(rule: string, effect: ForbidEffect, now: number): void {
-    const targets = this.ruleTargets.get(rule) ?? this.actuators.values();
+    const targets = this.rules.targetsOf(rule) ?? this.actuators.values();
     for (const rec of targets) {
       for (const claim of [...this.claims.forTarget(rec.spec.id)]) {
         if (!isSystemClaimant(claim.claimant) || !forbidMatches(effect, claim.claimant, rec.spec, claim.state, claim.category)) continue;
@@ -538,7 +448,7 @@ export class ArbiterCore {
   }
 
   private quarantine(system: string, now: number): void {
-    this.quarantined.add(system);
+    this.operatorState.quarantine(system);
     this.changes.meta();
     for (const target of this.claims.targetsOf(system)) this.drop(system, target, now, 'quarantine');
   }
@@ -554,7 +464,7 @@ export class ArbiterCore {
     const desired = winner ? winner.state : rec.spec.default ?? rec.desired;
     const winnerId = winner?.claimant ?? null;
     if (winnerId === rec.winner && desired === rec.desired) return;
-    if (desired !== rec.desired && this.policyFacts.has(ACTUATOR_FACT_PREFIX + rec.spec.id)) this.factsDirty = true;
+    if (desired !== rec.desired && this.rules.reads(ACTUATOR_FACT_PREFIX + rec.spec.id)) this.factsDirty = true;
     rec.winner = winnerId;
     rec.desired = desired;
     this.changes.actuator(rec.spec.id);
@@ -562,19 +472,15 @@ export class ArbiterCore {
 
   /** SPEC.md §4: dispatch the desired state once, unless unreachable, stopped, or held by minHold. */
   private dispatchIfNeeded(rec: ActuatorRecord, now: number): void {
-    const desired = rec.desired;
-    if (desired === undefined || desired === rec.state || desired === rec.inFlight || !rec.available) return;
     const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
-    if (this.stopped && winner?.category !== 'life') return;
-    const holdable = winner === undefined || isHoldable(winner.category);
-    if (holdable && rec.lastChangeAt !== null && rec.spec.minHold > 0) {
-      const releaseAt = rec.lastChangeAt + rec.spec.minHold;
-      if (now < releaseAt) {
-        if (rec.holdAt !== releaseAt) this.deadlines.push(releaseAt, { kind: 'hold', target: rec.spec.id });
-        rec.holdAt = releaseAt;
-        return;
-      }
+    const decision = decideDispatch(rec, winner, this.operatorState.stopped, now);
+    if (decision.kind === 'none') return;
+    if (decision.kind === 'hold') {
+      if (rec.holdAt !== decision.until) this.deadlines.push(decision.until, { kind: 'hold', target: rec.spec.id });
+      rec.holdAt = decision.until;
+      return;
     }
+    const desired = decision.state;
     rec.inFlight = desired;
     rec.unconfirmed = undefined;
     rec.lastChangeAt = now;
