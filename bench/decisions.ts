@@ -111,6 +111,25 @@ async function bestRate(opts: BenchOptions, measure: () => Promise<Rate>): Promi
 }
 
 /**
+ * Group commit amortizes the fsync over everything decided in one turn of the event loop: the more commands a turn
+ * carries, the cheaper each one's durability. Store on, batches of 100 to 10,000 commands awaited together.
+ */
+async function commitSizes(opts: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const batch of [100, 1_000, 10_000]) {
+    const home = await openHome(HEADLINE, 'sqlite');
+    try {
+      const r = await batchedRate(() => home.arbiter.command(home.commands.next()), measureMs(opts) / 2, batch);
+      const c = `store on, batches of ${batch}`;
+      rows.push({ section: 'decisions: commit size', case: c, metric: 'decisions/s', value: round(r.perSecond), unit: '/s', note: `${round(r.perCpuSecond).toLocaleString('en-US')} per CPU-second`, id: `decisions.sqlite.batch${batch}.rate` });
+    } finally {
+      await home.close();
+    }
+  }
+  return rows;
+}
+
+/**
  * Command arbitration on the headline home (1,000 actuators, 50 systems, 20 rules, 30 % conflicting commands),
  * with the store on and off: throughput with batches awaited together (one group commit per batch), then
  * latency from due time to acknowledgement at 10,000 commands/s on a fresh arbiter.
@@ -121,6 +140,7 @@ export async function measureDecisions(opts: BenchOptions): Promise<Row[]> {
     rows.push(...(await throughput(c, opts)));
     if (c.latency) rows.push(...(await latency(c, opts)));
   }
+  rows.push(...(await commitSizes(opts)));
   // The floor: the same loop acknowledging a no-op after one turn of the event loop, as the group commit does.
   // What it shows beyond a few microseconds is the machine (other processes, the scheduler), not the arbiter.
   const floor = await fixedRateLatency(() => new Promise((done) => setImmediate(done)), LATENCY_RATE, measureMs(opts));
