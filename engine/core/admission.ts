@@ -2,7 +2,7 @@ import { normalizeState, type ActuatorSpec, type StateValue } from './actuator';
 import { categoryLevel, isCategory, type Category } from './category';
 import type { SystemSpec } from './control-system';
 import type { DenialReason } from './events';
-import { selects, selectsAny } from './selector';
+import { selects } from './selector';
 import type { PolicyEffect } from '../../policies/policy-rule';
 
 export interface CommandInput {
@@ -23,6 +23,8 @@ export interface AdmissionContext {
   actuator(id: string): ActuatorSpec | undefined;
   isStopped(): boolean;
   isLocked(target: string, system: string): boolean;
+  /** Whether the actuator is among the system's `targets` (SPEC.md §1 selectors). */
+  mayCommand(system: SystemSpec, actuator: ActuatorSpec): boolean;
   /** The `forbid` rules that hold now. */
   forbids(): Iterable<{ readonly rule: string; readonly effect: ForbidEffect }>;
 }
@@ -60,7 +62,7 @@ export function admit(command: CommandInput, ctx: AdmissionContext): Admission {
   if (state === undefined) return deny('invalid-state');
   const category = command.category ?? system.category;
   if (!isCategory(category) || categoryLevel(category) > categoryLevel(system.category)) return deny('unauthorized');
-  if (!selectsAny(system.targets, actuator)) return deny('unauthorized');
+  if (!ctx.mayCommand(system, actuator)) return deny('unauthorized');
   const belowLife = category !== 'life';
   if (belowLife && ctx.isStopped()) return deny('stopped');
   if (belowLife && ctx.isLocked(actuator.id, system.id)) return deny('locked');

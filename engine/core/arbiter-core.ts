@@ -6,6 +6,7 @@ import { actuatorRow, newActuatorRecord, restoreActuator, type ActuatorRecord } 
 import { decideDispatch } from './dispatch-decision';
 import { OperatorState } from './operator-state';
 import { RuleBook } from './rule-book';
+import { selectsAny } from './selector';
 import { ChangeTracker } from './change-tracker';
 import { isSystemClaimant, MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './claim';
 import { ClaimTable } from './claim-table';
@@ -52,6 +53,8 @@ export class ArbiterCore {
   readonly changes = new ChangeTracker();
   private readonly actuators = new Map<string /* actuator id */, ActuatorRecord>();
   private readonly systems = new Map<string /* system id */, SystemSpec>();
+  /** The actuators each restricted system may command (null: every one), matched once per system. */
+  private readonly allowed = new Map<string /* system id */, ReadonlySet<string> | null>();
   private readonly claims = new ClaimTable();
   private readonly facts: FactTable;
   private readonly rules: RuleBook;
@@ -319,11 +322,13 @@ export class ArbiterCore {
   /** Adds a control system at run time (the plugin API); replaces one with the same id. */
   registerSystem(system: SystemSpec): void {
     this.systems.set(system.id, system);
+    this.allowed.delete(system.id);
   }
 
   /** Removes a control system and its claims; later commands from it are denied `unknown-system`. */
   unregisterSystem(id: string, now: number): void {
     if (!this.systems.delete(id)) return;
+    this.allowed.delete(id);
     for (const target of this.claims.targetsOf(id)) this.drop(id, target, now, 'unregistered');
   }
 
@@ -380,6 +385,14 @@ export class ArbiterCore {
     actuator: (id) => this.actuators.get(id)?.spec,
     isStopped: () => this.operatorState.stopped,
     isLocked: (target, system) => this.operatorState.isLocked(target, system),
+    mayCommand: (system, actuator) => {
+      let allowed = this.allowed.get(system.id);
+      if (allowed === undefined) {
+        allowed = system.targets.includes('*') ? null : new Set([...this.actuators.values()].filter((rec) => selectsAny(system.targets, rec.spec)).map((rec) => rec.spec.id));
+        this.allowed.set(system.id, allowed);
+      }
+      return allowed === null || allowed.has(actuator.id);
+    },
     forbids: () => this.rules.forbids(),
   };
 

@@ -26,16 +26,20 @@ function earliest(claims: readonly Claim[]): Claim {
  * the same answer, so replay, tests and the running server agree.
  */
 export function arbitrate(claims: Iterable<Claim>, incumbent: string | null, safe: StateValue | undefined): Arbitration {
-  let top: Claim[] = [];
+  // One pass; the list of tied claims is allocated only when there is a tie.
+  let best: Claim | undefined;
+  let top: Claim[] | undefined;
   let count = 0;
   for (const claim of claims) {
     count++;
-    const cmp = top.length === 0 ? 1 : comparePriority(claim, top[0]);
-    if (cmp > 0) top = [claim];
-    else if (cmp === 0) top.push(claim);
+    const cmp = best === undefined ? 1 : comparePriority(claim, best);
+    if (cmp > 0) {
+      best = claim;
+      top = undefined;
+    } else if (cmp === 0) (top ??= [best!]).push(claim);
   }
-  if (top.length === 0) return NO_CLAIM;
-  if (top.length === 1) return { winner: top[0], reason: count === 1 ? 'sole' : 'priority' };
+  if (best === undefined) return NO_CLAIM;
+  if (top === undefined) return { winner: best, reason: count === 1 ? 'sole' : 'priority' };
 
   const statesDiffer = top.some((c) => c.state !== top[0].state);
   if (statesDiffer && safe !== undefined) {

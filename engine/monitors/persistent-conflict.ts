@@ -13,7 +13,7 @@ export class PersistentConflictMonitor implements Monitor {
   observe(event: ArbiterEvent) {
     if (event.type !== 'conflict') return undefined;
     const systems = [event.winner, event.loser].sort();
-    const subject = JSON.stringify([event.target, ...systems]);
+    const subject = `${event.target}\u0000${systems[0]}\u0000${systems[1]}`;
     if (!this.counter.hit(subject, event.at)) return undefined;
     return { kind: 'persistent-conflict' as const, target: event.target, systems };
   }

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { admit, type AdmissionContext } from '../../../engine/core/admission';
 import type { ActuatorSpec } from '../../../engine/core/actuator';
 import type { SystemSpec } from '../../../engine/core/control-system';
+import { selectsAny } from '../../../engine/core/selector';
 
 const window: ActuatorSpec = { id: 'w', kind: 'window', states: ['open', 'closed'], tags: [], minHold: 0, manual: false };
 const systems: Record<string, SystemSpec> = {
@@ -17,6 +18,7 @@ function context(overrides: Partial<AdmissionContext> = {}): AdmissionContext {
     actuator: (id) => (id === 'w' ? window : undefined),
     isStopped: () => false,
     isLocked: () => false,
+    mayCommand: (system, actuator) => selectsAny(system.targets, actuator),
     forbids: () => [],
     ...overrides,
   };
