@@ -23,35 +23,51 @@ export interface SqliteStoreOptions {
    * commits on power loss, in exchange for fewer fsyncs.
    */
   readonly synchronous?: 'full' | 'normal';
-  /** Journal batches folded into the tables at a time (default 256). */
+  /** Journal batches after which the rows they changed are folded into the tables (default 256). */
   readonly compactEvery?: number;
 }
 
-function emptyPending() {
+type Rows = ReturnType<typeof noRows>;
+
+/** Rows changed since a point in the journal, each with its last value (null: a deleted claim). */
+function noRows() {
   return {
     claims: new Map<string /* target */, Map<string /* claimant */, Claim | null>>(),
-    actuators: new Map<string, StoreBatch['actuators'][number]>(),
-    facts: new Map<string, StoreBatch['facts'][number]>(),
+    actuators: new Map<string /* actuator id */, StoreBatch['actuators'][number]>(),
+    facts: new Map<string /* fact name */, StoreBatch['facts'][number]>(),
     meta: undefined as StoreBatch['meta'],
   };
+}
+
+function merge(rows: Rows, batch: StoreBatch): void {
+  const claimsOf = (target: string) => rows.claims.get(target) ?? rows.claims.set(target, new Map()).get(target)!;
+  for (const [target, claimant] of batch.claimsDeleted) claimsOf(target).set(claimant, null);
+  for (const c of batch.claimsPut) claimsOf(c.target).set(c.claimant, c);
+  for (const a of batch.actuators) rows.actuators.set(a.id, a);
+  for (const f of batch.facts) rows.facts.set(f.name, f);
+  if (batch.meta) rows.meta = batch.meta;
 }
 
 const toJson = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 const fromJson = (text: string | null): any => (text === null ? undefined : JSON.parse(text));
 
 /**
- * The embedded store: better-sqlite3 in WAL mode. A group commit is one row of JSON appended to a journal (a single
- * statement and one fsync, whatever the batch holds); every `compactEvery` batches, and on load and close, the rows
- * changed since are folded into the tables from memory, so a claim replaced a hundred times is written once. Only
- * a journal left by a crash is read back.
+ * The embedded store: better-sqlite3 in WAL mode. A group commit appends one row of JSON to a journal (a single
+ * statement, one fsync, whatever the batch holds). Every `compactEvery` commits the rows they changed are frozen
+ * and written to the tables a slice per later commit, inside that commit's transaction, so no commit waits for a
+ * whole fold; once the slices are done, the journal up to the freeze is deleted. A claim replaced a hundred times
+ * meanwhile is written once. The journal is read back only on open and load (after a crash).
  */
 export class SqliteStore implements ArbiterStore {
   readonly db: Database.Database;
   private readonly statements;
   private readonly compactEvery: number;
   private journalled = 0;
-  private pending = emptyPending();
-  private readonly fold: () => void;
+  private pending = noRows();
+  /** The rows frozen at the last checkpoint, being written slice by slice, and the journal they cover. */
+  private folding?: { readonly upTo: number; readonly writes: Iterator<void> };
+  private readonly commit: (batch: StoreBatch) => void;
+  private readonly foldAll: () => void;
 
   constructor(readonly file: string, options: SqliteStoreOptions = {}) {
     this.db = new Database(file);
@@ -70,26 +86,64 @@ export class SqliteStore implements ArbiterStore {
       putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       append: db.prepare('INSERT INTO journal (batch) VALUES (?)'),
       journal: db.prepare('SELECT seq, batch FROM journal ORDER BY seq'),
+      truncateTo: db.prepare('DELETE FROM journal WHERE seq <= ?'),
       truncate: db.prepare('DELETE FROM journal'),
     };
-    this.fold = db.transaction(() => {
-      const st = this.statements;
-      for (const [target, claimants] of this.pending.claims) {
-        for (const [claimant, c] of claimants) {
-          if (c) st.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
-          else st.deleteClaim.run(target, claimant);
-        }
+    this.commit = db.transaction((batch: StoreBatch) => {
+      const seq = Number(this.statements.append.run(JSON.stringify(batch)).lastInsertRowid);
+      merge(this.pending, batch);
+      // Keep ahead of the write rate: twice the rows this commit changed, and a few more.
+      if (this.folding) this.foldSlice(2 * (batch.claimsPut.length + batch.claimsDeleted.length + batch.actuators.length + batch.facts.length) + 16);
+      else if (++this.journalled >= this.compactEvery) {
+        this.folding = { upTo: seq, writes: this.writes(this.pending) };
+        this.pending = noRows();
+        this.journalled = 0;
       }
-      for (const a of this.pending.actuators.values()) {
-        st.putActuator.run(a.id, toJson(a.state ?? undefined), toJson(a.desired ?? undefined), a.winner, a.available ? 1 : 0, a.lastChangeAt);
-      }
-      for (const f of this.pending.facts.values()) st.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
-      if (this.pending.meta) for (const [key, value] of Object.entries(this.pending.meta)) st.putMeta.run(key, JSON.stringify(value));
-      st.truncate.run();
-      this.pending = emptyPending();
+    });
+    this.foldAll = db.transaction(() => {
+      if (this.folding) for (let w = this.folding.writes.next(); !w.done; w = this.folding.writes.next());
+      for (const _ of this.writes(this.pending));
+      this.statements.truncate.run();
+      this.folding = undefined;
+      this.pending = noRows();
       this.journalled = 0;
     });
     this.recover();
+  }
+
+  /** Writes rows to the tables, one per step, so that a fold can be cut into slices. */
+  private *writes(rows: Rows): Generator<void> {
+    const st = this.statements;
+    for (const [target, claimants] of rows.claims) {
+      for (const [claimant, c] of claimants) {
+        if (c) st.putClaim.run(c.target, c.claimant, JSON.stringify(c.state), c.category, c.rank, c.manual ? 1 : 0, c.since, c.expiresAt, c.seq);
+        else st.deleteClaim.run(target, claimant);
+        yield;
+      }
+    }
+    for (const a of rows.actuators.values()) {
+      st.putActuator.run(a.id, toJson(a.state ?? undefined), toJson(a.desired ?? undefined), a.winner, a.available ? 1 : 0, a.lastChangeAt);
+      yield;
+    }
+    for (const f of rows.facts.values()) {
+      st.putFact.run(f.name, toJson(f.value), f.updatedAt, f.stale ? 1 : 0);
+      yield;
+    }
+    if (rows.meta) for (const [key, value] of Object.entries(rows.meta)) st.putMeta.run(key, JSON.stringify(value));
+  }
+
+  /**
+   * Rows frozen at a checkpoint may have changed since: writing their older value is harmless, because the journal
+   * after the checkpoint is kept and replayed over the tables on recovery, in order.
+   */
+  private foldSlice(rows: number): void {
+    const folding = this.folding!;
+    for (let i = 0; i < rows; i++) {
+      if (!folding.writes.next().done) continue;
+      this.statements.truncateTo.run(folding.upTo);
+      this.folding = undefined;
+      return;
+    }
   }
 
   /**
@@ -97,20 +151,10 @@ export class SqliteStore implements ArbiterStore {
    * reach the tables. Replaying batches this store merged already is harmless: the last value of a row wins.
    */
   private recover(): void {
-    this.pending = emptyPending();
-    for (const row of this.statements.journal.iterate() as Iterable<{ batch: string }>) this.merge(JSON.parse(row.batch));
-    this.fold();
-  }
-
-  /** Each row that changed since the last fold, with its last value (null: a deleted claim). */
-  private merge(batch: StoreBatch): void {
-    const { claims, actuators, facts } = this.pending;
-    const claimsOf = (target: string) => claims.get(target) ?? claims.set(target, new Map()).get(target)!;
-    for (const [target, claimant] of batch.claimsDeleted) claimsOf(target).set(claimant, null);
-    for (const c of batch.claimsPut) claimsOf(c.target).set(c.claimant, c);
-    for (const a of batch.actuators) actuators.set(a.id, a);
-    for (const f of batch.facts) facts.set(f.name, f);
-    if (batch.meta) this.pending.meta = batch.meta;
+    this.folding = undefined;
+    this.pending = noRows();
+    for (const row of this.statements.journal.iterate() as Iterable<{ batch: string }>) merge(this.pending, JSON.parse(row.batch));
+    this.foldAll();
   }
 
   load(): CoreSnapshot {
@@ -148,14 +192,12 @@ export class SqliteStore implements ArbiterStore {
   }
 
   write(batch: StoreBatch): void {
-    this.statements.append.run(JSON.stringify(batch));
-    this.merge(batch);
-    if (++this.journalled >= this.compactEvery) this.fold();
+    this.commit(batch);
   }
 
   close(): void {
     if (!this.db.open) return;
-    this.fold();
+    this.foldAll();
     this.db.close();
   }
 }
