@@ -35,7 +35,25 @@ const LOOK = {
 export type StatusWord = keyof typeof LOOK;
 export const STATUS_WORDS = Object.keys(LOOK) as StatusWord[];
 
-/** A badge: the word's colour and shape, its text translated with the values it names. */
+const MARK = '\u0001';
+/** Translated texts with a marker where each value goes, per translate function, word and set of value names. */
+const templates = new WeakMap<Translate, Map<string, string>>();
+
+/**
+ * A badge: the word's colour and shape, its text translated with the values it names. A system node badges every
+ * message, so each word is translated once, with markers in place of the values, and the values are put in after:
+ * i18next per message was a third of a message's path through an `arbiter-system` node.
+ */
 export function statusOf(translate: Translate, word: StatusWord, params: Record<string, unknown> = {}): NodeStatus {
-  return { ...LOOK[word], text: translate(`${CATALOGUE}:status.${word}`, params) };
+  const names = Object.keys(params);
+  const key = `${word}${MARK}${names.join(MARK)}`;
+  let byKey = templates.get(translate);
+  if (!byKey) templates.set(translate, (byKey = new Map()));
+  let template = byKey.get(key);
+  if (template === undefined) {
+    template = translate(`${CATALOGUE}:status.${word}`, Object.fromEntries(names.map((n) => [n, `${MARK}${n}${MARK}`])));
+    byKey.set(key, template);
+  }
+  const text = names.length === 0 ? template : template.replace(/\u0001(\w+)\u0001/g, (_, name: string) => String(params[name]));
+  return { ...LOOK[word], text };
 }
