@@ -54,13 +54,13 @@ export function generatedDay(steps: number, seed = 7): Scenario {
   return { name: `generated day, ${steps} steps`, config, steps: out };
 }
 
-/** The 1,000,000-step day replayed by `runScenario` on the memory store, as `home-arbiter replay` would. */
+/** The 1,000,000-step day replayed by `runScenario` with its default store, as `home-arbiter replay` would (no restart: none). */
 export async function measureReplay(opts: BenchOptions): Promise<Row[]> {
   const steps = opts.quick ? 200_000 : 1_000_000;
   const scenario = generatedDay(steps);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const run = await runScenario(scenario, { store: 'memory' });
+  const run = await runScenario(scenario);
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   const cpuSeconds = (used.user + used.system) / 1e6;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { exitCode, humanReport, jsonReport } from '../scenario/replay-report';
 import { replay } from '../scenario/replay';
+import type { ReplayStore } from '../scenario/run-scenario';
 import { registerServerCommands } from './server-commands';
 
 /** The CLI's composition root: each sub-command builds what it needs and nothing else. */
@@ -15,8 +16,8 @@ export function buildProgram(): Command {
     .description('replay scenario files (SPEC.md §10) in virtual time; exit 0 all passed, 1 an expectation failed, 2 invalid input')
     .argument('<paths...>', 'scenario files or directories of them')
     .option('--json', 'print the results as JSON')
-    .addOption(new Option('--store <kind>', 'store to replay on').choices(['auto', 'memory', 'sqlite']).default('auto'))
-    .action(async (paths: string[], opts: { json?: boolean; store: 'auto' | 'memory' | 'sqlite' }) => {
+    .addOption(new Option('--store <kind>', 'store to replay on (auto: SQLite on a temporary file when a scenario restarts, none otherwise)').choices(['auto', 'none', 'memory', 'sqlite']).default('auto'))
+    .action(async (paths: string[], opts: { json?: boolean; store: ReplayStore }) => {
       const results = await replay(paths, { store: opts.store });
       process.stdout.write(`${opts.json ? jsonReport(results) : humanReport(results)}\n`);
       process.exitCode = exitCode(results);

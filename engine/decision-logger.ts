@@ -13,11 +13,13 @@ export interface DecisionLogger {
 
 const SAFETY = new Set(['alarm', 'denied', 'degraded', 'revoked']);
 
-/** The default: structured JSON lines through pino; alarms, denials and degradations at warn. */
+/** The default: structured JSON lines through pino; alarms, denials and degradations at warn, claims at debug. */
 export function pinoDecisionLogger(logger: pino.Logger = pino({ name: 'home-arbiter' })): DecisionLogger {
   return {
     decision(event, sentence) {
-      const level = SAFETY.has(event.type) ? 'warn' : 'info';
+      // Every command is a `claimed` event: at info it would triple the log; the dispatches and conflicts it
+      // leads to are logged at info.
+      const level = SAFETY.has(event.type) ? 'warn' : event.type === 'claimed' ? 'debug' : 'info';
       if (logger.isLevelEnabled(level)) logger[level]({ event }, sentence());
     },
     error(message, context) {

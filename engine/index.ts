@@ -21,5 +21,6 @@ export { buildCoreConfig, coreConfigFrom, deviceBindings, arbiterConfigShape, ty
 export { ConfigError, type ConfigIssue } from './config/config-error';
 export type { ArbiterStore, StoreBatch } from './store/arbiter-store';
 export { MemoryStore } from './store/memory-store';
+export { NoStore } from './store/no-store';
 export { SqliteStore } from './store/sqlite-store';
 export { DEFAULT_MONITOR_SETTINGS, type MonitorSettings } from './monitors/monitor';

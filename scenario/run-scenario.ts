@@ -7,6 +7,7 @@ import { VirtualClock } from '../engine/clock';
 import type { ArbiterEvent } from '../engine/core/events';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
+import { NoStore } from '../engine/store/no-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import type { Expectation, Scenario, Step } from './scenario-schema';
 
@@ -31,9 +32,14 @@ export interface ScenarioRun {
   readonly final: Readonly<Record<string, { state: unknown; desired: unknown; owner: string | null }>>;
 }
 
+export type ReplayStore = 'auto' | 'none' | 'memory' | 'sqlite';
+
 export interface RunOptions {
-  /** `auto` (default): the real SQLite store on a temporary file when the scenario restarts, memory otherwise. */
-  readonly store?: 'auto' | 'memory' | 'sqlite';
+  /**
+   * `auto` (default): the real SQLite store on a temporary file when the scenario restarts, none otherwise (a run
+   * that never restarts never reads its store back).
+   */
+  readonly store?: ReplayStore;
   /** Silent by default: the report is the output. */
   readonly logger?: DecisionLogger;
 }
@@ -121,10 +127,10 @@ async function apply(step: Step, arbiter: Arbiter): Promise<string | undefined> 
 /** Replays a scenario in virtual time on a fresh store. */
 export async function runScenario(scenario: Scenario, options: RunOptions = {}): Promise<ScenarioRun> {
   const restarts = scenario.steps.some((s) => s.kind === 'restart');
-  const useSqlite = options.store === 'sqlite' || (options.store !== 'memory' && restarts);
-  const dir = useSqlite ? mkdtempSync(join(tmpdir(), 'home-arbiter-replay-')) : undefined;
-  const memory = new MemoryStore();
-  const openStore = (): ArbiterStore => (dir ? new SqliteStore(join(dir, 'arbiter.sqlite'), { synchronous: 'normal' }) : memory);
+  const kind = options.store === undefined || options.store === 'auto' ? (restarts ? 'sqlite' : 'none') : options.store;
+  const dir = kind === 'sqlite' ? mkdtempSync(join(tmpdir(), 'home-arbiter-replay-')) : undefined;
+  const kept: ArbiterStore = kind === 'memory' ? new MemoryStore() : new NoStore();
+  const openStore = (): ArbiterStore => (dir ? new SqliteStore(join(dir, 'arbiter.sqlite'), { synchronous: 'normal' }) : kept);
   const clock = new VirtualClock(0);
   const log: ArbiterEvent[] = [];
   const failures: StepFailure[] = [];

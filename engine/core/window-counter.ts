@@ -5,6 +5,7 @@
  */
 export class WindowCounter<K> {
   private readonly subjects = new Map<K, { times: number[]; alarmed: boolean; last: number }>();
+  private sweptAt = -Infinity;
 
   constructor(
     private readonly window: number,
@@ -13,6 +14,7 @@ export class WindowCounter<K> {
 
   /** Records one event; true when it is the one that raises the alarm. */
   hit(subject: K, now: number): boolean {
+    if (now - this.sweptAt >= this.window) this.sweep(now);
     let s = this.subjects.get(subject);
     if (!s) this.subjects.set(subject, (s = { times: [], alarmed: false, last: now }));
     if (s.alarmed && now - s.last >= this.window) s.alarmed = false;
@@ -27,6 +29,20 @@ export class WindowCounter<K> {
       return true;
     }
     return false;
+  }
+
+  /**
+   * A subject quiet for a whole window counts nothing and is re-armed, exactly as a new one: forget it, so that
+   * the map holds only subjects active in the last window or two (claimant pairs come and go).
+   */
+  private sweep(now: number): void {
+    this.sweptAt = now;
+    for (const [subject, s] of this.subjects) if (now - s.last >= this.window) this.subjects.delete(subject);
+  }
+
+  /** How many subjects are remembered (for tests of the sweep). */
+  get size(): number {
+    return this.subjects.size;
   }
 
   /** Forgets a subject, e.g. when the operator releases a quarantine (which re-arms its monitor). */
