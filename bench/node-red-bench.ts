@@ -116,6 +116,9 @@ export class NodeRedBench {
   async stop(): Promise<void> {
     const { red, server, userDir } = this;
     this.red = this.server = this.userDir = undefined;
+    // blind-control does not clear its two-hour override expiry timers on close (80-blind-control.js); a reset
+    // does (timeControlHelper.js posOverwriteReset), so that the process can exit once the runtime stops.
+    for (let shutter = 0; shutter < SHUTTERS; shutter++) red?.nodes.getNode(`blind-${shutter}`)?.receive({ resetOverwrite: true });
     await red?.stop();
     if (server) await new Promise<void>((done) => server.close(() => done()));
     if (userDir) rmSync(userDir, { recursive: true, force: true });
