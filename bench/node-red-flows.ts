@@ -6,10 +6,14 @@ export const SHUTTERS = 20;
 export const shutterId = (i: number) => `shutter${i}`;
 
 /** Closed at night, between civil dusk and civil dawn (at the latest 23:15, at the earliest 5:30). */
-const NIGHT_RULES = [
-  {
-    index: 0,
-    name: 'night until dawn',
+const NIGHT_RULES = [nightRule(0, 'night until dawn', 'civilDawn', 0, { timeMin: '5:30' }), nightRule(1, 'night from dusk', 'civilDusk', 1, { timeMax: '23:15' })];
+
+/** A blind-control time rule that closes the blind on one side of a sun event, bounded by a clock time. */
+function nightRule(index: number, name: string, sunEvent: string, operator: 0 | 1, bound: { timeMin?: string; timeMax?: string }) {
+  const [key, value] = Object.entries(bound)[0];
+  return {
+    index,
+    name,
     version: 3,
     isValid: true,
     conditions: [],
@@ -18,24 +22,10 @@ const NIGHT_RULES = [
     topic: '',
     importance: 0,
     resetOverwrite: false,
-    time: { type: 'pdsTime', value: 'civilDawn', operator: 0, offsetType: 'none', offset: '1', multiplier: 1, days: '*', months: '*' },
-    timeMin: { type: 'entered', value: '5:30', offsetType: 'none', offset: '1', multiplier: 60000 },
-  },
-  {
-    index: 1,
-    name: 'night from dusk',
-    version: 3,
-    isValid: true,
-    conditions: [],
-    level: { type: 'levelFixed', value: 'closed (min)', operator: 0 },
-    slat: { type: 'none', value: '' },
-    topic: '',
-    importance: 0,
-    resetOverwrite: false,
-    time: { type: 'pdsTime', value: 'civilDusk', operator: 1, offsetType: 'none', offset: '1', multiplier: 1, days: '*', months: '*' },
-    timeMax: { type: 'entered', value: '23:15', offsetType: 'none', offset: '1', multiplier: 60000 },
-  },
-];
+    time: { type: 'pdsTime', value: sunEvent, operator, offsetType: 'none', offset: '1', multiplier: 1, days: '*', months: '*' },
+    [key]: { type: 'entered', value, offsetType: 'none', offset: '1', multiplier: 60000 },
+  };
+}
 
 /**
  * One `blind-control` node per shutter (how the node is used: it controls one blind), configured as in the

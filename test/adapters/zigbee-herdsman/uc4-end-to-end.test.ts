@@ -3,29 +3,16 @@ import { DeviceRouter } from '../../../adapters/device-router';
 import { Arbiter, buildCoreConfig, deviceBindings, type ArbiterEvent, type RawArbiterConfig } from '../../../engine';
 import { closeFixture, eventually, herdsmanFixture, pair, type HerdsmanFixture } from './support/herdsman-fixture';
 import { doorLock, windowCovering, type SimulatedDevice } from './support/simulated-device';
+import { uc4Home } from '../support/uc4-home';
 
 const LOCK = '0x00124b0000000a01';
 const COVER = '0x00124b0000000c01';
 
 /** UC4 as in the contract scenarios 01 and 02, with the window and the front door on Zigbee. */
-const CONFIG: RawArbiterConfig = {
-  actuators: [
-    { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed', device: { adapter: 'zigbee-herdsman', address: COVER } },
-    { id: 'front.lock', kind: 'lock', initial: 'unlocked', safe: 'locked', device: { adapter: 'zigbee-herdsman', address: `${LOCK}/1` } },
-  ],
-  systems: [
-    { id: 'comfort-vent', category: 'comfort', targets: ['kind:window'] },
-    { id: 'security', category: 'property' },
-  ],
-  facts: [{ name: 'smoke', initial: false }],
-  policies: [
-    {
-      name: 'fire-evacuation',
-      conditions: { all: [{ fact: 'smoke', operator: 'equal', value: true }] },
-      event: { type: 'assert', params: { target: 'front.lock', state: 'unlocked', category: 'life' } },
-    },
-  ],
-};
+const CONFIG: RawArbiterConfig = uc4Home([
+  { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed', device: { adapter: 'zigbee-herdsman', address: COVER } },
+  { id: 'front.lock', kind: 'lock', initial: 'unlocked', safe: 'locked', device: { adapter: 'zigbee-herdsman', address: `${LOCK}/1` } },
+]);
 const BINDINGS = deviceBindings(CONFIG);
 
 const lift = (device: SimulatedDevice) => device.attribute('closuresWindowCovering', 'currentPositionLiftPercentage');

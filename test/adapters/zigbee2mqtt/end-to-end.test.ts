@@ -8,28 +8,18 @@ import { Mosquitto } from '../support/mosquitto';
 import { stopAll } from '../support/stop-all';
 import { waitFor } from '../support/wait-for';
 import { BridgeEmulator } from './support/bridge-emulator';
+import { uc4Home } from '../support/uc4-home';
 
 /** SPEC.md's UC4 home (scenarios 01 and 02), every actuator behind the zigbee2mqtt bridge. */
-const HOME: RawArbiterConfig = {
-  actuators: [
+const HOME: RawArbiterConfig = uc4Home(
+  [
     { id: 'living.window', kind: 'window', initial: 'closed', safe: 'closed', device: { adapter: 'zigbee2mqtt', address: 'living/window' } },
     { id: 'front.lock', kind: 'lock', initial: 'unlocked', safe: 'locked', device: { adapter: 'zigbee2mqtt', address: 'front door' } },
     { id: 'living.shutter', kind: 'shutter', initial: 'open', zone: 'living', device: { adapter: 'zigbee2mqtt', address: 'living shutter' } },
     { id: 'living.blind', kind: 'blind', range: [0, 100], initial: 100, device: { adapter: 'zigbee2mqtt', address: 'living blind', options: { property: 'position' } } },
   ],
-  systems: [
-    { id: 'comfort-vent', category: 'comfort', targets: ['kind:window', 'kind:blind'] },
-    { id: 'security', category: 'property' },
-  ],
-  facts: [{ name: 'smoke', initial: false }],
-  policies: [
-    {
-      name: 'fire-evacuation',
-      conditions: { all: [{ fact: 'smoke', operator: 'equal', value: true }] },
-      event: { type: 'assert', params: { target: 'front.lock', state: 'unlocked', category: 'life' } },
-    },
-  ],
-} as RawArbiterConfig;
+  ['kind:window', 'kind:blind'],
+);
 
 describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
   const broker = new Mosquitto();
