@@ -93,7 +93,10 @@ export class ArbiterCore {
       this.claims.put(claim);
       this.seq = Math.max(this.seq, claim.seq + 1);
     }
-    for (const fact of snapshot.facts) this.facts.restore(fact);
+    for (const fact of snapshot.facts) {
+      this.facts.restore(fact);
+      this.scheduleStale(fact.name);
+    }
     this.operatorState.restore(snapshot);
     this.rules.replace(snapshot.holding);
   }
@@ -104,7 +107,6 @@ export class ArbiterCore {
    */
   start(now: number): void {
     for (const decl of [...this.facts.missingDeclared()]) this.setFact(decl.name, decl.initial, now);
-    for (const fact of [...this.facts.names()]) this.scheduleStale(fact);
     this.factsDirty = true;
     for (const claim of [...this.claims.all()].sort((a, b) => a.seq - b.seq)) {
       if (claim.expiresAt !== null) this.deadlines.push(claim.expiresAt, { kind: 'expire', claimant: claim.claimant, target: claim.target, seq: claim.seq });
