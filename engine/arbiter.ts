@@ -6,6 +6,7 @@ import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from '.
 import type { SystemSpec } from './core/control-system';
 import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
 import type { Explanation } from './core/explain';
+import type { FactWriteOutcome, FactWriter } from './core/fact-admission';
 import { RealClock, type Clock } from './clock';
 import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
 import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
@@ -52,6 +53,8 @@ export interface SystemHandle {
   readonly id: string;
   command(target: string, state: StateValue, options?: { category?: string; ttl?: number }): Promise<Outcome>;
   release(target: string): Promise<void>;
+  /** Sets facts as this system: only those whose `writers` list it (SPEC.md §6). */
+  setFacts(facts: Readonly<Record<string, unknown>>): FactWriteOutcome;
 }
 
 export class ArbiterStoppedError extends Error {
@@ -111,7 +114,7 @@ export class Arbiter {
   /** Restores the store, expires what ran out while down, dispatches what differs and evaluates the rules. */
   async start(): Promise<void> {
     if (this.status !== 'created') throw new Error(`start: the arbiter is already ${this.status}`);
-    this.core.restore(this.store.load());
+    this.core.restore(this.store.load(), this.clock.now());
     this.status = 'running';
     this.run((now) => this.core.start(now));
     await this.settled();
@@ -157,10 +160,12 @@ export class Arbiter {
     return this.run((now) => this.core.setAvailable(target, available, now, reason), 'setAvailability');
   }
 
-  setFacts(facts: Readonly<Record<string, unknown>>): void {
-    this.run((now) => {
-      for (const [name, value] of Object.entries(facts)) this.core.setFact(name, value, now);
-    }, 'setFacts');
+  /**
+   * Facts change, as a sensor (default), the operator, or a control system that may set only the facts whose
+   * `writers` list it (SPEC.md §6): a refused write changes nothing.
+   */
+  setFacts(facts: Readonly<Record<string, unknown>>, writer: FactWriter = 'sensor'): FactWriteOutcome {
+    return this.run((now) => this.core.writeFacts(facts, writer, now), 'setFacts');
   }
 
   async operator(action: OperatorAction, subject: { target?: string; system?: string } = {}): Promise<void> {
@@ -176,6 +181,7 @@ export class Arbiter {
       id: system.id,
       command: (target, state, options = {}) => this.command({ system: system.id, target, state, ...options }),
       release: (target) => this.release(system.id, target),
+      setFacts: (facts) => this.setFacts(facts, { system: system.id }),
     };
   }
 

@@ -106,7 +106,7 @@ async function apply(step: Step, arbiter: Arbiter): Promise<string | undefined> 
       await arbiter.release(step.release!.system, step.release!.target);
       return undefined;
     case 'fact':
-      arbiter.setFacts(step.fact!);
+      arbiter.setFacts(step.fact!, step.by === undefined ? 'sensor' : { system: step.by });
       return undefined;
     case 'report':
       return arbiter.report(step.report!.target, step.report!.state) ? undefined : `report rejected: ${show(step.report)} names an unknown actuator or state`;

@@ -23,6 +23,8 @@ const stepSchema = z.strictObject({
   command: z.strictObject({ system: name, target: name, state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() }).optional(),
   release: z.strictObject({ system: name, target: name }).optional(),
   fact: z.record(z.string(), z.unknown()).optional(),
+  /** The control system writing the `fact` (SPEC.md §10); without it a sensor does. */
+  by: name.optional(),
   report: z.strictObject({ target: name, state: stateSchema }).optional(),
   fail: name.optional(),
   recover: name.optional(),
@@ -58,6 +60,7 @@ function checkSteps(steps: readonly RawStep[], config: CoreConfig, issues: Confi
     const path = `steps[${index}]`;
     const kinds = STEP_KINDS.filter((k) => step[k] !== undefined);
     if (kinds.length !== 1) issues.push({ path, message: kinds.length === 0 ? `needs one of ${STEP_KINDS.join(', ')}` : `has ${kinds.join(' and ')}: one action per step` });
+    if (step.by !== undefined && step.fact === undefined) issues.push({ path: `${path}.by`, message: 'only a fact step takes by (the control system writing the facts)' });
     if (step.at < previousAt) issues.push({ path: `${path}.at`, message: `goes back in time (${step.at} ms after ${previousAt} ms)` });
     previousAt = Math.max(previousAt, step.at);
     for (const key of ['fail', 'recover'] as const) {

@@ -7,7 +7,7 @@ import type { PluginEntry } from './server-config';
 export interface PluginContext {
   readonly system: SystemHandle;
   readonly options: Readonly<Record<string, unknown>>;
-  /** Reads a fact (sensor reading, mode); plugins cannot write facts or act as another system. */
+  /** Reads a fact (sensor reading, mode); a plugin writes only the facts that list its system, through `system`. */
   fact(name: string): unknown;
 }
 
@@ -73,6 +73,7 @@ export class PluginHost {
         id,
         command: (target, state, options = {}) => this.arbiter.command({ system: id, target, state, ...options }),
         release: (target) => this.arbiter.release(id, target),
+        setFacts: (facts) => this.arbiter.setFacts(facts, { system: id }),
       };
       const stop = await start({ system, options: entry.options ?? {}, fact: (name) => this.arbiter.tables.fact(name)?.value });
       if (typeof stop === 'function') this.stops.push(stop);

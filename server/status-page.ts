@@ -55,8 +55,8 @@ function show(v) { return v === undefined || v === null ? '—' : String(v); }
 function describe(e) {
   switch (e.type) {
     case 'conflict': return e.target + ': ' + e.winner + ' (' + e.winnerState + ') wins over ' + e.loser + ' (' + e.loserState + '), ' + e.resolution;
-    case 'alarm': return 'ALARM ' + e.kind + (e.target ? ' on ' + e.target : '') + (e.systems ? ' between ' + e.systems.join(' and ') : '') + (e.system ? ' for ' + e.system : '') + (e.rule ? ' (rule ' + e.rule + ')' : '');
-    case 'denied': return e.system + ' denied on ' + e.target + ': ' + e.reason + (e.rule ? ' (' + e.rule + ')' : '');
+    case 'alarm': return 'ALARM ' + e.kind + (e.target ? ' on ' + e.target : '') + (e.systems ? ' between ' + e.systems.join(' and ') : '') + (e.system ? ' for ' + e.system : '') + (e.rule ? ' (rule ' + e.rule + ')' : '') + (e.state !== undefined ? ': ' + e.state + ' cannot be delivered' : '');
+    case 'denied': return e.system + ' denied ' + (e.fact !== undefined ? 'writing fact ' + e.fact : 'on ' + e.target) + ': ' + e.reason + (e.rule ? ' (' + e.rule + ')' : '');
     case 'degraded': return (e.target || 'fact ' + e.fact) + ' degraded' + (e.reason ? ': ' + e.reason : '');
     case 'restored': return (e.target || 'fact ' + e.fact) + ' restored';
     case 'revoked': return e.system + ' revoked on ' + e.target + ' by rule ' + e.rule;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { StateValue } from '../../engine/core/actuator';
+import { numericState, type StateValue } from '../../engine/core/actuator';
 
 /** One JSON property of a zigbee2mqtt device and how our state names map onto its values. */
 interface EnumProperty {
@@ -75,8 +75,10 @@ export function decodeState(codec: DeviceCodec, message: Readonly<Record<string,
   if (codec.type === 'numeric') {
     const value = message[codec.property];
     if (value === undefined) return {};
-    if (typeof value !== 'number' || !Number.isFinite(value)) return { problem: { field: codec.property, message: `expected a number, got ${JSON.stringify(value)}` } };
-    return { state: value };
+    // SPEC.md §1: a plain decimal numeral in a string is that number; "0x14" or "2e1" is not a state.
+    const state = numericState(value);
+    if (state === undefined) return { problem: { field: codec.property, message: `expected a number or a plain decimal numeral, got ${JSON.stringify(value)}` } };
+    return { state };
   }
   for (const read of codec.reads) {
     const value = message[read.property];

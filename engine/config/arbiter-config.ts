@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { KIND_STATES, DEFAULT_MANUAL, normalizeState, type ActuatorSpec } from '../core/actuator';
 import type { CoreConfig } from '../core/arbiter-core';
-import { CATEGORIES } from '../core/category';
+import { CATEGORIES, categoryLevel, type Category } from '../core/category';
 import type { SystemSpec } from '../core/control-system';
 import { parseDuration } from '../core/duration';
 import type { FactDeclaration } from '../core/fact-table';
 import { selectorError } from '../core/selector';
 import { DEFAULT_MONITOR_SETTINGS, type MonitorSettings } from '../monitors/monitor';
 import { parsePolicies } from '../../policies/parse-policies';
+import type { PolicyEffect, PolicyRule } from '../../policies/policy-rule';
 import { ConfigError, formatPath, joinPath, type ConfigIssue } from './config-error';
 
 export const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {
@@ -56,10 +57,11 @@ const factSchema = z.strictObject({
   maxAge: durationSchema.optional(),
   whenStale: z.unknown().optional(),
   initial: z.unknown().optional(),
+  writers: z.array(z.string().min(1)).optional(),
 });
 
 const monitorsSchema = z.strictObject({
-  persistentConflict: z.strictObject({ window: durationSchema.optional(), count: positiveInt.optional() }).optional(),
+  persistentConflict: z.strictObject({ window: durationSchema.optional(), count: positiveInt.optional(), for: durationSchema.optional() }).optional(),
   flapping: z.strictObject({ window: durationSchema.optional(), changes: positiveInt.optional() }).optional(),
   quarantine: z.strictObject({ window: durationSchema.optional(), denials: positiveInt.optional() }).optional(),
 });
@@ -123,6 +125,41 @@ function unique<T>(items: readonly T[], key: (t: T) => string, path: (i: number)
   });
 }
 
+/** The highest category a rule can act at: an assert's own, or for a forbid the highest it can deny. */
+export function ruleReach(effect: PolicyEffect): Category | undefined {
+  if (effect.type === 'assert') return effect.category;
+  if (effect.type === 'forbid') return CATEGORIES[CATEGORIES.indexOf(effect.below) + 1];
+  return undefined;
+}
+
+/**
+ * SPEC.md §6: a fact's writers are declared systems whose category is not below what a rule reading the fact can
+ * do, so that no system reaches through a fact beyond its own category (a comfort plugin faking a fire).
+ */
+function checkFactWriters(facts: readonly FactDeclaration[], systems: readonly SystemSpec[], policies: readonly PolicyRule[], at: (p: string) => string, issues: ConfigIssue[]): void {
+  const reach = new Map<string /* fact name */, { category: Category; rule: PolicyRule }>();
+  for (const rule of policies) {
+    const category = ruleReach(rule.effect);
+    if (category === undefined) continue;
+    for (const fact of rule.facts) {
+      const known = reach.get(fact);
+      if (!known || categoryLevel(category) > categoryLevel(known.category)) reach.set(fact, { category, rule });
+    }
+  }
+  facts.forEach((fact, i) =>
+    fact.writers?.forEach((writer, j) => {
+      const path = at(`facts[${i}].writers[${j}]`);
+      const system = systems.find((s) => s.id === writer);
+      const needed = reach.get(fact.name);
+      if (!system) issues.push({ path, message: `unknown system "${writer}" (writers must be declared systems)` });
+      else if (needed && categoryLevel(system.category) < categoryLevel(needed.category)) {
+        const does = needed.rule.effect.type === 'assert' ? 'asserts' : 'can deny';
+        issues.push({ path, message: `system "${writer}" has category ${system.category}, below ${needed.category}, which rule "${needed.rule.name}" ${does} through fact "${fact.name}"` });
+      }
+    }),
+  );
+}
+
 /**
  * Validates the shared configuration keys and builds the core's configuration. Every problem found is reported
  * at once, each with its field path under `prefix`.
@@ -153,6 +190,7 @@ export function coreConfigFrom(data: RawArbiterConfig, source?: string, prefix =
     quarantine: { ...DEFAULT_MONITOR_SETTINGS.quarantine, ...data.config?.quarantine },
   };
   const policies = parsePolicies(data.policies ?? [], { actuators, systems }, at('policies'), issues);
+  checkFactWriters(facts, systems, policies, at, issues);
   if (issues.length > 0) throw new ConfigError(issues, source);
   return { actuators, systems, facts, policies, monitors };
 }

@@ -1,4 +1,4 @@
-import type { ActuatorSpec, StateValue } from './actuator';
+import { normalizeState, type ActuatorSpec, type StateValue } from './actuator';
 import type { ActuatorRow } from './snapshot';
 
 /** What the engine knows of one actuator between inputs. */
@@ -17,6 +17,8 @@ export interface ActuatorRecord {
   lastChangeAt: number | null;
   /** When a held change is due, so that repeated commands during the hold schedule it once. */
   holdAt: number | null;
+  /** The life state last reported undeliverable while the device is unavailable (SPEC.md §4: once per state). */
+  undeliverable: StateValue | undefined;
 }
 
 /** At first start the desired state is `default` where declared, else the initial state: nothing to dispatch. */
@@ -31,6 +33,7 @@ export function newActuatorRecord(spec: ActuatorSpec): ActuatorRecord {
     unconfirmed: undefined,
     lastChangeAt: null,
     holdAt: null,
+    undeliverable: undefined,
   };
 }
 
@@ -39,9 +42,14 @@ export function actuatorRow(rec: ActuatorRecord): ActuatorRow {
   return { id: rec.spec.id, state: rec.state ?? null, desired: rec.desired ?? null, winner: rec.winner, available: rec.available, lastChangeAt: rec.lastChangeAt };
 }
 
+/**
+ * A stored row, checked against the configuration (SPEC.md §9): a state or desired state that is not one of the
+ * actuator's states is not trusted (the state becomes unknown, the desired state the state), so it is never
+ * dispatched.
+ */
 export function restoreActuator(rec: ActuatorRecord, row: ActuatorRow): void {
-  rec.state = row.state ?? undefined;
-  rec.desired = row.desired ?? undefined;
+  rec.state = row.state === null ? undefined : normalizeState(rec.spec, row.state);
+  rec.desired = row.desired === null ? undefined : (normalizeState(rec.spec, row.desired) ?? rec.state);
   rec.winner = row.winner;
   rec.available = row.available;
   rec.lastChangeAt = row.lastChangeAt;

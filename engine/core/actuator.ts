@@ -38,14 +38,23 @@ export const KIND_STATES: Readonly<Record<string, readonly string[]>> = {
 
 export const DEFAULT_MANUAL: ManualPolicy = { category: 'comfort', ttl: 3_600_000 };
 
+/** SPEC.md §1: optional minus, digits, optional fraction; nothing else (no hex, exponent or spaces). */
+const DECIMAL_NUMERAL = /^-?[0-9]+(\.[0-9]+)?$/;
+
 /**
- * The state in the actuator's own terms, or undefined when it is not one of its states or outside its range.
- * Numeric actuators take numbers and numeric strings (HTTP and MQTT payloads are often strings).
+ * A number, or a string that is a plain decimal numeral (HTTP and MQTT payloads often carry numbers as text);
+ * undefined for anything else, so that `"0x14"`, `"2e1"` or `" 22 "` never move a set-point.
  */
+export function numericState(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  return typeof value === 'string' && DECIMAL_NUMERAL.test(value) ? Number(value) : undefined;
+}
+
+/** The state in the actuator's own terms, or undefined when it is not one of its states or outside its range. */
 export function normalizeState(spec: ActuatorSpec, value: unknown): StateValue | undefined {
   if (spec.range) {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-    return Number.isFinite(n) && n >= spec.range[0] && n <= spec.range[1] ? n : undefined;
+    const n = numericState(value);
+    return n !== undefined && n >= spec.range[0] && n <= spec.range[1] ? n : undefined;
   }
   if (typeof value !== 'string') return undefined;
   return spec.states?.includes(value) ? value : undefined;

@@ -12,7 +12,9 @@ import { isSystemClaimant, MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './
 import { ClaimTable } from './claim-table';
 import type { SystemSpec } from './control-system';
 import { DeadlineQueue } from './deadline-queue';
-import type { ArbiterEvent, DenialReason, EventCatalogue } from './events';
+import type { ArbiterEvent, DenialReason, ReleaseReason } from './events';
+import { admitFactWrite, type FactWriteOutcome, type FactWriter } from './fact-admission';
+import { checkRestored } from './restore-check';
 import { FactTable, type FactDeclaration, type FactRecord } from './fact-table';
 import { comparePriority } from './lattice';
 import type { CoreSnapshot, ActuatorRow } from './snapshot';
@@ -82,16 +84,28 @@ export class ArbiterCore {
 
   // ---- start-up -------------------------------------------------------------------------------------------
 
-  /** Loads what the store kept (SPEC.md §9); call once, before `start`. */
-  restore(snapshot: CoreSnapshot): void {
+  /**
+   * Loads what the store kept (SPEC.md §9), checked against this configuration: what does not fit is dropped
+   * with `released {reason: invalid-on-restore}` and deleted from the store. Call once, before `start`.
+   */
+  restore(stored: CoreSnapshot, now: number): void {
+    const { snapshot, dropped } = checkRestored(stored, {
+      actuator: (id) => this.actuators.get(id)?.spec,
+      system: (id) => this.systems.get(id),
+      mayCommand: this.admissionContext.mayCommand,
+      rule: (name) => this.rules.rule(name),
+      ruleTargets: (name, actuator) => this.rules.targetsOf(name)?.some((rec) => rec.spec === actuator) ?? false,
+    });
     for (const row of snapshot.actuators) {
       const rec = this.actuators.get(row.id);
       if (rec) restoreActuator(rec, row);
     }
-    for (const claim of snapshot.claims) {
-      if (!this.actuators.has(claim.target)) continue;
-      this.claims.put(claim);
-      this.seq = Math.max(this.seq, claim.seq + 1);
+    for (const claim of stored.claims) this.seq = Math.max(this.seq, claim.seq + 1);
+    for (const claim of snapshot.claims) this.claims.put(claim);
+    for (const d of dropped) {
+      if (d.item === 'claim') this.changes.claim(d.target!, d.system!);
+      else this.changes.meta();
+      this.emit({ type: 'released', at: now, ...d });
     }
     for (const fact of snapshot.facts) {
       this.facts.restore(fact);
@@ -179,7 +193,9 @@ export class ArbiterCore {
     this.changes.actuator(target);
     if (!available) {
       this.emit({ type: 'degraded', at: now, target, ...(reason ? { reason } : {}) });
+      this.alarmIfUndeliverable(rec, now);
     } else {
+      rec.undeliverable = undefined;
       this.emit({ type: 'restored', at: now, target });
       this.dispatchIfNeeded(rec, now);
     }
@@ -195,8 +211,28 @@ export class ArbiterCore {
     if (done.action === 'resume') for (const rec of this.actuators.values()) this.dispatchIfNeeded(rec, now);
   }
 
-  /** Facts change (SPEC.md §6); rules are evaluated by the shell afterwards, never inside a command. */
-  setFact(name: string, value: unknown, now: number): void {
+  /**
+   * Facts change (SPEC.md §6): all of them, or, when a control system may not set one of them, none (`denied`,
+   * which counts towards its quarantine like an unauthorized command). Rules are evaluated by the shell
+   * afterwards, never inside a command.
+   */
+  writeFacts(facts: Readonly<Record<string, unknown>>, writer: FactWriter, now: number): FactWriteOutcome {
+    const names = Object.keys(facts);
+    const outcome = admitFactWrite(writer, names, this.factAdmissionContext);
+    if (!outcome.accepted) {
+      this.emit({ type: 'denied', at: now, system: (writer as { system: string }).system, fact: outcome.fact, reason: outcome.reason });
+      return outcome;
+    }
+    const source = typeof writer === 'string' ? writer : 'system';
+    const by = typeof writer === 'string' ? {} : { by: writer.system };
+    for (const name of names) {
+      this.emit({ type: 'fact', at: now, name, value: facts[name], source, ...by });
+      this.setFact(name, facts[name], now);
+    }
+    return outcome;
+  }
+
+  private setFact(name: string, value: unknown, now: number): void {
     const { changed, wasStale } = this.facts.update(name, value, now);
     if (wasStale) this.emit({ type: 'restored', at: now, fact: name });
     if (changed && this.rules.reads(name)) this.factsDirty = true;
@@ -398,6 +434,12 @@ export class ArbiterCore {
     forbids: () => this.rules.forbids(),
   };
 
+  private readonly factAdmissionContext = {
+    hasSystem: (id: string) => this.systems.has(id),
+    isQuarantined: (id: string) => this.operatorState.isQuarantined(id),
+    declaration: (name: string) => this.facts.declaration(name),
+  };
+
   private newClaim(claimant: string, target: string, state: StateValue, category: Category, rank: number, manual: boolean, now: number, ttl?: number): Claim {
     return { claimant, target, state, category, rank, manual, since: now, expiresAt: ttl === undefined ? null : now + ttl, seq: this.seq++ };
   }
@@ -440,11 +482,11 @@ export class ArbiterCore {
     return rec.winner;
   }
 
-  private drop(claimant: string, target: string, now: number, cause: EventCatalogue['released']['cause']): void {
+  private drop(claimant: string, target: string, now: number, reason: ReleaseReason): void {
     const removed = this.claims.remove(claimant, target);
     if (!removed) return;
     this.changes.claim(target, claimant);
-    if (cause !== 'release') this.emit({ type: 'released', at: now, claimant, target, cause });
+    if (reason !== 'release') this.emit({ type: 'released', at: now, system: claimant, target, reason, item: 'claim' });
     this.settle(this.actuators.get(target)!, now);
   }
 
@@ -485,8 +527,20 @@ export class ArbiterCore {
     this.changes.actuator(rec.spec.id);
   }
 
+  /**
+   * SPEC.md §4: a life winner that cannot reach an unavailable device (the exit may still be locked) is a person's
+   * business; told once per state until the device is restored.
+   */
+  private alarmIfUndeliverable(rec: ActuatorRecord, now: number): void {
+    const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
+    if (rec.available || winner?.category !== 'life' || winner.state === rec.state || winner.state === rec.undeliverable) return;
+    rec.undeliverable = winner.state;
+    this.emit({ type: 'alarm', at: now, kind: 'undeliverable', target: rec.spec.id, state: winner.state });
+  }
+
   /** SPEC.md §4: dispatch the desired state once, unless unreachable, stopped, or held by minHold. */
   private dispatchIfNeeded(rec: ActuatorRecord, now: number): void {
+    this.alarmIfUndeliverable(rec, now);
     const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
     const decision = decideDispatch(rec, winner, this.operatorState.stopped, now);
     if (decision.kind === 'none') return;

@@ -12,13 +12,22 @@ export type DenialReason =
   | 'locked'
   | 'forbidden';
 
-export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop';
+/** SPEC.md §6: why a control system's fact write was refused, in the order the checks run. */
+export type FactDenialReason = Extract<DenialReason, 'unknown-system' | 'quarantined' | 'unauthorized'>;
+
+export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable';
+/** Who set a fact (SPEC.md §6): a sensor and the operator may set any fact, a control system only its own. */
+export type FactSource = 'sensor' | 'operator' | 'system';
+
+/** Why a claim, lock or quarantine left the tables without a `release` of its own. */
+export type ReleaseReason = 'release' | 'quarantine' | 'policy-ended' | 'unregistered' | 'invalid-on-restore';
 export type OperatorAction = 'stop' | 'resume' | 'lock' | 'unlock' | 'release';
 
 /**
  * The typed catalogue of everything the engine says, keyed by event type. `at` is engine time in ms.
- * The first nine are SPEC.md's vocabulary; `claimed`, `released` and `operator` are ours, so that the decision
- * log can answer "who asked for this" without reconstructing it.
+ * The first nine and `released {reason: invalid-on-restore}` are SPEC.md's vocabulary; `claimed`, the other
+ * `released`, `fact` and `operator` are ours, so that the decision log can answer "who asked for this" without
+ * reconstructing it.
  */
 export interface EventCatalogue {
   dispatched: { target: string; state: StateValue; by: string };
@@ -30,11 +39,15 @@ export interface EventCatalogue {
     loserState: StateValue;
     resolution: 'priority' | 'tie';
   };
-  denied: { system: string; target: string; state: unknown; reason: DenialReason; rule?: string };
+  /** A command refused (SPEC.md §2), or a control system's fact write refused (§6: `fact` instead of `target`). */
+  denied:
+    | { system: string; target: string; state: unknown; reason: DenialReason; rule?: string; fact?: never }
+    | { system: string; fact: string; reason: FactDenialReason; target?: never; state?: never; rule?: never };
   /** `system` is the claimant whose lease ran out (a control system or `manual`). */
   expired: { system: string; target: string };
   revoked: { system: string; target: string; rule: string };
-  alarm: { kind: AlarmKind; target?: string; systems?: string[]; system?: string; rule?: string; message?: string };
+  /** `state` is the life state that cannot be delivered (`undeliverable`, SPEC.md §4). */
+  alarm: { kind: AlarmKind; target?: string; systems?: string[]; system?: string; rule?: string; message?: string; state?: StateValue };
   degraded: { target?: string; fact?: string; reason?: string };
   restored: { target?: string; fact?: string };
   manual: { target: string; state: StateValue };
@@ -48,7 +61,14 @@ export interface EventCatalogue {
     expiresAt: number | null;
     outcome: 'winning' | 'deferred';
   };
-  released: { claimant: string; target: string; cause: 'release' | 'quarantine' | 'policy-ended' | 'unregistered' };
+  /**
+   * A claim removed other than by its claimant's own `release` (`system` is the claimant, as in `expired`), or, with
+   * `invalid-on-restore`, a restored claim, lock or quarantine that does not fit the configuration (SPEC.md §9):
+   * `item` says which; a lock names its `target` or its `system`.
+   */
+  released: { system?: string; target?: string; reason: ReleaseReason; item: 'claim' | 'lock' | 'quarantine' };
+  /** An accepted fact write: every one, with who made it (`by`: the system, for `source: system`). */
+  fact: { name: string; value: unknown; source: FactSource; by?: string };
   operator: { action: OperatorAction; target?: string; system?: string };
 }
 
@@ -59,5 +79,5 @@ export type ArbiterEvent = { [K in EventType]: ArbiterEventOf<K> }[EventType];
 
 export const EVENT_TYPES: readonly EventType[] = [
   'dispatched', 'conflict', 'denied', 'expired', 'revoked', 'alarm', 'degraded', 'restored', 'manual',
-  'claimed', 'released', 'operator',
+  'claimed', 'released', 'fact', 'operator',
 ];

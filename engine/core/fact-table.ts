@@ -1,9 +1,13 @@
-/** SPEC.md §6: a fact may go stale after `maxAge` without an update, and then reads as `whenStale`. */
+/**
+ * SPEC.md §6: a fact may go stale after `maxAge` without an update, and then reads as `whenStale`; `writers` are
+ * the control systems that may set it.
+ */
 export interface FactDeclaration {
   readonly name: string;
   readonly maxAge?: number;
   readonly whenStale?: unknown;
   readonly initial?: unknown;
+  readonly writers?: readonly string[];
 }
 
 export interface FactRecord {
@@ -20,6 +24,10 @@ export class FactTable {
 
   constructor(declarations: readonly FactDeclaration[]) {
     for (const d of declarations) this.declarations.set(d.name, d);
+  }
+
+  declaration(name: string): FactDeclaration | undefined {
+    return this.declarations.get(name);
   }
 
   get(name: string): FactRecord | undefined {

@@ -36,6 +36,10 @@ export class RuleBook {
     return this.readFacts;
   }
 
+  rule(name: string): PolicyRule | undefined {
+    return this.rules.get(name);
+  }
+
   /** The actuators a rule's `target` selects; undefined for a rule without one (every actuator). */
   targetsOf(rule: string): readonly ActuatorRecord[] | undefined {
     return this.targets.get(rule);

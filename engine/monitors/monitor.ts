@@ -8,13 +8,14 @@ export interface Monitor {
 }
 
 export interface MonitorSettings {
-  readonly persistentConflict: { readonly window: number; readonly count: number };
+  /** `for`: a run of conflicts (each less than `window` after the one before) that lasts this long alarms too. */
+  readonly persistentConflict: { readonly window: number; readonly count: number; readonly for: number };
   readonly flapping: { readonly window: number; readonly changes: number };
   readonly quarantine: { readonly window: number; readonly denials: number };
 }
 
 export const DEFAULT_MONITOR_SETTINGS: MonitorSettings = {
-  persistentConflict: { window: 60_000, count: 3 },
+  persistentConflict: { window: 60_000, count: 3, for: 600_000 },
   flapping: { window: 60_000, changes: 6 },
   quarantine: { window: 60_000, denials: 5 },
 };

@@ -2,12 +2,15 @@ import type { ArbiterEvent } from '../core/events';
 import { WindowCounter } from '../core/window-counter';
 import type { Monitor, MonitorSettings } from './monitor';
 
-/** The UC5 alarm: the same two claimants keep contradicting each other on one actuator. */
+/**
+ * The UC5 alarm: the same two claimants keep contradicting each other on one actuator, either `count` times within
+ * `window` or, slowly, without a quiet `window` for `for` (SPEC.md §7).
+ */
 export class PersistentConflictMonitor implements Monitor {
   private readonly counter: WindowCounter<string /* target + sorted pair */>;
 
   constructor(settings: MonitorSettings['persistentConflict']) {
-    this.counter = new WindowCounter(settings.window, settings.count);
+    this.counter = new WindowCounter(settings.window, settings.count, settings.for);
   }
 
   observe(event: ArbiterEvent) {

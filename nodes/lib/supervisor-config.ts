@@ -12,6 +12,7 @@ export interface SupervisorDef extends NodeDef {
   readonly policiesFile?: string;
   readonly persistentWindow?: string;
   readonly persistentCount?: string | number;
+  readonly persistentFor?: string;
   readonly flappingWindow?: string;
   readonly flappingChanges?: string | number;
   readonly quarantineWindow?: string;
@@ -90,7 +91,7 @@ function rawConfigOf(def: SupervisorDef, userDir: string | undefined, readFile: 
   const issues: ConfigIssue[] = [];
   const raw = {
     config: {
-      persistentConflict: dropUndefined({ window: optionalText(def.persistentWindow), count: optionalNumber(def.persistentCount) }),
+      persistentConflict: dropUndefined({ window: optionalText(def.persistentWindow), count: optionalNumber(def.persistentCount), for: optionalText(def.persistentFor) }),
       flapping: dropUndefined({ window: optionalText(def.flappingWindow), changes: optionalNumber(def.flappingChanges) }),
       quarantine: dropUndefined({ window: optionalText(def.quarantineWindow), denials: optionalNumber(def.quarantineDenials) }),
     },

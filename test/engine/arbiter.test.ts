@@ -29,7 +29,7 @@ describe('Arbiter (the rxjs shell)', () => {
     await plugin.command('front.lock', 'unlocked');
     await arbiter.unregisterSystem('night-mode');
     assert.equal(arbiter.view('front.lock')?.owner, null);
-    assert.deepEqual(ofKind(events, 'released').map((e) => [e.claimant, e.cause]), [['night-mode', 'unregistered']]);
+    assert.deepEqual(ofKind(events, 'released').map((e) => [e.system, e.reason]), [['night-mode', 'unregistered']]);
     assert.deepEqual(await plugin.command('front.lock', 'locked'), { outcome: 'denied', reason: 'unknown-system' });
     await arbiter.stop();
   });

@@ -27,7 +27,7 @@ function problems(fn: () => unknown): string[] {
 describe('supervisor configuration', function () {
   it('builds the engine configuration from the fields, the editor strings and the system nodes', function () {
     const config = supervisorCoreConfig(
-      def({ persistentWindow: '2m', persistentCount: '4', flappingChanges: '', quarantineDenials: 2 }),
+      def({ persistentWindow: '2m', persistentCount: '4', persistentFor: '15m', flappingChanges: '', quarantineDenials: 2 }),
       [sys({ systemId: 'vent', targets: 'kind:window, zone:living', rank: '2' }), sys({ systemId: 'security', category: 'property' })],
       undefined,
       noFiles,
@@ -36,7 +36,7 @@ describe('supervisor configuration', function () {
       { id: 'vent', category: 'comfort', rank: 2, targets: ['kind:window', 'zone:living'] },
       { id: 'security', category: 'property', rank: 0, targets: ['*'] },
     ]);
-    assert.deepEqual(config.monitors.persistentConflict, { window: 120_000, count: 4 });
+    assert.deepEqual(config.monitors.persistentConflict, { window: 120_000, count: 4, for: 900_000 });
     assert.equal(config.monitors.flapping.changes, 6, 'an empty field keeps the default');
     assert.equal(config.monitors.quarantine.denials, 2);
   });
