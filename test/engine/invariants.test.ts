@@ -4,6 +4,7 @@ import { buildCoreConfig } from '../../engine/config/arbiter-config';
 import { ArbiterCore } from '../../engine/core/arbiter-core';
 import { categoryLevel } from '../../engine/core/category';
 import type { Claim } from '../../engine/core/claim';
+import type { ArbiterEvent } from '../../engine/core/events';
 import type { Scenario, Step } from '../../scenario/scenario-schema';
 import { runScenario } from '../../scenario/run-scenario';
 
@@ -21,7 +22,11 @@ const config = buildCoreConfig({
     { id: 'fire', category: 'life' },
     { id: 'media', category: 'entertainment' },
   ],
-  facts: [{ name: 'rain', initial: false }],
+  // SPEC.md §6 writers: rain drives a property rule, so only property and life systems may write it.
+  facts: [
+    { name: 'rain', initial: false, writers: ['security', 'fire'] },
+    { name: 'mode', initial: 'day', writers: ['vent', 'media'] },
+  ],
   policies: [
     {
       name: 'rain-close',
@@ -38,7 +43,9 @@ type Action =
   | { kind: 'command'; system: string; target: string; state: string; ttl?: number }
   | { kind: 'release'; system: string; target: string }
   | { kind: 'report'; target: string; state: string }
-  | { kind: 'fact'; rain: boolean };
+  | { kind: 'fact'; rain: boolean }
+  | { kind: 'write'; system: string; facts: Record<string, unknown> }
+  | { kind: 'fail' | 'recover'; target: string };
 
 const target = fc.constantFrom(...TARGETS);
 const action: fc.Arbitrary<Action> = fc.oneof(
@@ -47,8 +54,28 @@ const action: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ system: fc.constantFrom(...SYSTEMS), target }).map((r) => ({ kind: 'release' as const, ...r })) },
   { weight: 1, arbitrary: fc.record({ target, pick: fc.nat(1) }).map(({ target, pick }) => ({ kind: 'report' as const, target, state: STATES[target][pick] })) },
   { weight: 1, arbitrary: fc.boolean().map((rain) => ({ kind: 'fact' as const, rain })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ system: fc.constantFrom(...SYSTEMS, 'stranger'), rain: fc.option(fc.boolean(), { nil: undefined }), mode: fc.option(fc.constantFrom('day', 'night'), { nil: undefined }) })
+      .map(({ system, rain, mode }) => ({ kind: 'write' as const, system, facts: { ...(mode !== undefined ? { mode } : {}), ...(rain !== undefined ? { rain } : {}) } })),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constantFrom('fail' as const, 'recover' as const), target }) },
 );
-const timed = fc.array(fc.record({ delay: fc.constantFrom(0, 1_000, 15_000, 45_000, 300_000), action }), { minLength: 1, maxLength: 40 });
+const delay = fc.constantFrom(0, 1_000, 15_000, 45_000, 300_000);
+const timed = fc.array(fc.record({ delay, action }), { minLength: 1, maxLength: 40 });
+/** Devices dropping off and life commands, often enough that one life state meets an unreachable device twice. */
+const faulty = fc.array(
+  fc.record({
+    delay,
+    action: fc.oneof(
+      { weight: 3, arbitrary: action },
+      { weight: 2, arbitrary: fc.record({ target, pick: fc.nat(1) }).map(({ target, pick }) => ({ kind: 'command' as const, system: 'fire', target, state: STATES[target][pick] })) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('fail' as const), target }) },
+    ),
+  }),
+  { minLength: 1, maxLength: 40 },
+);
 
 /** The lattice written out independently of lattice.ts: [category, manual, rank], compared left to right. */
 function outranks(a: Claim, b: Claim): boolean {
@@ -58,25 +85,37 @@ function outranks(a: Claim, b: Claim): boolean {
   return false;
 }
 
-/** Drives the pure core directly, confirming every dispatch at once like a perfect device. */
-function driveCore(steps: { delay: number; action: Action }[], check: (core: ArbiterCore) => void): ArbiterCore {
+type Check = (core: ArbiterCore, events: readonly ArbiterEvent[], action?: Action) => void;
+
+/**
+ * Drives the pure core directly, confirming every dispatch at once like a perfect device (an unavailable one gets
+ * none). The start is checked, then deadlines fire instant by instant, each checked on its own, then the action.
+ */
+function driveCore(steps: { delay: number; action: Action }[], check: Check): ArbiterCore {
   const core = new ArbiterCore({ ...config, policies: [] });
   let now = 0;
   const settle = () => {
+    const all: ArbiterEvent[] = [];
     for (let events = core.takeEvents(); events.length > 0; events = core.takeEvents()) {
+      all.push(...events);
       for (const e of events) if (e.type === 'dispatched') core.confirm(e.target, e.state, now);
     }
+    return all;
   };
   core.start(now);
-  settle();
+  check(core, settle());
   for (const { delay, action: a } of steps) {
     now += delay;
-    core.tick(now);
+    for (let due = core.nextDeadline(); due !== undefined && due <= now; due = core.nextDeadline()) {
+      core.tick(due);
+      check(core, settle());
+    }
     if (a.kind === 'command') core.command(a, now);
     else if (a.kind === 'release') core.release(a.system, a.target, now);
     else if (a.kind === 'report') core.report(a.target, a.state, now);
-    settle();
-    check(core);
+    else if (a.kind === 'write') core.writeFacts(a.facts, { system: a.system }, now);
+    else if (a.kind === 'fail' || a.kind === 'recover') core.setAvailable(a.target, a.kind === 'recover', now);
+    check(core, settle(), a);
   }
   return core;
 }
@@ -91,7 +130,9 @@ function toScenario(steps: { delay: number; action: Action }[], restartAt?: numb
     if (a.kind === 'command') push({ at, kind: 'command', command: { system: a.system, target: a.target, state: a.state, ...(a.ttl ? { ttl: a.ttl } : {}) } });
     else if (a.kind === 'release') push({ at, kind: 'release', release: { system: a.system, target: a.target } });
     else if (a.kind === 'report') push({ at, kind: 'report', report: { target: a.target, state: a.state } });
-    else push({ at, kind: 'fact', fact: { rain: a.rain } });
+    else if (a.kind === 'write') push({ at, kind: 'fact', fact: a.facts, by: a.system });
+    else if (a.kind === 'fact') push({ at, kind: 'fact', fact: { rain: a.rain } });
+    else push({ at, kind: a.kind, [a.kind]: a.target });
   });
   push({ at: at + 3_600_000, kind: 'expect', expect: {} });
   return { name: 'generated', config, steps: out };
@@ -117,6 +158,50 @@ describe('invariants (fast-check)', () => {
         });
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it('a control system never changes a fact whose writers do not list it, and a listed one always does (SPEC.md §6)', () => {
+    const writers: Record<string, readonly string[]> = Object.fromEntries(config.facts.map((f) => [f.name, f.writers ?? []]));
+    fc.assert(
+      fc.property(timed, (steps) => {
+        let before = new Map<string, unknown>();
+        driveCore(steps, (core, events, a) => {
+          const after = new Map(core.factRecords().map((f) => [f.name, f.updatedAt]));
+          if (a?.kind === 'write') {
+            const allowed = !core.isQuarantined(a.system) && Object.keys(a.facts).every((name) => writers[name]?.includes(a.system));
+            const wasQuarantined = events.some((e) => e.type === 'denied' && e.reason === 'quarantined');
+            for (const name of Object.keys(a.facts)) {
+              if (allowed && !wasQuarantined) assert.equal(core.fact(name)?.value, a.facts[name], `${a.system} may write ${name}`);
+              else assert.equal(after.get(name), before.get(name), `${a.system} changed ${name} without being its writer`);
+            }
+            assert.equal(events.some((e) => e.type === 'denied'), !(allowed && !wasQuarantined));
+          }
+          before = after;
+        });
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('an undeliverable alarm comes exactly when a life winner differs from the state of an unavailable actuator, once per state (SPEC.md §4)', () => {
+    fc.assert(
+      fc.property(faulty, (steps) => {
+        const told = new Map<string /* actuator */, unknown /* life state last told while unavailable */>();
+        driveCore(steps, (core, events, a) => {
+          if (a?.kind === 'recover') told.delete(a.target);
+          for (const id of TARGETS) {
+            const rec = core.actuator(id)!;
+            const winner = rec.winner === null ? undefined : core.claim(rec.winner, id);
+            const undeliverable = !rec.available && winner?.category === 'life' && winner.state !== rec.state;
+            const expected = undeliverable && told.get(id) !== winner!.state ? [winner!.state] : [];
+            if (expected.length > 0) told.set(id, winner!.state);
+            const alarms = events.filter((e) => e.type === 'alarm' && e.kind === 'undeliverable' && e.target === id).map((e) => (e as { state?: unknown }).state);
+            assert.deepEqual(alarms, expected, `${id} after ${JSON.stringify(a)}`);
+          }
+        });
+      }),
+      { numRuns: 300 },
     );
   });
 

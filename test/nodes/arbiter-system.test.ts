@@ -31,6 +31,20 @@ describe('arbiter-system', function () {
     await h.statusMatching('sys-vent', (s) => s.text === 'denied on front.lock: unauthorized', 'denied badge');
   });
 
+  it('takes a plain decimal numeral as a number and denies any other numeric-looking text (SPEC.md §1)', async () => {
+    const setpoint = { id: 'office.setpoint', kind: 'setpoint', range: [16, 30], initial: 22 };
+    await h.load([supervisor({ actuators: [setpoint] }), system('climate', 'comfort'), ...helpers('outcomes')]);
+    let n = 0;
+    for (const text of ['0x14', '2e1', ' 22 ']) {
+      await h.send('sys-climate', { topic: 'office.setpoint', payload: text }, 'outcomes', ++n);
+      assert.deepEqual(outcome(), { outcome: 'denied', reason: 'invalid-state', system: 'climate', target: 'office.setpoint', state: text });
+    }
+    await h.send('sys-climate', { topic: 'office.setpoint', payload: '21.5' }, 'outcomes', ++n);
+    assert.equal(outcome().outcome, 'accepted');
+    const arbiter = await h.node('sup').supervisor!.ready();
+    assert.equal(arbiter.view('office.setpoint')!.desired, 21.5);
+  });
+
   it('releases its claim on msg.release', async () => {
     await h.load([supervisor({ actuators: ACTUATORS }), system('vent', 'comfort'), ...helpers('outcomes')]);
     await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');

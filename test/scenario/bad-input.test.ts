@@ -39,6 +39,50 @@ systems:
     assert.match(r.out, /policies\[0\]\.event\.type: unknown event type "shout"/);
   });
 
+  const writers = (factLine: string, rule: string) => `name: writers
+actuators:
+  - { id: front.lock, kind: lock, initial: locked }
+systems:
+  - { id: disaster, category: life }
+  - { id: comfort-vent, category: comfort }
+  - { id: media, category: entertainment }
+facts:
+  - ${factLine}
+policies:
+  - name: fire
+    conditions: { any: [ { not: { fact: alarm-panel, operator: equal, value: quiet } }, { all: [ { fact: smoke, operator: equal, value: true } ] } ] }
+    event: ${rule}
+steps: []
+`;
+
+  it('exits 2 naming the writer when a comfort system writes a fact that drives a life assert (SPEC.md §6)', () => {
+    const r = replay(writers('{ name: smoke, initial: false, writers: [disaster, comfort-vent] }', '{ type: assert, params: { target: front.lock, state: unlocked, category: life } }'));
+    assert.equal(r.status, 2);
+    assert.match(r.out, /facts\[0\]\.writers\[1\]: system "comfort-vent" has category comfort, below life, which rule "fire" asserts through fact "smoke"/);
+    assert.doesNotMatch(r.out, /writers\[0\]/, 'the life writer is fine');
+  });
+
+  it('exits 2 naming the writer when an entertainment system writes a fact read, nested in not, by a forbid below life', () => {
+    const r = replay(writers('{ name: alarm-panel, initial: quiet, writers: [comfort-vent, media] }', '{ type: forbid, params: { target: front.lock } }'));
+    assert.equal(r.status, 2);
+    // A forbid below life can deny property commands: both writers fall short of property.
+    assert.match(r.out, /facts\[0\]\.writers\[0\]: system "comfort-vent" has category comfort, below property, which rule "fire" can deny/);
+    assert.match(r.out, /facts\[0\]\.writers\[1\]: system "media" has category entertainment, below property/);
+  });
+
+  it('exits 2 naming a writer that is not a declared system, and accepts writers of notify-only facts', () => {
+    const r = replay(writers('{ name: smoke, writers: [ghost] }', '{ type: notify, params: {} }'));
+    assert.equal(r.status, 2);
+    assert.match(r.out, /facts\[0\]\.writers\[0\]: unknown system "ghost"/);
+    assert.equal(replay(writers('{ name: smoke, writers: [media] }', '{ type: notify, params: {} }')).status, 0);
+  });
+
+  it('exits 2 for a by on a step that is not a fact step', () => {
+    const r = replay(`${base}steps:\n  - at: 0s\n    command: { system: vent, target: w, state: open }\n    by: vent\n`);
+    assert.equal(r.status, 2);
+    assert.match(r.out, /steps\[0\]\.by: only a fact step takes by/);
+  });
+
   it('exits 2 with line and column for a YAML syntax error', () => {
     const r = replay(`${base}steps:\n  - at: 0s\n    command: { system: vent, target: w, state: open\n`);
     assert.equal(r.status, 2);

@@ -21,6 +21,15 @@ describe('zigbee2mqtt adapter: device codec', () => {
     assert.equal(encodeState(codec('blind', { property: 'position' }), 'open'), undefined);
   });
 
+  it('reads a numeric property given as a plain decimal numeral, and names the field of any other text (SPEC.md §1)', () => {
+    const blind = codec('blind', { property: 'position' });
+    assert.deepEqual(decodeState(blind, { position: 40 }), { state: 40 });
+    assert.deepEqual(decodeState(blind, { position: '40.5' }), { state: 40.5 });
+    for (const text of ['0x28', '4e1', ' 40 ']) {
+      assert.equal(decodeState(blind, { position: text }).problem?.field, 'position', `"${text}" is not a number`);
+    }
+  });
+
   it('reads a lock from lock_state first, and from state when lock_state is absent', () => {
     assert.deepEqual(decodeState(codec('lock'), { state: 'UNLOCK', lock_state: 'locked' }), { state: 'locked' });
     assert.deepEqual(decodeState(codec('lock'), { state: 'UNLOCK' }), { state: 'unlocked' });
@@ -30,7 +39,7 @@ describe('zigbee2mqtt adapter: device codec', () => {
   it('says nothing about a message without the property, and names the field of a bad value', () => {
     assert.deepEqual(decodeState(codec('window'), { linkquality: 80 }), {});
     assert.deepEqual(decodeState(codec('window'), { state: 'STOP' }).problem?.field, 'state');
-    assert.deepEqual(decodeState(codec('blind', { property: 'position' }), { position: '40' }).problem?.field, 'position');
+    assert.deepEqual(decodeState(codec('blind', { property: 'position' }), { position: 'forty' }).problem?.field, 'position');
     assert.deepEqual(decodeState(codec('blind', { property: 'position' }), { position: 40, state: 'OPEN' }), { state: 40 });
   });
 
