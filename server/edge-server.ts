@@ -191,7 +191,7 @@ export class EdgeServer {
   private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {
     const { config } = this.options;
     const auth = new Authenticator(this.options.secrets, config.lockout, {
-      lockout: (credential, until) => this.emit({ type: 'auth-lockout', credential, until }),
+      lockout: (source, credential, until) => this.emit({ type: 'auth-lockout', source, credential, until }),
     });
     const api = new HttpApi({
       arbiter,

@@ -93,10 +93,11 @@ export class HttpApi {
   }
 
   private async authorize(req: IncomingMessage, credential: string): Promise<void> {
-    const result = await this.deps.auth.check(credential, req.headers.authorization);
+    const source = req.socket.remoteAddress;
+    const result = await this.deps.auth.check(credential, req.headers.authorization, source);
     if (result.ok) return;
     if (result.status === 401) {
-      this.deps.emit({ type: 'auth-failure', credential, reason: result.reason });
+      this.deps.emit({ type: 'auth-failure', credential, reason: result.reason, source: source ?? '(unknown)' });
       throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
     }
     throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });

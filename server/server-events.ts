@@ -17,8 +17,10 @@ export interface ServerEventCatalogue {
   diagnostics: { results: readonly DiagnosticResult[] };
   /** Bad input from a device or the network, as the adapter reported it (device and field named). */
   'adapter-problem': { adapter: string; device?: string; field?: string; message: string };
-  'auth-failure': { credential: string; reason: string };
-  'auth-lockout': { credential: string; until: number };
+  /** `source` is the peer's address. */
+  'auth-failure': { credential: string; reason: string; source: string };
+  /** `source` (an address, or an IPv6 /64) spent its guesses, the last on `credential`, and waits until `until`. */
+  'auth-lockout': { source: string; credential: string; until: number };
   'clock-jump': { jump: number; drift: number };
   fault: { id: number; kind: string; reason: string };
   'lifetime-warning': { target: string; counter: 'cycles' | 'hours'; value: number; limit: number };

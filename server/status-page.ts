@@ -63,6 +63,7 @@ function describe(e) {
     case 'fault': return 'fault record #' + e.id + ' (' + e.kind + '): ' + e.reason;
     case 'lifetime-warning': return e.target + ' ' + e.counter + ' at ' + e.value + ' of ' + e.limit;
     case 'clock-jump': return 'clock jumped by ' + e.jump + ' ms';
+    case 'auth-lockout': return e.source + ' locked out until ' + new Date(e.until).toLocaleTimeString() + ' after failed guesses (last for ' + e.credential + ')';
     case 'adapter-problem': return 'adapter ' + e.adapter + (e.device ? ' ' + e.device : '') + (e.field ? ' ' + e.field : '') + ': ' + e.message;
     case 'operator': return 'operator ' + e.action + (e.target ? ' ' + e.target : '') + (e.system ? ' ' + e.system : '');
     default: return e.type + ' ' + JSON.stringify(e);

@@ -1,9 +1,11 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgeServer } from '../../server/edge-server';
 import { generateSecretsFile, loadSecrets, tokensFileFor } from '../../server/secrets';
 import { loadServerConfig } from '../../server/server-config';
+import { ServerProcess } from './server-process';
 
 /** A small UC4 home: comfort ventilation against security on a window, a fire policy on the lock. */
 export const HOME_YAML = `
@@ -23,6 +25,14 @@ policies:
     conditions: { all: [ { fact: smoke, operator: equal, value: true } ] }
     event: { type: assert, params: { target: front.lock, state: unlocked, category: life } }
 `;
+
+/**
+ * The UC4 home of issue 10: HOME_YAML with the life-safety system, reads for the operator only, and a short
+ * lockout, so that lockouts and their back-off show within a test.
+ */
+export const LIFE_HOME_YAML = HOME_YAML.replace('systems:\n', 'systems:\n  - { id: disaster, category: life, targets: [front.lock] }\n')
+  .replace('auth: {', 'auth: { reads: operator,')
+  .replace('duration: 1m', 'duration: 1s');
 
 export interface Tokens {
   readonly operator: string;
@@ -57,6 +67,11 @@ export class TempHome {
     return server;
   }
 
+  /** `home-arbiter serve` on this home in a child process, on 127.0.0.1 and a free port. */
+  serve(...extra: string[]): ServerProcess {
+    return new ServerProcess(['--config', this.configFile, '--port', '0', ...extra]);
+  }
+
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
@@ -68,19 +83,31 @@ export interface Answer {
   readonly headers: Headers;
 }
 
-/** One JSON request; `token` becomes a bearer Authorization header. */
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+/**
+ * One JSON request; `token` becomes a bearer Authorization header. `from` is the local address to connect from
+ * (any of 127.0.0.0/8 on Linux), so that a test can play two hosts against one server.
+ */
+export function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers, localAddress: options.from }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+        let body: unknown = text;
+        if ((answerHeaders.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
+        resolve({ status: res.statusCode!, body, headers: answerHeaders });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let body: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
-  return { status: res.status, body, headers: res.headers };
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms` naming what it waited for. */
