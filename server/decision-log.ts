@@ -122,10 +122,24 @@ export class DecisionLog {
     if (rows.length > 0) this.writeRows(rows);
   }
 
-  /** Entries after `since` (a sequence number), oldest first; pruned entries come without their event. */
+  /** Entries after `since` (a sequence number), oldest first; pruned entries are left out. */
   read(since: number, limit = 1000): LogEntry[] {
-    const rows = this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').all(since, limit) as Row[];
-    return [...rows.map(toEntry), ...this.pending.filter((r) => r.seq > since).map(toEntry)].slice(0, limit);
+    return [...this.entries(since, limit)];
+  }
+
+  /** The same entries, read from the file only as far as they are consumed (the live stream stops at a slow client). */
+  *entries(since: number, limit = 1000): Generator<LogEntry> {
+    let count = 0;
+    for (const row of this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').iterate(since, limit) as IterableIterator<Row>) {
+      count++;
+      yield toEntry(row);
+    }
+    for (const row of this.pending) {
+      if (count >= limit) return;
+      if (row.seq <= since) continue;
+      count++;
+      yield toEntry(row);
+    }
   }
 
   /** The sequence number of the last entry recorded before `wall` (for `?since=<ISO time>`). */

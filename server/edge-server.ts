@@ -62,7 +62,7 @@ export class EdgeServer {
   private clockMonitor?: ClockJumpMonitor;
   private http?: Server;
   private metrics?: ServerMetrics;
-  private readonly stream = new EventStream();
+  private readonly stream: EventStream;
   private retentionTimer?: NodeJS.Timeout;
   private subscription?: Subscription;
   private diagnostics: DiagnosticResult[] = [];
@@ -72,6 +72,7 @@ export class EdgeServer {
 
   constructor(private readonly options: EdgeServerOptions) {
     this.say = options.say ?? (() => undefined);
+    this.stream = new EventStream(options.config.maxStreams);
   }
 
   /** The base URL once listening. */

@@ -19,6 +19,8 @@ const commandBody = z.strictObject({ target: z.string().min(1), state: stateSche
 const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
 const operatorBody = z.strictObject({ target: z.string().min(1).optional(), system: z.string().min(1).optional() });
 const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
+const DEFAULT_HISTORY = 1000;
+const MAX_HISTORY = 10_000;
 
 export interface LastCommand {
   readonly target: string;
@@ -160,20 +162,21 @@ export class HttpApi {
   private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const sinceParam = url.searchParams.get('since');
     const lastId = req.headers['last-event-id'];
-    const since = sinceParam !== null ? this.parseSince(sinceParam) : typeof lastId === 'string' ? this.parseSince(lastId) : undefined;
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 10_000);
+    const since = sinceParam !== null ? this.parseSince(sinceParam, 'since') : typeof lastId === 'string' ? this.parseSince(lastId, 'Last-Event-ID') : undefined;
+    const limit = parseLimit(url.searchParams.get('limit'));
     if ((req.headers.accept ?? '').includes('text/event-stream')) {
-      this.deps.stream.attach(res, since === undefined ? [] : this.deps.log.read(since, limit));
+      if (this.deps.stream.full) throw new HttpError(503, `${this.deps.stream.size} event streams are open, the most allowed (server.maxStreams)`, undefined, { 'retry-after': '10' });
+      this.deps.stream.attach(res, since === undefined ? [] : this.deps.log.entries(since, limit));
       return;
     }
     sendJson(res, 200, this.deps.log.read(since ?? 0, limit));
   }
 
-  /** A log sequence number, or a time (ISO 8601) converted to the last sequence number before it. */
-  private parseSince(text: string): number {
-    if (/^\d+$/.test(text)) return Number(text);
-    const wall = Date.parse(text);
-    if (Number.isNaN(wall)) throw new HttpError(400, `since: "${text}" is neither a sequence number nor an ISO 8601 time`, 'since');
+  /** A log sequence number, or an ISO 8601 time converted to the last sequence number before it. */
+  private parseSince(text: string, field: string): number {
+    if (/^\d{1,15}$/.test(text)) return Number(text);
+    const wall = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(wall)) throw new HttpError(400, `${field}: "${text.slice(0, 40)}" is neither a sequence number nor an ISO 8601 time`, field);
     return this.deps.log.seqBefore(wall);
   }
 
@@ -232,6 +235,14 @@ export class HttpApi {
     res.writeHead(200, { 'content-type': this.deps.metrics.contentType });
     res.end(text);
   }
+}
+
+/** `?limit=`: how many history entries to answer with, a whole number from 1 to `MAX_HISTORY`. */
+function parseLimit(text: string | null): number {
+  if (text === null) return DEFAULT_HISTORY;
+  const limit = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_HISTORY)) throw new HttpError(400, `limit: "${text.slice(0, 40)}" is not a whole number from 1 to ${MAX_HISTORY}`, 'limit');
+  return limit;
 }
 
 function decodePathPart(part: string): string {

@@ -26,6 +26,8 @@ const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   /** PEM files; without them the server speaks plain HTTP, which doctor refuses on a non-loopback address. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Live event streams (`GET /api/events` as SSE) open at once; one more is answered 503. */
+  maxStreams: positiveInt.optional(),
 });
 
 const authSchema = z.strictObject({
@@ -107,6 +109,7 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  readonly maxStreams: number;
   readonly secretsFile: string;
   readonly lockout: LockoutSettings;
   readonly reads: 'open' | 'operator';
@@ -148,6 +151,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     host: data.server?.host ?? DEFAULT_HOST,
     port: data.server?.port ?? DEFAULT_PORT,
     ...(data.server?.tls ? { tls: { cert: at(data.server.tls.cert), key: at(data.server.tls.key) } } : {}),
+    maxStreams: data.server?.maxStreams ?? 32,
     secretsFile: at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json'),
     lockout: { failures: 5, window: 60_000, duration: 300_000, ...data.auth?.lockout },
     reads: data.auth?.reads ?? 'open',
