@@ -8,7 +8,7 @@ import { EdgeServer } from '../server/edge-server';
 import { eraseFiles, storeFiles } from '../server/erase';
 import { listFaults } from '../server/fault-records';
 import { generateSecretsFile, loadSecrets, type LoadedSecrets } from '../server/secrets';
-import { loadServerConfig, type ServerConfig } from '../server/server-config';
+import { isLoopback, loadServerConfig, type ServerConfig } from '../server/server-config';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -36,12 +36,20 @@ function openStore(config: ServerConfig): Database.Database {
 
 async function serve(opts: { config: string; port?: number; host?: string; insecureDev?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
+  const host = opts.host ?? config.host;
+  if (!isLoopback(host) && !config.tls) {
+    const where = opts.host !== undefined ? '--host' : `${config.source}: server.host`;
+    if (!opts.insecureDev) {
+      throw new Error(`${where}: refusing to listen on ${host} without TLS: tokens and commands would cross the network in clear (set server.tls {cert, key}, listen on 127.0.0.1 behind a TLS reverse proxy, or pass --insecure-dev for development)`);
+    }
+    say(`WARNING: --insecure-dev: listening on ${host} without TLS.`);
+  }
   let secrets: LoadedSecrets | null = null;
   if (opts.insecureDev) say('WARNING: --insecure-dev: no authentication; every request is accepted. Never use this on a network.');
   else {
     secrets = await secretsFor(config);
-    const fatal = secrets.problems.filter((p) => p.kind !== 'clear-text');
-    for (const p of secrets.problems.filter((p) => p.kind === 'clear-text')) say(`warning: ${p.credential}: ${p.message}`);
+    const fatal = secrets.problems.filter((p) => p.level === 'error');
+    for (const p of secrets.problems.filter((p) => p.level === 'warning')) say(`warning: ${p.credential}: ${p.message}`);
     if (fatal.length > 0) {
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }

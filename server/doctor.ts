@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { dirname } from 'node:path';
 import { ADAPTER_NAMES } from './adapter-registry';
 import { moduleDigest } from './plugins';
-import type { LoadedSecrets } from './secrets';
-import type { ServerConfig } from './server-config';
+import { tokensFileFor, type LoadedSecrets, type SecretProblem } from './secrets';
+import { isLoopback, type ServerConfig } from './server-config';
 
 export interface Finding {
   readonly level: 'error' | 'warning';
@@ -11,9 +11,6 @@ export interface Finding {
   readonly problem: string;
   readonly fix: string;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const isLoopback = (host: string) => LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.'));
 
 /**
  * `home-arbiter doctor`: the settings check. Pure: it judges a validated configuration and the secrets file's
@@ -23,11 +20,7 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
   const findings: Finding[] = [];
   const add = (level: Finding['level'], subject: string, problem: string, fix: string) => findings.push({ level, subject, problem, fix });
 
-  for (const p of secrets.problems) {
-    if (p.kind === 'clear-text') add('warning', p.credential, p.message, `replace the token by its hash: delete ${config.secretsFile} and let serve generate new secrets, or hash it with scrypt`);
-    else if (p.kind === 'file') add('error', 'secrets', p.message, `chmod 600 ${config.secretsFile}`);
-    else add('error', p.credential, p.message, existsSync(config.secretsFile) ? `add a strong secret for ${p.credential} to ${config.secretsFile}` : 'run `home-arbiter serve` once: it generates strong secrets for every system and the operator');
-  }
+  for (const p of secrets.problems) add(p.level, p.credential, p.message, secretFix(p, config.secretsFile));
   for (const s of config.core.systems) {
     if (s.targets.includes('*')) add('warning', `system:${s.id}`, 'has no target restriction: it may command every actuator', `list the actuators it needs in systems[].targets (ids, kind:, zone: or tag: selectors)`);
     if (s.category === 'life') add('warning', `system:${s.id}`, 'has the life category: it overrides emergency stop and operator locks', 'give life only to safety systems that must act during an emergency (fire, gas, flood)');
@@ -47,4 +40,22 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
   if (config.lockout.failures > 20) add('warning', 'auth', `lockout after ${config.lockout.failures} failures allows many guesses`, 'set auth.lockout.failures to 10 or fewer');
   if (config.demo.length > 0) add('warning', 'demo', `the demo driver sends ${config.demo.length} kinds of scripted commands`, 'remove the demo: section in a real home');
   return findings;
+}
+
+function secretFix(problem: SecretProblem, file: string): string {
+  switch (problem.kind) {
+    case 'clear-text':
+      return `replace the token by its hash: delete ${file} and let serve generate new secrets, or hash it with scrypt`;
+    case 'tokens-file':
+      return `give each system its own token, then delete ${tokensFileFor(file)}`;
+    case 'mode':
+      return `chmod 600 ${file}`;
+    case 'folder':
+      return `chmod 700 ${dirname(file)}, and check who else could have changed ${file}`;
+    case 'unreadable':
+      return `repair ${file} from a backup, or move it away and run \`home-arbiter serve\` to generate new secrets (every system then needs its new token)`;
+    case 'weak':
+    case 'missing':
+      return existsSync(file) ? `add a strong secret for ${problem.credential} to ${file}` : 'run `home-arbiter serve` once: it generates strong secrets for every system and the operator';
+  }
 }

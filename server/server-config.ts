@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import type { CoreConfig } from '../engine/core/arbiter-core';
@@ -12,6 +13,7 @@ import {
   type RawArbiterConfig,
 } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
+import { selects } from '../engine/core/selector';
 import type { ActuatorBinding } from '../adapters/device-adapter';
 import { parseYaml } from '../scenario/load-scenario';
 
@@ -125,6 +127,10 @@ export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 const DAY = 86_400_000;
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Whether only this machine can reach `host`: plain HTTP is acceptable there and nowhere else. */
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.')) || /^::ffff:127\./i.test(host);
+
 /** Parses and validates a server configuration; every problem is reported at once with its field path. */
 export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   const parsed = serverConfigSchema.safeParse(raw);
@@ -163,11 +169,19 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   };
 }
 
-/** Plugins and demo lines must name declared systems, actuators and facts: a typo is an error, not silence. */
+/**
+ * Plugins and demo lines must name declared systems, actuators and facts, and a system's targets must select some
+ * actuator (as a rule's target must): a typo such as `kind:windw` is an error, not silence.
+ */
 function checkReferences(data: RawServerConfig, core: CoreConfig, source: string): void {
   const systems = new Set(core.systems.map((s) => s.id));
   const actuators = new Set(core.actuators.map((a) => a.id));
   const issues: { path: string; message: string }[] = [];
+  core.systems.forEach((s, i) =>
+    s.targets.forEach((selector, j) => {
+      if (!core.actuators.some((a) => selects(selector, a))) issues.push({ path: `systems[${i}].targets[${j}]`, message: `selector "${selector}" matches no actuator` });
+    }),
+  );
   (data.plugins ?? []).forEach((p, i) => {
     if (!systems.has(p.system)) issues.push({ path: `plugins[${i}].system`, message: `"${p.system}" is not a declared system` });
   });

@@ -3,7 +3,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { moduleDigest } from '../../server/plugins';
 import { call, TempHome } from './server-fixture';
-import { cli, ServerProcess } from './server-process';
+import { cli, type ServerProcess } from './server-process';
 
 describe('server: recovery after kill -9', () => {
   let home: TempHome;
@@ -19,7 +19,7 @@ describe('server: recovery after kill -9', () => {
   });
 
   const serve = () => {
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    const p = home.serve();
     processes.push(p);
     return p;
   };

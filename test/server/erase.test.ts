@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, TempHome } from './server-fixture';
-import { cli, ServerProcess } from './server-process';
+import { cli } from './server-process';
 
 describe('home-arbiter erase: the erasure function', () => {
   let home: TempHome;
@@ -32,7 +32,7 @@ describe('home-arbiter erase: the erasure function', () => {
   });
 
   it('refuses while a server runs on the store', async () => {
-    const server = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    const server = home.serve();
     try {
       await server.url;
       const run = cli(['erase', '--config', home.configFile, '--yes']);
