@@ -24,7 +24,7 @@ import { HttpApi } from './http-api';
 import { LifetimeMonitor } from './lifetime-monitor';
 import { ServerMetrics } from './metrics';
 import { PluginHost, type PluginOutcome } from './plugins';
-import type { CredentialId } from './secrets';
+import { loggedCredential, OPERATOR, systemCredential, type CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
 import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
@@ -101,7 +101,8 @@ export class EdgeServer {
     faults.markRunning();
     log.applyRetention();
 
-    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
+    const credentials = new Set([OPERATOR, ...config.core.systems.map((s) => systemCredential(s.id))]);
+    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter])), credentials));
     const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
     const router = (this.router = new DeviceRouter(adapters, config.bindings));
     const limiter = new DispatchLimiter(router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
@@ -192,7 +193,7 @@ export class EdgeServer {
   private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {
     const { config } = this.options;
     const auth = new Authenticator(this.options.secrets, config.lockout, {
-      lockout: (source, credential, until) => this.emit({ type: 'auth-lockout', source, credential, until }),
+      lockout: (source, credential, until) => this.emit({ type: 'auth-lockout', source, credential: loggedCredential(credential), until }),
     });
     const api = new HttpApi({
       arbiter,

@@ -10,7 +10,7 @@ import type { EventStream } from './event-stream';
 import { HttpError, readJson, sendError, sendJson } from './http-io';
 import type { LifetimeMonitor } from './lifetime-monitor';
 import type { ServerMetrics } from './metrics';
-import { OPERATOR, systemCredential } from './secrets';
+import { loggedCredential, OPERATOR, systemCredential } from './secrets';
 import type { ServerEventInput } from './server-events';
 import type { Sessions } from './sessions';
 import { STATUS_PAGE } from './status-page';
@@ -99,7 +99,7 @@ export class HttpApi {
     const result = await this.deps.auth.check(credential, req.headers.authorization, source);
     if (result.ok) return;
     if (result.status === 401) {
-      this.deps.emit({ type: 'auth-failure', credential, reason: result.reason, source: source ?? '(unknown)' });
+      this.deps.emit({ type: 'auth-failure', credential: loggedCredential(credential), reason: result.reason, source: source ?? '(unknown)' });
       throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
     }
     throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });

@@ -19,6 +19,8 @@ export const OPERATOR = 'operator';
 /** The subject of problems with the secrets file itself rather than one credential's entry. */
 export const SECRETS = 'secrets';
 export const systemCredential = (id: string): CredentialId => `system:${id}`;
+/** A credential as the log records it: the id comes from the request path, and a made-up one may be 8 KB long. */
+export const loggedCredential = (credential: CredentialId): string => (credential.length > 80 ? `${credential.slice(0, 80)}…` : credential);
 
 export interface SecretProblem {
   /** A credential, or `secrets` for the file and its folder. */
