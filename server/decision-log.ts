@@ -40,7 +40,7 @@ CREATE TABLE IF NOT EXISTS decision_log_anchor (id INTEGER PRIMARY KEY CHECK (id
 const GENESIS = '0'.repeat(64);
 
 /** The safety events, kept longest: life-category claims, alarms, denials, faults and their kin. */
-const SAFETY_TYPES = new Set(['alarm', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'lifetime-warning']);
+const SAFETY_TYPES = new Set(['alarm', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'plugin-ended', 'lifetime-warning']);
 export function isSafetyEvent(event: LoggedEvent): boolean {
   return SAFETY_TYPES.has(event.type) || event.category === 'life';
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ADAPTER_NAMES } from './adapter-registry';
-import { moduleDigest } from './plugins';
+import { folderDigest } from './plugin-folder';
 import { tokensFileFor, type LoadedSecrets, type SecretProblem } from './secrets';
 import { isLoopback, type ServerConfig } from './server-config';
 
@@ -34,8 +34,14 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
   }
   config.plugins.forEach((p, i) => {
     if (!existsSync(p.module)) return add('error', `plugins[${i}]`, `module ${p.module} does not exist`, 'fix plugins[].module (relative to the configuration file)');
-    const digest = moduleDigest(p.module);
-    if (digest !== p.sha256) add('error', `plugins[${i}]`, `sha256 of ${p.module} is ${digest}, not the allow-listed ${p.sha256}: it will be refused`, 'check the module, then pin its sha256sum in plugins[].sha256');
+    const folder = dirname(p.module);
+    let digest: string;
+    try {
+      digest = folderDigest(folder);
+    } catch (err) {
+      return add('error', `plugins[${i}]`, `cannot pin the folder ${folder}: ${(err as Error).message}`, 'keep only regular files in the plugin\'s folder');
+    }
+    if (digest !== p.sha256) add('error', `plugins[${i}]`, `sha256 of the folder ${folder} is ${digest}, not the allow-listed ${p.sha256}: it will be refused`, 'check every file of the plugin, then pin the folder\'s sha256 in plugins[].sha256 (docs/server.md says how)');
   });
   if (config.lockout.failures > 20) add('warning', 'auth', `lockout after ${config.lockout.failures} failures allows many guesses`, 'set auth.lockout.failures to 10 or fewer');
   if (config.demo.length > 0) add('warning', 'demo', `the demo driver sends ${config.demo.length} kinds of scripted commands`, 'remove the demo: section in a real home');

@@ -23,7 +23,7 @@ import { FaultRecords, type FaultSnapshot } from './fault-records';
 import { HttpApi } from './http-api';
 import { LifetimeMonitor } from './lifetime-monitor';
 import { ServerMetrics } from './metrics';
-import { PluginHost, type PluginOutcome } from './plugins';
+import { PluginHost } from './plugins';
 import { loggedCredential, OPERATOR, systemCredential, type CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
@@ -66,7 +66,6 @@ export class EdgeServer {
   private retentionTimer?: NodeJS.Timeout;
   private subscription?: Subscription;
   private diagnostics: DiagnosticResult[] = [];
-  private pluginOutcomes: PluginOutcome[] = [];
   private recovered = false;
   private status: 'created' | 'running' | 'stopped' = 'created';
 
@@ -116,12 +115,13 @@ export class EdgeServer {
     await this.startAdapters();
     limiter.open();
 
-    this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
-    this.pluginOutcomes = await this.plugins.start();
-    for (const p of this.pluginOutcomes) {
-      if (p.loaded) this.emit({ type: 'plugin-loaded', module: p.module, system: p.system });
-      else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
-    }
+    this.plugins = new PluginHost(arbiter, config.plugins, {
+      say: (line) => this.say(line),
+      loaded: (module, system) => this.emit({ type: 'plugin-loaded', module, system }),
+      refused: (module, reason) => this.emit({ type: 'plugin-refused', module, reason }),
+      ended: (module, system, reason) => this.emit({ type: 'plugin-ended', module, system, reason }),
+    });
+    await this.plugins.start();
     const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
     const setReachable = (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable'));
     this.demo = new DemoDriver(arbiter, config.demo, setReachable, (m) => this.say(m));
@@ -208,7 +208,7 @@ export class EdgeServer {
       emit: (e) => this.emit(e),
       status: () => ({
         diagnostics: this.diagnostics,
-        plugins: this.pluginOutcomes,
+        plugins: this.plugins?.status ?? [],
         recovered: this.recovered,
         lastSeq: log.lastSeq,
         clockDrift: this.clock.drift(),

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { CoreConfig } from '../engine/core/arbiter-core';
 import {
@@ -55,8 +55,9 @@ const logSchema = z.strictObject({
 });
 
 const pluginSchema = z.strictObject({
+  /** The entry module; its folder is the plugin: all it may read, and all that `sha256` pins. */
   module: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256sum of the module file)'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (the sha256 of the plugin\'s folder, docs/server.md)'),
   /** The control system whose rights (category, rank, targets) the plugin acts with. */
   system: z.string().min(1),
   options: z.record(z.string(), z.unknown()).optional(),
@@ -147,7 +148,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   checkReferences(data, core, source);
   const base = dirname(resolve(source));
   const at = (p: string) => resolve(base, p);
-  return {
+  const config: ServerConfig = {
     source,
     core,
     bindings: deviceBindings(shared),
@@ -167,6 +168,26 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
   };
+  checkPluginFolders(config);
+  return config;
+}
+
+/**
+ * A plugin may read all of its folder: one that also holds the configuration, the store or the secrets would
+ * read them (and its pin would change with every write to the store).
+ */
+function checkPluginFolders(config: ServerConfig): void {
+  const guarded = [
+    ['the configuration', resolve(config.source)],
+    ['the store', config.storeFile],
+    ['the secrets', config.secretsFile],
+  ] as const;
+  const issues = config.plugins.flatMap((p, i) => {
+    const folder = dirname(p.module);
+    const held = guarded.filter(([, file]) => file !== 'memory' && !relative(folder, file).startsWith('..') && !isAbsolute(relative(folder, file)));
+    return held.length === 0 ? [] : [{ path: `plugins[${i}].module`, message: `its folder ${folder} also holds ${held.map(([what]) => what).join(', ')}; give each plugin a folder of its own` }];
+  });
+  if (issues.length > 0) throw new ConfigError(issues, config.source);
 }
 
 /**

@@ -26,6 +26,8 @@ export interface ServerEventCatalogue {
   'lifetime-warning': { target: string; counter: 'cycles' | 'hours'; value: number; limit: number };
   'plugin-loaded': { module: string; system: string };
   'plugin-refused': { module: string; reason: string };
+  /** A running plugin's process ended on its own: crashed, exited, or was ended for breaking the protocol. */
+  'plugin-ended': { module: string; system: string; reason: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

@@ -48,7 +48,7 @@ export const STATUS_PAGE = `<!doctype html>
 </div>
 <script>
 'use strict';
-const TIMELINE = new Set(['conflict', 'alarm', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
+const TIMELINE = new Set(['conflict', 'alarm', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'plugin-ended', 'adapter-problem', 'operator']);
 const REFRESH = new Set(['dispatched', 'claimed', 'released', 'expired', 'revoked', 'degraded', 'restored', 'manual', 'conflict', 'operator']);
 function el(tag, text, cls) { const e = document.createElement(tag); if (text !== undefined) e.textContent = String(text); if (cls) e.className = cls; return e; }
 function show(v) { return v === undefined || v === null ? '—' : String(v); }

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { moduleDigest } from '../../server/plugins';
 import { call, TempHome } from './server-fixture';
-import { cli, type ServerProcess } from './server-process';
+import { cli, ServerProcess } from './server-process';
 
 describe('server: recovery after kill -9', () => {
   let home: TempHome;
@@ -84,17 +83,19 @@ describe('server: recovery after kill -9', () => {
   });
 
   it('writes a fault record with the claims when an uncaught exception ends the process', async () => {
-    const plugin = join(home.dir, 'buggy.js');
-    writeFileSync(plugin, "exports.start = () => { setTimeout(() => { throw new Error('plugin bug'); }, 500); };\n");
-    appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
-    const p = serve();
+    // A bug anywhere in the server's process: a module loaded into it throws when told to (SIGUSR2).
+    const bug = join(home.dir, 'bug.js');
+    writeFileSync(bug, "process.on('SIGUSR2', () => { throw new Error('server bug'); });\n");
+    const p = new ServerProcess(['--config', home.configFile, '--port', '0'], ['--require', bug]);
+    processes.push(p);
     const base = await p.url;
     await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
+    p.child.kill('SIGUSR2');
     assert.equal(await p.exited(), 70);
-    assert.match(p.stderr, /fatal: Error: plugin bug/);
+    assert.match(p.stderr, /fatal: Error: server bug/);
     const [record] = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout);
     assert.equal(record.kind, 'exception');
-    assert.match(record.reason, /plugin bug/);
+    assert.match(record.reason, /server bug/);
     assert.deepEqual(record.snapshot.claims.map((c: { claimant: string; target: string }) => `${c.claimant} ${c.target}`), ['security front.lock']);
   });
 });

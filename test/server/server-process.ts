@@ -11,8 +11,9 @@ export class ServerProcess {
   stderr = '';
   stdout = '';
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs` go to node itself, before the CLI (`--require` a module into the server's process). */
+  constructor(args: readonly string[], nodeArgs: readonly string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.url = new Promise((resolveUrl, reject) => {
       this.child.stdout!.on('data', (d: Buffer) => {
