@@ -1,13 +1,14 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
 import { eraseFiles, storeFiles } from '../server/erase';
 import { listFaults } from '../server/fault-records';
+import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint } from '../server/log-verification';
 import { generateSecretsFile, loadSecrets, type LoadedSecrets } from '../server/secrets';
+import { loadPublicKey, loadSigningKey, publicKeyFileFor, type LogSigner } from '../server/signing-key';
 import { isLoopback, loadServerConfig, type ServerConfig } from '../server/server-config';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -26,6 +27,18 @@ async function secretsFor(config: ServerConfig): Promise<LoadedSecrets> {
     say(`  tokens (give each system its own, then delete this file): ${tokensFile}`);
   }
   return loadSecrets(config.secretsFile, systemIds(config));
+}
+
+/** The decision log's signing key, made on the first run like the secrets; none for a store in memory. */
+function signerFor(config: ServerConfig): LogSigner | undefined {
+  if (config.storeFile === 'memory') return undefined;
+  const { signer, created } = loadSigningKey(config.signingKeyFile);
+  if (created) {
+    say(`first run: generated the decision log's signing key ${signer.keyId}`);
+    say(`  private key (keep it apart from the store): ${config.signingKeyFile}`);
+    say(`  public key (copy it elsewhere for \`log verify --public-key\`): ${publicKeyFileFor(config.signingKeyFile)}`);
+  }
+  return signer;
 }
 
 function openStore(config: ServerConfig): Database.Database {
@@ -54,7 +67,7 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }
   }
-  const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say });
+  const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, signer: signerFor(config), port: opts.port, host: opts.host, say });
   process.once('uncaughtException', (err) => {
     say(`fatal: ${err.stack ?? err.message}`);
     server.recordException(err);
@@ -95,14 +108,48 @@ async function doctor(opts: { config: string }): Promise<void> {
   process.exitCode = errors > 0 ? 1 : 0;
 }
 
-function verifyLog(opts: { config: string; json?: boolean }): void {
+function verifyLog(opts: { config: string; json?: boolean; publicKey?: string; checkpoints?: string }): void {
+  const config = loadServerConfig(opts.config);
+  const publicKey = opts.publicKey === undefined ? undefined : loadPublicKey(opts.publicKey);
+  const exported = opts.checkpoints === undefined ? undefined : readCheckpoints(opts.checkpoints);
+  const db = openStore(config);
+  try {
+    const result = verifyDecisionLog(db, { retention: config.retention, publicKey, exported });
+    if (opts.json) out(JSON.stringify(result, null, 2));
+    else if (result.problems.length === 0) {
+      out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
+      if (publicKey) out(`${result.checkpoints} signed checkpoints verified, the newest at entry ${result.lastCheckpointSeq ?? '-'}${exported ? `; ${exported.length} exported checkpoints found in the chain` : ''}`);
+      else out('signatures not checked: pass --public-key (and --checkpoints with an exported copy)');
+    } else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
+    process.exitCode = result.problems.length === 0 ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
+/** `log checkpoints` writes one JSON object per line; a copy kept elsewhere is read back for `log verify --checkpoints`. */
+function readCheckpoints(file: string): ExportedCheckpoint[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      let c: Partial<ExportedCheckpoint>;
+      try {
+        c = JSON.parse(line) as Partial<ExportedCheckpoint>;
+      } catch (err) {
+        throw new Error(`${file}: line ${i + 1}: not JSON: ${(err as Error).message}`);
+      }
+      if (!Number.isInteger(c.seq) || !Number.isInteger(c.wall) || typeof c.hash !== 'string' || typeof c.keyId !== 'string' || typeof c.signature !== 'string') {
+        throw new Error(`${file}: line ${i + 1}: a checkpoint has seq, wall, hash, keyId and signature`);
+      }
+      return c as ExportedCheckpoint;
+    });
+}
+
+function exportCheckpoints(opts: { config: string; since?: number }): void {
   const db = openStore(loadServerConfig(opts.config));
   try {
-    const result = verifyDecisionLog(db);
-    if (opts.json) out(JSON.stringify(result, null, 2));
-    else if (result.problems.length === 0) out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
-    else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
-    process.exitCode = result.problems.length === 0 ? 0 : 1;
+    for (const c of signedCheckpoints(db, opts.since)) out(JSON.stringify(c));
   } finally {
     db.close();
   }
@@ -185,14 +232,21 @@ export function registerServerCommands(program: Command): void {
     .description('check a server configuration for unsafe settings; exit 1 on errors')
     .addOption(configOption())
     .action(doctor);
-  program
-    .command('log')
-    .description('the decision log')
+  const log = program.command('log').description('the decision log');
+  log
     .command('verify')
-    .description('check the decision log hash chain; names every edited or removed entry; exit 1 if tampered')
+    .description('check the decision log hash chain; names every edited, removed or early pruned entry; exit 1 if tampered')
     .addOption(configOption())
+    .option('--public-key <file>', 'the signing key\'s public key (PEM): checkpoints and the anchor must verify with it')
+    .option('--checkpoints <file>', 'checkpoints exported earlier by `log checkpoints`: each must still be in the chain')
     .option('--json', 'print the result as JSON')
     .action(verifyLog);
+  log
+    .command('checkpoints')
+    .description('print the signed checkpoints, one JSON object per line, to keep a copy elsewhere')
+    .addOption(configOption())
+    .option('--since <seq>', 'only those after this entry', intArg)
+    .action(exportCheckpoints);
   program
     .command('faults')
     .description('list fault records (snapshots written on adapter faults and crashes)')

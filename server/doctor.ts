@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ADAPTER_NAMES } from './adapter-registry';
 import { folderDigest } from './plugin-folder';
@@ -43,6 +43,9 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
     }
     if (digest !== p.sha256) add('error', `plugins[${i}]`, `sha256 of the folder ${folder} is ${digest}, not the allow-listed ${p.sha256}: it will be refused`, 'check every file of the plugin, then pin the folder\'s sha256 in plugins[].sha256 (docs/server.md says how)');
   });
+  if (existsSync(config.signingKeyFile) && (statSync(config.signingKeyFile).mode & 0o077) !== 0) {
+    add('error', 'log', `the decision log's signing key ${config.signingKeyFile} is readable by other users, who could sign a rewritten log`, `chmod 600 ${config.signingKeyFile}`);
+  }
   if (config.lockout.failures > 20) add('warning', 'auth', `lockout after ${config.lockout.failures} failures allows many guesses`, 'set auth.lockout.failures to 10 or fewer');
   if (config.demo.length > 0) add('warning', 'demo', `the demo driver sends ${config.demo.length} kinds of scripted commands`, 'remove the demo: section in a real home');
   return findings;

@@ -27,6 +27,7 @@ import { PluginHost } from './plugins';
 import { loggedCredential, OPERATOR, systemCredential, type CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
+import type { LogSigner } from './signing-key';
 import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
 
 export interface EdgeServerOptions {
@@ -35,6 +36,8 @@ export interface EdgeServerOptions {
   readonly secrets: ReadonlyMap<CredentialId, string> | null;
   readonly port?: number;
   readonly host?: string;
+  /** Signs the decision log's checkpoints; absent, nothing is signed. */
+  readonly signer?: LogSigner;
   /** Human-readable lines for the operator (stderr in the CLI). */
   readonly say?: (line: string) => void;
 }
@@ -93,7 +96,7 @@ export class EdgeServer {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
-    const log = (this.log = new DecisionLog(db, config.retention));
+    const log = (this.log = new DecisionLog(db, config.retention, memory ? undefined : this.options.signer));
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
     if (crashed) this.recordCrash(store, crashed);
@@ -128,7 +131,10 @@ export class EdgeServer {
     this.demo.start();
     this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
     this.clockMonitor.start();
-    this.retentionTimer = setInterval(() => log.applyRetention(), RETENTION_EVERY_MS);
+    this.retentionTimer = setInterval(() => {
+      log.applyRetention();
+      log.checkpoint();
+    }, RETENTION_EVERY_MS);
     this.retentionTimer.unref();
     this.stream.start();
     await this.listen(metrics, arbiter, log);
@@ -158,7 +164,7 @@ export class EdgeServer {
       await this.arbiter.stop();
     }
     this.subscription?.unsubscribe();
-    this.log?.flush();
+    this.log?.checkpoint();
     this.faults?.markStopped();
     this.db?.close();
   }

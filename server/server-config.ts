@@ -50,8 +50,8 @@ const logSchema = z.strictObject({
   /** Ordinary entries lose their body after this long; safety entries (life, alarms, denials) after `safetyMaxAge`. */
   maxAge: durationSchema.optional(),
   safetyMaxAge: durationSchema.optional(),
-  /** Bodies kept at most; the oldest ordinary ones are pruned first. */
-  maxEntries: positiveInt.optional(),
+  /** The Ed25519 key that signs the log's checkpoints (PEM, mode 0600), kept apart from the store; made on the first run. */
+  signingKey: z.string().min(1).optional(),
 });
 
 const pluginSchema = z.strictObject({
@@ -91,7 +91,6 @@ export type LifetimeLimit = z.output<typeof lifetimeSchema>;
 export interface LogRetention {
   readonly maxAge: number;
   readonly safetyMaxAge: number;
-  readonly maxEntries: number;
 }
 
 export interface LockoutSettings {
@@ -120,6 +119,8 @@ export interface ServerConfig {
   readonly storeFile: string;
   readonly synchronous: 'full' | 'normal';
   readonly retention: LogRetention;
+  /** The decision log's signing key (its public key beside it, `signing-key.ts`). */
+  readonly signingKeyFile: string;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
 }
@@ -148,6 +149,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   checkReferences(data, core, source);
   const base = dirname(resolve(source));
   const at = (p: string) => resolve(base, p);
+  const secretsFile = at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json');
   const config: ServerConfig = {
     source,
     core,
@@ -159,12 +161,13 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     port: data.server?.port ?? DEFAULT_PORT,
     ...(data.server?.tls ? { tls: { cert: at(data.server.tls.cert), key: at(data.server.tls.key) } } : {}),
     maxStreams: data.server?.maxStreams ?? 32,
-    secretsFile: at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json'),
+    secretsFile,
     lockout: { failures: 5, window: 60_000, duration: 300_000, ...data.auth?.lockout },
     reads: data.auth?.reads ?? 'open',
     storeFile: data.store?.file === 'memory' ? 'memory' : at(data.store?.file ?? 'home-arbiter.sqlite'),
     synchronous: data.store?.synchronous ?? 'full',
-    retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
+    retention: { maxAge: data.log?.maxAge ?? 30 * DAY, safetyMaxAge: data.log?.safetyMaxAge ?? 365 * DAY },
+    signingKeyFile: data.log?.signingKey ? at(data.log.signingKey) : secretsFile.replace(/(\.json)?$/, '.signing.pem'),
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
   };
@@ -181,6 +184,7 @@ function checkPluginFolders(config: ServerConfig): void {
     ['the configuration', resolve(config.source)],
     ['the store', config.storeFile],
     ['the secrets', config.secretsFile],
+    ['the signing key', config.signingKeyFile],
   ] as const;
   const issues = config.plugins.flatMap((p, i) => {
     const folder = dirname(p.module);

@@ -9,7 +9,7 @@ import type { ServerProcess } from './server-process';
 /** A decision log of some weeks: 10,000 entries of about 600 bytes each, 6 MB of history to ask for. */
 function fillLog(file: string): void {
   const db = new Database(file);
-  const log = new DecisionLog(db, { maxAge: 86_400_000, safetyMaxAge: 86_400_000, maxEntries: 100_000 });
+  const log = new DecisionLog(db, { maxAge: 86_400_000, safetyMaxAge: 86_400_000 });
   for (let i = 0; i < 10_000; i++) log.append({ type: 'adapter-problem', at: i, adapter: 'virtual', message: `${i} ${'x'.repeat(560)}` });
   log.flush();
   db.close();
