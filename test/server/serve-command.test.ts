@@ -61,6 +61,15 @@ describe('home-arbiter serve: start-up checks', () => {
     assert.equal((await call(base, 'GET', '/api/status')).body.insecure, true);
   });
 
+  it('refuses a fact writer that could reach a life rule through the fact (SPEC.md §6)', async () => {
+    const yaml = readFileSync(home.configFile, 'utf8');
+    assert.match(yaml, /name: smoke/, 'the home has the smoke fact that drives the fire rules');
+    writeFileSync(home.configFile, yaml.replace(/- \{ name: smoke,[^}]*\}/, '- { name: smoke, initial: false, writers: [comfort-vent] }'));
+    const p = serve();
+    await assert.rejects(p.url, /exited \(2\)/);
+    assert.match(p.stderr, /facts\[0\]\.writers\[0\]: system "comfort-vent" has category comfort, below life/);
+  });
+
   it('rejects an invalid configuration naming the field', async () => {
     writeFileSync(home.configFile, readFileSync(home.configFile, 'utf8').replace('kind: lock', 'kind: lock, colour: red'));
     const p = serve();
