@@ -1,13 +1,9 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, screenshotPath } from '../support/browser';
 import type { EdgeServer } from '../../server/edge-server';
 import { call, TempHome, waitFor } from './server-fixture';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const SCREENSHOT = resolve(__dirname, '../../../test-artifacts/status-page.png');
 
 /** A window in conflict, a lamp whose device the demo driver takes off the network, a rain sensor that goes stale. */
 const PAGE_HOME = `
@@ -51,7 +47,7 @@ describe('server/status-page: GET / in headless Chromium', () => {
     await waitFor('hall.light degraded', async () => ((await call(base, 'GET', '/api/actuators/hall.light')).body.available === false ? true : undefined));
     await waitFor('rain stale', async () => ((await call(base, 'GET', '/api/status')).body.facts.find((f: { name: string; stale: boolean }) => f.name === 'rain')?.stale ? true : undefined));
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
+    browser = await launchBrowser();
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('pageerror', (err) => errors.push(err.message));
@@ -78,8 +74,7 @@ describe('server/status-page: GET / in headless Chromium', () => {
     assert.ok(await page.locator('#timeline li.degraded', { hasText: 'hall.light degraded' }).count() > 0);
     assert.match(await page.locator('#diagnostics').textContent() ?? '', /adapter:virtual: started/);
 
-    mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    await page.screenshot({ path: screenshotPath('status-page'), fullPage: true });
     assert.deepEqual(errors, []);
   });
 });
