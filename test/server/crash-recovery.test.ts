@@ -84,12 +84,15 @@ describe('server: recovery after kill -9', () => {
   });
 
   it('writes a fault record with the claims when an uncaught exception ends the process', async () => {
+    // The bug strikes once the test says so (a file appears), not after a delay a loaded machine may outlast.
     const plugin = join(home.dir, 'buggy.js');
-    writeFileSync(plugin, "exports.start = () => { setTimeout(() => { throw new Error('plugin bug'); }, 500); };\n");
+    const trigger = join(home.dir, 'strike');
+    writeFileSync(plugin, `exports.start = () => { setInterval(() => { if (require('fs').existsSync(${JSON.stringify(trigger)})) throw new Error('plugin bug'); }, 20); };\n`);
     appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
     const p = serve();
     const base = await p.url;
     await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
+    writeFileSync(trigger, '');
     assert.equal(await p.exited(), 70);
     assert.match(p.stderr, /fatal: Error: plugin bug/);
     const [record] = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout);
