@@ -7,7 +7,7 @@ import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
 import { eraseFiles, storeFiles } from '../server/erase';
 import { listFaults } from '../server/fault-records';
-import { generateSecretsFile, loadSecrets, type LoadedSecrets } from '../server/secrets';
+import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
 import { loadServerConfig, type ServerConfig } from '../server/server-config';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -76,6 +76,16 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     throw err;
   }
   out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
+  out(signInHint(config, opts.insecureDev === true));
+}
+
+/** How a person acts as the operator on the status page: the first thing a newcomer looks for. */
+function signInHint(config: ServerConfig, insecure: boolean): string {
+  if (insecure) return 'operator actions on the status page need no sign-in (--insecure-dev)';
+  const tokens = tokensFileFor(config.secretsFile);
+  return existsSync(tokens)
+    ? `to stop, lock, release or acknowledge on the status page, "Sign in as operator" with the "operator" token in ${tokens}`
+    : `to stop, lock, release or acknowledge on the status page, "Sign in as operator" with the operator token of the first run (its clear copy ${tokens} was deleted; deleting ${config.secretsFile} generates every token anew at the next start)`;
 }
 
 async function doctor(opts: { config: string }): Promise<void> {

@@ -39,8 +39,11 @@ CREATE TABLE IF NOT EXISTS decision_log_anchor (id INTEGER PRIMARY KEY CHECK (id
 `;
 const GENESIS = '0'.repeat(64);
 
-/** The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. */
-const SAFETY_TYPES = new Set(['alarm', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'lifetime-warning']);
+/**
+ * The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. An alarm's
+ * acknowledgement is kept as long as the alarm, or a restart would find the alarm unacknowledged.
+ */
+const SAFETY_TYPES = new Set(['alarm', 'alarm-acknowledged', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'lifetime-warning']);
 export function isSafetyEvent(event: LoggedEvent): boolean {
   return SAFETY_TYPES.has(event.type) || event.category === 'life';
 }
@@ -126,6 +129,15 @@ export class DecisionLog {
   read(since: number, limit = 1000): LogEntry[] {
     const rows = this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').all(since, limit) as Row[];
     return [...rows.map(toEntry), ...this.pending.filter((r) => r.seq > since).map(toEntry)].slice(0, limit);
+  }
+
+  /** The newest `limit` entries of these types that still have their event, oldest first. */
+  readTypes(types: readonly string[], limit: number): LogEntry[] {
+    this.flush();
+    const rows = this.db
+      .prepare(`SELECT * FROM decision_log WHERE type IN (${types.map(() => '?').join(', ')}) AND body IS NOT NULL ORDER BY seq DESC LIMIT ?`)
+      .all(...types, limit) as Row[];
+    return rows.reverse().map(toEntry);
   }
 
   /** The sequence number of the last entry recorded before `wall` (for `?since=<ISO time>`). */

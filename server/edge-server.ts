@@ -12,22 +12,26 @@ import { MemoryStore } from '../engine/store/memory-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import { DeviceRouter } from '../adapters/device-router';
 import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
+import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
 import { ClockJumpMonitor } from './clock-jump-monitor';
 import { DecisionLog } from './decision-log';
 import { DemoDriver } from './demo-driver';
+import { Diagnostics } from './diagnostics';
 import { DispatchLimiter } from './dispatch-limiter';
 import { EventStream } from './event-stream';
 import { FaultRecords, type FaultSnapshot } from './fault-records';
 import { HttpApi } from './http-api';
+import { LastCommands } from './last-commands';
 import { LifetimeMonitor } from './lifetime-monitor';
 import { ServerMetrics } from './metrics';
 import { PluginHost, type PluginOutcome } from './plugins';
 import type { CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
-import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
+import { StatusPage } from './status-page';
+import type { AnyEvent, ServerEvent, ServerEventInput } from './server-events';
 
 export interface EdgeServerOptions {
   readonly config: ServerConfig;
@@ -65,7 +69,9 @@ export class EdgeServer {
   private readonly stream = new EventStream();
   private retentionTimer?: NodeJS.Timeout;
   private subscription?: Subscription;
-  private diagnostics: DiagnosticResult[] = [];
+  private diagnostics?: Diagnostics;
+  private readonly alarms = new ActiveAlarms();
+  private readonly lastCommands = new LastCommands();
   private pluginOutcomes: PluginOutcome[] = [];
   private recovered = false;
   private status: 'created' | 'running' | 'stopped' = 'created';
@@ -94,6 +100,7 @@ export class EdgeServer {
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
     const log = (this.log = new DecisionLog(db, config.retention));
+    this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
     if (crashed) this.recordCrash(store, crashed);
@@ -170,20 +177,8 @@ export class EdgeServer {
   }
 
   private async startAdapters(): Promise<void> {
-    const { config } = this.options;
-    const results: DiagnosticResult[] = [
-      { subject: 'store', ok: config.storeFile !== 'memory', message: config.storeFile === 'memory' ? 'in memory: claims are lost at exit' : config.storeFile },
-      { subject: 'clock', ok: true, message: `wall clock ${new Date().toISOString()}` },
-    ];
-    for (const r of await this.router!.start(this.arbiter!)) {
-      results.push({ subject: `adapter:${r.adapter}`, ok: r.started, message: r.started ? 'started' : r.reason });
-    }
-    for (const id of this.arbiter!.tables.actuatorIds()) {
-      const view = this.arbiter!.view(id)!;
-      const binding = config.bindings.find((b) => b.actuatorId === id);
-      results.push({ subject: `actuator:${id}`, ok: view.available, message: `${binding ? `${binding.adapter} ${binding.address}` : 'logical (no device)'}, ${view.available ? 'reachable' : 'unreachable'}` });
-    }
-    this.diagnostics = results;
+    this.diagnostics = new Diagnostics(this.options.config, this.arbiter!, () => this.clock.drift());
+    const results = this.diagnostics.run(await this.router!.start(this.arbiter!));
     this.emit({ type: 'diagnostics', results });
     for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
   }
@@ -200,12 +195,17 @@ export class EdgeServer {
       stream: this.stream,
       metrics,
       lifetime: this.lifetime!,
+      alarms: this.alarms,
+      lastCommands: this.lastCommands,
+      page: new StatusPage(),
       reads: config.reads,
       sessions: new Sessions(),
       secure: config.tls !== undefined,
       emit: (e) => this.emit(e),
       status: () => ({
-        diagnostics: this.diagnostics,
+        diagnostics: this.diagnostics?.report() ?? [],
+        alarms: this.alarms.list(),
+        factDeclarations: config.core.facts,
         plugins: this.pluginOutcomes,
         recovered: this.recovered,
         lastSeq: log.lastSeq,
@@ -225,11 +225,16 @@ export class EdgeServer {
     });
   }
 
-  /** Every event, engine's or ours: decision log, live stream, metrics, and a fault record for adapter faults. */
+  /**
+   * Every event, engine's or ours: decision log, live stream, metrics, active alarms, last commands, and a fault
+   * record for adapter faults.
+   */
   private record(event: AnyEvent): void {
     const entry = this.log!.append(event);
     this.stream.publish(entry);
     this.metrics?.observe(event);
+    this.alarms.observe(entry);
+    this.lastCommands.observe(entry);
     if (event.type === 'degraded' && event.target && this.status === 'running' && this.faults) {
       const id = this.faults.record('adapter', `${event.target}: ${event.reason ?? 'unreachable'}`, this.snapshot());
       this.emit({ type: 'fault', id, kind: 'adapter', reason: `${event.target}: ${event.reason ?? 'unreachable'}` });

@@ -1,31 +1,25 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { ArbiterStoppedError, type Arbiter } from '../engine/arbiter';
-import type { Outcome } from '../engine/core/arbiter-core';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
+import type { ActiveAlarms } from './active-alarms';
 import type { Authenticator } from './auth';
 import type { DecisionLog } from './decision-log';
 import type { EventStream } from './event-stream';
 import { HttpError, readJson, sendError, sendJson } from './http-io';
+import type { LastCommands } from './last-commands';
 import type { LifetimeMonitor } from './lifetime-monitor';
 import type { ServerMetrics } from './metrics';
 import { OPERATOR, systemCredential } from './secrets';
 import type { ServerEventInput } from './server-events';
 import type { Sessions } from './sessions';
-import { STATUS_PAGE } from './status-page';
+import type { StatusPage } from './status-page';
 
 const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
 const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
 const operatorBody = z.strictObject({ target: z.string().min(1).optional(), system: z.string().min(1).optional() });
 const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
-
-export interface LastCommand {
-  readonly target: string;
-  readonly state: unknown;
-  readonly outcome: Outcome['outcome'];
-  readonly wall: number;
-}
 
 /** What the API reads and writes; the edge server (the composition root) builds it. */
 export interface HttpApiDeps {
@@ -35,6 +29,10 @@ export interface HttpApiDeps {
   readonly stream: EventStream;
   readonly metrics: ServerMetrics;
   readonly lifetime: LifetimeMonitor;
+  readonly alarms: ActiveAlarms;
+  readonly lastCommands: LastCommands;
+  /** `GET /` and the page's files. */
+  readonly page: StatusPage;
   /** `operator`: reads need the operator's token or a session cookie obtained with it. */
   readonly reads: 'open' | 'operator';
   readonly sessions: Sessions;
@@ -54,9 +52,8 @@ type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url
  * by default) unless `auth.reads: operator`; the page itself holds no data and is always served.
  */
 export class HttpApi {
-  private readonly lastCommands = new Map<string /* system id */, LastCommand>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [
-    { method: 'GET', pattern: /^\/$/, handler: (_q, res) => this.page(res) },
+    { method: 'GET', pattern: /^\/$|^\/page\/[^/]+$/, handler: (_q, res, _p, url) => this.deps.page.serve(url.pathname, res) },
     { method: 'GET', pattern: /^\/metrics$/, handler: this.reading((_q, res) => this.metricsText(res)) },
     { method: 'GET', pattern: /^\/api\/status$/, handler: this.reading((_q, res) => sendJson(res, 200, this.statusBody())) },
     { method: 'GET', pattern: /^\/api\/systems$/, handler: this.reading((_q, res) => sendJson(res, 200, this.systems())) },
@@ -68,6 +65,7 @@ export class HttpApi {
     { method: 'DELETE', pattern: /^\/api\/systems\/([^/]+)\/claims\/([^/]+)$/, handler: (q, res, [id, target]) => this.release(q, res, id, target) },
     { method: 'PUT', pattern: /^\/api\/facts\/([^/]+)$/, handler: (q, res, [name]) => this.fact(q, res, name) },
     { method: 'POST', pattern: /^\/api\/operator\/([^/]+)$/, handler: (q, res, [action]) => this.operator(q, res, action) },
+    { method: 'POST', pattern: /^\/api\/alarms\/([^/]+)\/acknowledge$/, handler: (q, res, [id]) => this.acknowledge(q, res, id) },
   ];
 
   constructor(private readonly deps: HttpApiDeps) {}
@@ -120,7 +118,6 @@ export class HttpApi {
     await this.authorize(req, systemCredential(system));
     const body = await readJson(req, commandBody);
     const outcome = await this.deps.arbiter.command({ system, ...body });
-    this.lastCommands.set(system, { target: body.target, state: body.state, outcome: outcome.outcome, wall: Date.now() });
     if (outcome.outcome === 'deferred') {
       const mine = this.deps.arbiter.explain(body.target)?.claims.find((c) => c.claimant === system);
       sendJson(res, 200, { ...outcome, ...(mine ? { reason: mine.reason } : {}) });
@@ -155,6 +152,16 @@ export class HttpApi {
     sendJson(res, 200, { action, ...subject, ...this.deps.arbiter.tables.metaRow() });
   }
 
+  /** The operator has seen an active alarm: it leaves the active alarms, and the decision log records that. */
+  private async acknowledge(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    await this.authorize(req, OPERATOR);
+    const active = /^\d+$/.test(id) ? this.deps.alarms.get(Number(id)) : undefined;
+    if (!active) throw new HttpError(404, `no active alarm ${JSON.stringify(id)} (GET /api/status lists them under alarms)`, 'id');
+    const { kind, target, system } = active.alarm;
+    this.deps.emit({ type: 'alarm-acknowledged', alarm: active.id, kind, ...(target ? { target } : {}), ...(system ? { system } : {}) });
+    sendJson(res, 200, { acknowledged: active.id, kind });
+  }
+
   /** SSE when the client asks for `text/event-stream` (history from `since` or `Last-Event-ID` first), else JSON history. */
   private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const sinceParam = url.searchParams.get('since');
@@ -180,7 +187,7 @@ export class HttpApi {
     const t = this.deps.arbiter.tables;
     return [...t.systemIds()].map((id) => {
       const s = t.system(id)!;
-      return { id, category: s.category, rank: s.rank, targets: s.targets, quarantined: t.isQuarantined(id), lastCommand: this.lastCommands.get(id) ?? null };
+      return { id, category: s.category, rank: s.rank, targets: s.targets, quarantined: t.isQuarantined(id), lastCommand: this.deps.lastCommands.get(id) };
     });
   }
 
@@ -219,11 +226,6 @@ export class HttpApi {
       streams: this.deps.stream.size,
       ...this.deps.status(),
     };
-  }
-
-  private page(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
-    res.end(STATUS_PAGE);
   }
 
   private async metricsText(res: ServerResponse): Promise<void> {

@@ -24,6 +24,8 @@ export interface ServerEventCatalogue {
   'lifetime-warning': { target: string; counter: 'cycles' | 'hours'; value: number; limit: number };
   'plugin-loaded': { module: string; system: string };
   'plugin-refused': { module: string; reason: string };
+  /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
+  'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

@@ -47,12 +47,12 @@ export class TempHome {
     return this;
   }
 
-  /** An in-process server on 127.0.0.1 and a free port. */
-  async startServer(): Promise<EdgeServer> {
+  /** An in-process server on 127.0.0.1 and a free port (or `port`, to come back where a stopped one was). */
+  async startServer(port = 0): Promise<EdgeServer> {
     const config = loadServerConfig(this.configFile);
     const secrets = await loadSecrets(config.secretsFile, config.core.systems.map((s) => s.id));
     if (secrets.problems.length > 0) throw new Error(`test secrets: ${secrets.problems.map((p) => p.message).join('; ')}`);
-    const server = new EdgeServer({ config, secrets: secrets.hashes, port: 0, host: '127.0.0.1' });
+    const server = new EdgeServer({ config, secrets: secrets.hashes, port, host: '127.0.0.1' });
     await server.start();
     return server;
   }
