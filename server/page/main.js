@@ -7,7 +7,7 @@ import * as panels from './panels.js';
 import { Timeline } from './timeline.js';
 
 const TIMELINE = new Set(['conflict', 'alarm', 'alarm-acknowledged', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
-const REFRESH = new Set(['dispatched', 'claimed', 'released', 'expired', 'revoked', 'denied', 'degraded', 'restored', 'manual', 'conflict', 'operator', 'alarm', 'alarm-acknowledged']);
+const REFRESH = new Set(['dispatched', 'claimed', 'fact', 'released', 'expired', 'revoked', 'denied', 'degraded', 'restored', 'manual', 'conflict', 'operator', 'alarm', 'alarm-acknowledged']);
 const POLL_MS = 10000;
 const RECONNECT_MS = 3000;
 /** Entries of history the timeline starts with. */
