@@ -57,7 +57,7 @@ export function jsonCheckReport(results: readonly CheckFileResult[]): string {
   return JSON.stringify(
     results.map((r) =>
       r.status === 'invalid'
-        ? { file: r.file, errors: r.errors }
+        ? { file: r.file, status: 'invalid', errors: r.errors }
         : { file: r.file, findings: r.result.findings, ...(r.result.notes.length > 0 ? { notes: r.result.notes } : {}) },
     ),
     null,

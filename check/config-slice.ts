@@ -113,7 +113,8 @@ export class ConfigSlicer {
     return { actuators, rules };
   }
 
-  slice(seeds: SliceSeeds): RawConfig {
+  /** The slice as the engine takes it, without a round trip through the file format. */
+  slice(seeds: SliceSeeds): CoreConfig {
     const { actuators, rules } = this.closure(seeds);
     const policies = this.config.policies.filter((r) => rules.has(r.name));
     const factNames = new Set(policies.flatMap((r) => r.facts));
@@ -121,13 +122,24 @@ export class ConfigSlicer {
     const systems = new Set(seeds.systems ?? []);
     for (const rule of policies) if (rule.effect.type === 'forbid' && rule.effect.system) systems.add(rule.effect.system);
     for (const fact of facts) for (const writer of fact.writers ?? []) systems.add(writer);
-    const monitors = rawMonitors(this.config.monitors);
     return {
-      ...(Object.keys(monitors).length > 0 ? { config: monitors } : {}),
-      actuators: this.config.actuators.filter((a) => actuators.has(a.id)).map(rawActuator),
-      systems: this.config.systems.filter((s) => systems.has(s.id)).map(rawSystem),
-      facts: facts.map(rawFact),
-      policies: policies.map(rawRule),
+      actuators: this.config.actuators.filter((a) => actuators.has(a.id)),
+      systems: this.config.systems.filter((s) => systems.has(s.id)),
+      facts,
+      policies,
+      monitors: this.config.monitors,
     };
   }
+}
+
+/** A configuration as a scenario file writes it (SPEC.md §10): what `coreConfigFrom` reads back as `config`. */
+export function rawConfig(config: CoreConfig): RawConfig {
+  const monitors = rawMonitors(config.monitors);
+  return {
+    ...(Object.keys(monitors).length > 0 ? { config: monitors } : {}),
+    actuators: config.actuators.map(rawActuator),
+    ...(config.systems.length > 0 ? { systems: config.systems.map(rawSystem) } : {}),
+    ...(config.facts.length > 0 ? { facts: config.facts.map(rawFact) } : {}),
+    ...(config.policies.length > 0 ? { policies: config.policies.map(rawRule) } : {}),
+  };
 }

@@ -3,7 +3,6 @@ import { POLICY_PREFIX } from '../engine/core/claim';
 import { selects } from '../engine/core/selector';
 import { valueKey } from './assignments';
 import { finding, type Finding } from './finding';
-import { listed } from './finding-text';
 import type { RuleSatisfaction } from './rule-satisfaction';
 
 /** A rule whose conditions hold for none of the values its facts can take, every one of them tried. */
@@ -15,7 +14,7 @@ export function isDead(s: RuleSatisfaction): boolean {
 export function deadRuleFinding(s: RuleSatisfaction, actuators: readonly ActuatorSpec[]): Finding {
   const effect = s.rule.effect;
   const target = effect.type === 'notify' ? undefined : effect.target;
-  const tried = s.domains.map((d) => `${d.name} ∈ {${listed(d.values.map(valueKey), 8)}}`);
+  const tried = s.domains.map((d) => `${d.name} ∈ {${d.values.slice(0, 8).map(valueKey).join(', ')}${d.values.length > 8 ? ', …' : ''}}`);
   return finding('dead-rule', {
     targets: target === undefined ? [] : actuators.filter((a) => selects(target, a)).map((a) => a.id),
     claimants: effect.type === 'assert' ? [POLICY_PREFIX + s.rule.name] : [],

@@ -25,6 +25,7 @@ export function factWriterFindings(config: CoreConfig): Finding[] {
       const target = effect.type === 'notify' ? undefined : effect.target;
       return config.actuators.filter((a) => target === undefined || selects(target, a)).map((a) => a.id);
     });
+    const them = facts.length > 1 ? 'them' : 'it';
     const how = reaches.map(({ rule, category }) => `${rule.name} ${rule.effect.type === 'assert' ? 'asserts' : 'forbids'} at ${category}`);
     return [
       finding('conflict', {
@@ -32,8 +33,8 @@ export function factWriterFindings(config: CoreConfig): Finding[] {
         claimants: [system.id],
         rules: readers.map((r) => r.name),
         message:
-          `${system.id} (${system.category}) may write the fact${facts.length > 1 ? 's' : ''} ${listed(facts)}: ` +
-          (highest ? `through them it reaches ${highest} (${listed(how)})` : `no assert or forbid reads ${facts.length > 1 ? 'them' : 'it'}`),
+          `${system.id} (${system.category}) may write ${listed(facts)}: ` +
+          (highest ? `the rules reading ${them} act at up to ${highest} (${listed(how)})` : `no assert or forbid reads ${them}`),
       }),
     ];
   });

@@ -3,6 +3,7 @@ import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { Document } from 'yaml';
 import { checkConfig } from '../check/check-config';
+import type { Finding } from '../check/finding';
 import { checkExitCode, humanCheckReport, jsonCheckReport, type CheckFileResult } from '../check/check-report';
 import { ConfigError } from '../engine/config/config-error';
 import type { CoreConfig } from '../engine/core/arbiter-core';
@@ -40,9 +41,9 @@ export async function checkFiles(paths: readonly string[]): Promise<CheckFileRes
 }
 
 /** One scenario per finding with a witness, `<file>-<n>-<kind>.yaml` (n: the finding's place in the report). */
-export function writeWitnessScenarios(results: readonly CheckFileResult[], dir: string): string[] {
+export function writeWitnessScenarios(results: readonly CheckFileResult[], dir: string): { path: string; finding: Finding }[] {
   mkdirSync(dir, { recursive: true });
-  const written: string[] = [];
+  const written: { path: string; finding: Finding }[] = [];
   const stems = new Map<string, number>();
   for (const r of results) {
     if (r.status !== 'checked') continue;
@@ -58,7 +59,7 @@ export function writeWitnessScenarios(results: readonly CheckFileResult[], dir: 
       const doc = new Document(scenario);
       doc.commentBefore = ` Written by home-arbiter check from ${r.file}: a witness of its finding ${i + 1} (${f.kind}).`;
       writeFileSync(out, doc.toString({ lineWidth: 0 }));
-      written.push(out);
+      written.push({ path: out, finding: f });
     });
   }
   return written;
