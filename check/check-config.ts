@@ -35,9 +35,11 @@ export interface CheckResult {
  * `home-arbiter check` (SPEC.md §11) on a validated configuration. The facts' domains are split at the constants
  * the conditions compare against; each rule is evaluated by json-rules-engine on every combination of its facts
  * (while they are few); pairs of claimants are judged by the engine's own lattice; and every witness is a scenario
- * replayed by the engine itself, so that what the check prints is what happens at run time.
+ * replayed by the engine itself, so that what the check prints is what happens at run time. `signal` stops it
+ * between two steps (a server that stops before its check is done).
  */
-export async function checkConfig(config: CoreConfig): Promise<CheckResult> {
+export async function checkConfig(config: CoreConfig, options: { readonly signal?: AbortSignal } = {}): Promise<CheckResult> {
+  const stopIfAborted = () => options.signal?.throwIfAborted();
   const domains = factDomains(config);
   const notes: string[] = [];
   const findings: Finding[] = [];
@@ -48,6 +50,7 @@ export async function checkConfig(config: CoreConfig): Promise<CheckResult> {
   for (const d of domains.values()) if (!d.exact) notes.push(`fact "${d.name}": a condition reads it through a path the check cannot build values for; rules reading it are not called dead`);
   const satisfaction = new Map<string /* rule name */, RuleSatisfaction>();
   for (const rule of config.policies) {
+    stopIfAborted();
     const s = await ruleSatisfaction(rule, domains);
     satisfaction.set(rule.name, s);
     if (s.error) notes.push(`rule "${rule.name}" could not be evaluated: ${s.error}`);
@@ -83,12 +86,14 @@ export async function checkConfig(config: CoreConfig): Promise<CheckResult> {
   };
 
   for (const pair of claimPairs(config.actuators, capabilities, together)) {
+    stopIfAborted();
     const f = pairFinding(pair);
     const title = `${f.kind}: ${f.claimants.join(' and ')}`;
     findings.push(withWitness(f, await replayed(title, () => search.conflict({ title, description: f.message, claims: pair.on, candidates: candidatesFor(pair.on) }))));
   }
 
   for (const o of manualOverrides(config.actuators, capabilities, together)) {
+    stopIfAborted();
     const f = manualOverrideFinding(o);
     const title = `manual-overridden: ${o.target}`;
     const found = await replayed(title, async () => {
@@ -104,6 +109,7 @@ export async function checkConfig(config: CoreConfig): Promise<CheckResult> {
 
   const cycles = ruleCycles(mayHold, config.actuators);
   for (const cycle of cycles) {
+    stopIfAborted();
     const { rules } = slicer.closure({ actuators: cycle.actuators, rules: cycle.rules });
     const factDomainsRead = [...new Set(config.policies.filter((r) => rules.has(r.name)).flatMap((r) => r.facts))].map((n) => domains.get(n)!).filter((d) => !d.actuator);
     const candidates = [...takeFirst(assignments(factDomainsRead), MAX_LOOP_CANDIDATES)];

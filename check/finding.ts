@@ -51,3 +51,19 @@ export function compareFindings(a: Finding, b: Finding): number {
     a.targets.join(',').localeCompare(b.targets.join(','))
   );
 }
+
+/** What to change when a finding is a mistake (doctor prints it beside the finding). */
+export const FIX: Record<FindingKind, string> = {
+  loop: 'make the rules exclude each other (a condition on a fact they do not change), or drop the default that brings the actuator back; `home-arbiter check --scenarios DIR` writes the witness as a scenario',
+  tie: 'give one claimant a higher rank (systems[].rank, or the rule\'s rank) or another category, so that the lattice decides rather than the order of arrival',
+  'dead-rule': 'fix the conditions (a misspelt fact or state, an empty range, a value of the wrong type) or remove the rule',
+  'manual-overridden': 'if a person must win there, set actuators[].manual.category to the category of the automation; otherwise narrow the targets of the systems or rules named',
+  conflict: 'none needed: the lattice resolves it',
+};
+
+/** One line naming the kind, the actuators and the rules, for logs that show findings one by one. */
+export function findingLine(f: Finding): string {
+  const where = f.targets.length > 0 ? ` on ${f.targets.join(', ')}` : '';
+  const rules = f.rules && f.rules.length > 0 ? ` (rule${f.rules.length > 1 ? 's' : ''} ${f.rules.join(', ')})` : '';
+  return `${f.kind}${where}${rules}: ${f.message}`;
+}
