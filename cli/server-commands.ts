@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { checkConfig } from '../check/check-config';
 import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
@@ -90,7 +91,8 @@ function signInHint(config: ServerConfig, insecure: boolean): string {
 
 async function doctor(opts: { config: string }): Promise<void> {
   const config = loadServerConfig(opts.config);
-  const findings = diagnoseConfig(config, await loadSecrets(config.secretsFile, systemIds(config)));
+  const checked = await checkConfig(config.core);
+  const findings = diagnoseConfig(config, await loadSecrets(config.secretsFile, systemIds(config)), checked.findings);
   for (const f of findings) out(`${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.problem}\n        fix: ${f.fix}`);
   const errors = findings.filter((f) => f.level === 'error').length;
   out(`${errors} error(s), ${findings.length - errors} warning(s) in ${config.source}`);

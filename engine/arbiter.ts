@@ -11,7 +11,7 @@ import { RealClock, type Clock } from './clock';
 import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
 import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
 import { MemoryStore } from './store/memory-store';
-import { RuleEvaluator } from '../policies/rule-evaluator';
+import { RuleEvaluator } from './rule-evaluator';
 
 /**
  * The port through which desired states reach devices. `apply` resolves (or returns) once the device confirmed

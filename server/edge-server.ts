@@ -4,6 +4,8 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import type { Subscription } from 'rxjs';
+import { checkConfig, type CheckResult } from '../check/check-config';
+import { countBySeverity, formatCounts } from '../check/check-report';
 import { Arbiter } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
@@ -75,6 +77,9 @@ export class EdgeServer {
   private pluginOutcomes: PluginOutcome[] = [];
   private recovered = false;
   private status: 'created' | 'running' | 'stopped' = 'created';
+  /** The static check of the configuration (SPEC.md §11), run beside the server so that it never delays the start. */
+  private checking?: Promise<CheckResult>;
+  private readonly checkAbort = new AbortController();
 
   constructor(private readonly options: EdgeServerOptions) {
     this.say = options.say ?? (() => undefined);
@@ -92,6 +97,13 @@ export class EdgeServer {
     if (this.status !== 'created') throw new Error(`start: the server is already ${this.status}`);
     this.status = 'running';
     const { config } = this.options;
+    this.checking = checkConfig(config.core, { signal: this.checkAbort.signal });
+    this.checking.then(
+      (r) => this.say(`check: ${formatCounts(countBySeverity(r.findings))} in ${config.source} (GET /api/check lists them)`),
+      (err: unknown) => {
+        if (!this.checkAbort.signal.aborted) this.say(`check failed: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
     const memory = config.storeFile === 'memory';
     const store: ArbiterStore = memory ? new MemoryStore() : new SqliteStore(config.storeFile, { synchronous: config.synchronous });
     // The log, fault records and counters use their own connection to the same file: the engine closes its store.
@@ -147,6 +159,8 @@ export class EdgeServer {
       return;
     }
     this.status = 'stopped';
+    this.checkAbort.abort();
+    await this.checking?.catch(() => undefined);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     this.clockMonitor?.stop();
     this.stream.stop();
@@ -202,6 +216,7 @@ export class EdgeServer {
       sessions: new Sessions(),
       secure: config.tls !== undefined,
       emit: (e) => this.emit(e),
+      check: () => this.checking!,
       status: () => ({
         diagnostics: this.diagnostics?.report() ?? [],
         alarms: this.alarms.list(),

@@ -4,6 +4,8 @@ import { ArbiterStoppedError, type Arbiter } from '../engine/arbiter';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
 import type { ActiveAlarms } from './active-alarms';
+import { countBySeverity } from '../check/check-report';
+import type { CheckResult } from '../check/check-config';
 import type { Authenticator } from './auth';
 import type { DecisionLog } from './decision-log';
 import type { EventStream } from './event-stream';
@@ -40,6 +42,8 @@ export interface HttpApiDeps {
   readonly secure: boolean;
   /** Server events (auth failures) go through the composition root to the log, stream and metrics. */
   readonly emit: (event: ServerEventInput) => void;
+  /** The static check's result (SPEC.md §11), once it is done. */
+  readonly check: () => Promise<CheckResult>;
   /** Start-up diagnostics, plugins, clock: the parts of `/api/status` the engine does not know. */
   readonly status: () => Record<string, unknown>;
 }
@@ -60,6 +64,7 @@ export class HttpApi {
     { method: 'GET', pattern: /^\/api\/actuators$/, handler: this.reading((_q, res) => sendJson(res, 200, [...this.deps.arbiter.tables.actuatorIds()].map((id) => this.actuator(id)))) },
     { method: 'GET', pattern: /^\/api\/actuators\/([^/]+)$/, handler: this.reading((_q, res, [id]) => sendJson(res, 200, this.actuatorOr404(id))) },
     { method: 'GET', pattern: /^\/api\/events$/, handler: this.reading((q, res, _p, url) => this.events(q, res, url)) },
+    { method: 'GET', pattern: /^\/api\/check$/, handler: this.reading((_q, res) => this.checkFindings(res)) },
     { method: 'POST', pattern: /^\/api\/session$/, handler: (q, res) => this.session(q, res) },
     { method: 'POST', pattern: /^\/api\/systems\/([^/]+)\/commands$/, handler: (q, res, [id]) => this.command(q, res, id) },
     { method: 'DELETE', pattern: /^\/api\/systems\/([^/]+)\/claims\/([^/]+)$/, handler: (q, res, [id, target]) => this.release(q, res, id, target) },
@@ -181,6 +186,12 @@ export class HttpApi {
     const wall = Date.parse(text);
     if (Number.isNaN(wall)) throw new HttpError(400, `since: "${text}" is neither a sequence number nor an ISO 8601 time`, 'since');
     return this.deps.log.seqBefore(wall);
+  }
+
+  /** What `home-arbiter check --json` prints for the configuration, with the counts; waits for a check still running. */
+  private async checkFindings(res: ServerResponse): Promise<void> {
+    const { findings, notes } = await this.deps.check();
+    sendJson(res, 200, { counts: countBySeverity(findings), findings, notes });
   }
 
   private systems(): unknown[] {

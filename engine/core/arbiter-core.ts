@@ -23,7 +23,7 @@ import { FlappingMonitor } from '../monitors/flapping';
 import type { Monitor, MonitorSettings } from '../monitors/monitor';
 import { PersistentConflictMonitor } from '../monitors/persistent-conflict';
 import { QuarantineMonitor } from '../monitors/quarantine';
-import { ACTUATOR_FACT_PREFIX, type PolicyRule } from '../../policies/policy-rule';
+import { ACTUATOR_FACT_PREFIX, type PolicyRule } from './policy-rule';
 
 export interface CoreConfig {
   readonly actuators: readonly ActuatorSpec[];

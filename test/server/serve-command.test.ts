@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, TempHome } from './server-fixture';
+import { call, TempHome, waitFor } from './server-fixture';
 import { ServerProcess } from './server-process';
 
 describe('home-arbiter serve: start-up checks', () => {
@@ -36,6 +36,12 @@ describe('home-arbiter serve: start-up checks', () => {
     assert.doesNotMatch(readFileSync(secretsFile, 'utf8'), new RegExp(tokens.systems.security), 'the server file holds hashes only');
     const answer = await call(base, 'POST', '/api/systems/security/commands', { token: tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
     assert.deepEqual(answer.body, { outcome: 'accepted' });
+  });
+
+  it('prints the count of the static check\'s findings once it is done', async () => {
+    const p = serve('--insecure-dev');
+    await p.url;
+    await waitFor('the check line', () => /check: 0 errors, \d+ warnings, \d+ info in .*home\.yaml \(GET \/api\/check lists them\)/.exec(p.stderr) ?? undefined, 15_000);
   });
 
   it('refuses to start with a missing or weak secret and names which', async () => {
