@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
+import { checkConfig } from '../../check/check-config';
+import { findingLine, type Finding } from '../../check/finding';
 import { Arbiter, INSTANT_DEVICES, RealClock, SqliteStore, type CoreConfig, type DecisionLogger } from '../../engine';
 import type { Node, Translate } from './node-red';
 import { statusOf, type StatusWord } from './status-vocabulary';
@@ -24,6 +26,13 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
 
 type Phase = 'invalid' | 'starting' | 'running' | 'failed' | 'closed';
 
+/** The static check found errors (SPEC.md §11): the configuration is refused, as an invalid one is. */
+class CheckRefusal extends Error {
+  constructor(label: string, errors: readonly Finding[]) {
+    super(`${label}: home-arbiter check refuses the configuration:\n${errors.map((f) => `  ${findingLine(f)}`).join('\n')}`);
+  }
+}
+
 /**
  * Store files in use in this process. Two engines on one store would overwrite each other's claims (a copied
  * supervisor with an explicit store file), so the second one refuses to start. A redeploy closes the old supervisor
@@ -42,6 +51,9 @@ export class Supervisor {
   private arbiter?: Arbiter;
   private store?: SqliteStore;
   private readonly started = deferred<Arbiter>();
+  private refusal?: string;
+  /** The static check's warnings, shown on every client once the engine runs. */
+  private warnings: readonly Finding[] = [];
 
   constructor(
     private readonly node: Node,
@@ -57,12 +69,15 @@ export class Supervisor {
     return 'config' in this.setup ? this.setup.config : undefined;
   }
 
-  /** The configuration error, for client nodes that must not attach an input handler. */
+  /** The configuration error (or the static check's refusal), for client nodes that must not attach an input handler. */
   get problem(): string | undefined {
-    return 'problem' in this.setup ? this.setup.problem : undefined;
+    return 'problem' in this.setup ? this.setup.problem : this.refusal;
   }
 
-  /** Opens the store and starts the engine: claims of the previous deploy come back (SPEC.md §9). */
+  /**
+   * Checks the configuration (SPEC.md §11: errors refuse it, warnings are logged and badged), then opens the store
+   * and starts the engine: claims of the previous deploy come back (SPEC.md §9).
+   */
   start(): void {
     if ('problem' in this.setup) {
       this.node.error(this.setup.problem);
@@ -71,6 +86,12 @@ export class Supervisor {
     if (this.phase !== 'starting' || this.arbiter) return;
     const { config, storeFile } = this.setup;
     const starting = (async () => {
+      const { findings } = await checkConfig(config);
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length > 0) throw new CheckRefusal(this.label, errors);
+      this.warnings = findings.filter((f) => f.severity === 'warning');
+      for (const w of this.warnings) this.node.warn(`home-arbiter check: ${findingLine(w)}`);
+      if (this.phase !== 'starting') throw new Error(`${this.label}: closed before it started`);
       const owner = storesInUse.get(resolve(storeFile));
       if (owner) throw new Error(`the store is already used by ${owner.label}`);
       storesInUse.set(resolve(storeFile), { nodeId: this.node.id, label: this.label });
@@ -88,6 +109,15 @@ export class Supervisor {
         this.started.resolve(arbiter);
       },
       (err: unknown) => {
+        if (this.phase === 'closed') return;
+        if (err instanceof CheckRefusal) {
+          this.phase = 'invalid';
+          this.refusal = err.message;
+          this.node.error(err.message);
+          this.badgeAll('invalid');
+          this.started.reject(err);
+          return;
+        }
         this.phase = 'failed';
         this.closeStore();
         const failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
@@ -144,6 +174,7 @@ export class Supervisor {
 
   private connect(entry: { client: ArbiterClient; subscription?: Subscription }): void {
     this.badge(entry.client, 'ready');
+    if (this.warnings.length > 0) entry.client.node.status(statusOf(this.translate, 'checked', { count: this.warnings.length }));
     try {
       entry.subscription = entry.client.connect(this.arbiter!);
     } catch (err) {
