@@ -115,7 +115,7 @@ export class EdgeServer {
     this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
-    if (crashed) this.recordCrash(store, crashed);
+    if (crashed) await this.recordCrash(store, crashed);
     faults.markRunning();
     log.applyRetention();
 
@@ -267,8 +267,8 @@ export class EdgeServer {
   }
 
   /** The previous run died without a clean stop: record what the store holds before the engine recovers it. */
-  private recordCrash(store: ArbiterStore, run: { pid: number; started: number }): void {
-    const s = store.load();
+  private async recordCrash(store: ArbiterStore, run: { pid: number; started: number }): Promise<void> {
+    const s = await store.load();
     const reason = `the previous run (pid ${run.pid}, started ${new Date(run.started).toISOString()}) did not stop cleanly`;
     const id = this.faults!.record('crash', reason, { claims: s.claims, actuators: s.actuators, lastEvents: this.log!.read(Math.max(0, this.log!.lastSeq - EVENTS_IN_FAULT_RECORD)) });
     this.log!.append({ type: 'fault', at: this.clock.now(), id, kind: 'crash', reason });
