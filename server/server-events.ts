@@ -26,6 +26,8 @@ export interface ServerEventCatalogue {
   'plugin-refused': { module: string; reason: string };
   /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
+  /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */
+  backup: { file?: string; commit?: number; error?: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

@@ -15,8 +15,11 @@ export type DenialReason =
 /** SPEC.md §6: why a control system's fact write was refused, in the order the checks run. */
 export type FactDenialReason = Extract<DenialReason, 'unknown-system' | 'quarantined' | 'unauthorized'>;
 
-/** `store`: a commit failed and commands are refused until the store writes again (issue 11). */
-export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable' | 'store';
+/**
+ * `store`: a commit failed and commands are refused until the store writes again; `clock-behind`: the server
+ * started with the wall clock behind the store's high-water mark (issue 11).
+ */
+export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable' | 'store' | 'clock-behind';
 /** Who set a fact (SPEC.md §6): a sensor and the operator may set any fact, a control system only its own. */
 export type FactSource = 'sensor' | 'operator' | 'system';
 

@@ -146,6 +146,7 @@ export class SqliteStore implements ArbiterStore {
       this.journalled = 0;
     });
     this.recover();
+    this.sidecar?.write({ store: this.infoRow.identity, commit: this.infoRow.commits, mark: this.infoRow.mark });
   }
 
   /** Identity, commit number and high-water mark, as of the last commit. */

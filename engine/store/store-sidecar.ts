@@ -1,15 +1,4 @@
 import { closeSync, fsyncSync, ftruncateSync, openSync, readFileSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
-
-/** Who has a store open: named when a second process is refused (store-lock.ts). */
-export interface StoreHolder {
-  readonly pid: number;
-  /** `serve`, `arbiter-supervisor "home"`, `restore` … */
-  readonly command: string;
-  readonly host: string;
-  /** Wall-clock ms when it opened the store. */
-  readonly since: number;
-}
 
 /** What the sidecar says about the store it sits beside. */
 export interface SidecarState {
@@ -19,16 +8,10 @@ export interface SidecarState {
   readonly commit: number;
   /** The store's wall-clock high-water mark at that commit. */
   readonly mark: number;
-  /** The process that has the store open; null once it closed it. */
-  readonly holder: StoreHolder | null;
   readonly written: number;
 }
 
 export const sidecarFile = (storeFile: string) => `${storeFile}.state`;
-
-export function currentHolder(command: string): StoreHolder {
-  return { pid: process.pid, command, host: hostname(), since: Date.now() };
-}
 
 /** The sidecar as last written, or undefined when there is none or it cannot be read as one. */
 export function readSidecar(storeFile: string): SidecarState | undefined {
@@ -59,24 +42,21 @@ export class StoreSidecar {
   private fd?: number;
   private size = SIZE;
 
-  constructor(
-    readonly storeFile: string,
-    private readonly holder: StoreHolder,
-  ) {}
+  constructor(readonly storeFile: string) {}
 
-  write(state: Pick<SidecarState, 'store' | 'commit' | 'mark'>, open = true): void {
+  write(state: Omit<SidecarState, 'written'>): void {
     if (this.fd === undefined) {
       this.fd = openSync(sidecarFile(this.storeFile), 'w', 0o600);
       ftruncateSync(this.fd, 0);
     }
-    const text = JSON.stringify({ ...state, holder: open ? this.holder : null, written: Date.now() } satisfies SidecarState);
+    const text = JSON.stringify({ ...state, written: Date.now() } satisfies SidecarState);
     this.size = Math.max(this.size, text.length + 1);
     writeSync(this.fd, `${text}\n`.padEnd(this.size, ' '), 0, 'utf8');
   }
 
-  /** The last state, durable, with no holder: the store is closed. */
-  close(state: Pick<SidecarState, 'store' | 'commit' | 'mark'>): void {
-    this.write(state, false);
+  /** The last state, made durable. */
+  close(state: Omit<SidecarState, 'written'>): void {
+    this.write(state);
     fsyncSync(this.fd!);
     closeSync(this.fd!);
     this.fd = undefined;

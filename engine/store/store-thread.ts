@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteStore, type SqliteStoreOptions, type StoreInfo } from './sqlite-store';
-import { StoreSidecar, type StoreHolder } from './store-sidecar';
+import { StoreSidecar } from './store-sidecar';
 
 /** What `ThreadedStore` asks of its thread; each request is answered once, in order, by its `id`. */
 export type StoreRequest =
@@ -22,8 +22,8 @@ export type StoreProblem = { readonly problem: string };
 export interface StoreThreadData {
   readonly file: string;
   readonly options: Omit<SqliteStoreOptions, 'sidecar'>;
-  /** Keeps the sidecar beside the store, naming this process as the holder. */
-  readonly holder?: StoreHolder;
+  /** Keeps the sidecar beside the store. */
+  readonly sidecar?: boolean;
 }
 
 /** Rows of the fold written between two commits: small, so that a commit never waits long behind one. */
@@ -39,7 +39,7 @@ const failure = (err: unknown) => ({ message: err instanceof Error ? err.message
 function run(port: NonNullable<typeof parentPort>, data: StoreThreadData): void {
   let store: SqliteStore;
   try {
-    store = new SqliteStore(data.file, { ...data.options, ...(data.holder ? { sidecar: new StoreSidecar(data.file, data.holder) } : {}) });
+    store = new SqliteStore(data.file, { ...data.options, ...(data.sidecar ? { sidecar: new StoreSidecar(data.file) } : {}) });
   } catch (err) {
     port.postMessage({ ok: false, ...failure(err) } satisfies StoreOpened);
     port.close();

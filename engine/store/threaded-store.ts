@@ -3,15 +3,14 @@ import { Worker } from 'node:worker_threads';
 import type { CoreSnapshot } from '../core/snapshot';
 import type { ArbiterStore, StoreBatch } from './arbiter-store';
 import type { SqliteStoreOptions, StoreInfo } from './sqlite-store';
-import type { StoreHolder } from './store-sidecar';
 import type { StoreOpened, StoreProblem, StoreReply, StoreRequest, StoreThreadData } from './store-thread';
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
 type RequestBody = StoreRequest extends infer R ? (R extends StoreRequest ? Omit<R, 'id'> : never) : never;
 
 export interface ThreadedStoreOptions extends Omit<SqliteStoreOptions, 'sidecar'> {
-  /** Keep the sidecar (`<file>.state`) naming this process as the store's holder. */
-  readonly holder?: StoreHolder;
+  /** Keep the sidecar (`<file>.state`) with the store's identity and commit number (store-sidecar.ts). */
+  readonly sidecar?: boolean;
   /** Problems the store's thread reports on its own (a fold that failed); the owner logs them. */
   readonly problem?: (message: string) => void;
 }
@@ -35,6 +34,7 @@ export class ThreadedStore implements ArbiterStore {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private broken?: StoreThreadError;
+  private closing?: Promise<void>;
   private infoNow: StoreInfo;
 
   private constructor(
@@ -66,8 +66,8 @@ export class ThreadedStore implements ArbiterStore {
 
   /** Starts the thread and resolves once it has opened (and recovered) the store. */
   static open(file: string, options: ThreadedStoreOptions = {}): Promise<ThreadedStore> {
-    const { holder, problem, ...sqlite } = options;
-    const data: StoreThreadData = { file, options: sqlite, ...(holder ? { holder } : {}) };
+    const { sidecar, problem, ...sqlite } = options;
+    const data: StoreThreadData = { file, options: sqlite, sidecar: sidecar === true };
     const worker = new Worker(join(__dirname, 'store-thread.js'), { workerData: data });
     return new Promise((resolve, reject) => {
       const exited = (code: number) => reject(new StoreThreadError(`the store's thread exited (code ${code}) before opening ${file}`));
@@ -104,11 +104,14 @@ export class ThreadedStore implements ArbiterStore {
     return this.infoNow;
   }
 
-  /** Folds the journal, closes the database and ends the thread; a second call does nothing. */
-  async close(): Promise<void> {
-    if (this.broken) return;
-    await this.request({ type: 'close' });
-    this.broken = new StoreThreadError(`${this.file}: the store is closed`);
+  /** Folds the journal, closes the database and ends the thread; a second call waits for the first. */
+  close(): Promise<void> {
+    this.closing ??= this.broken
+      ? Promise.resolve()
+      : this.request({ type: 'close' }).then(() => {
+          this.broken ??= new StoreThreadError(`${this.file}: the store is closed`);
+        });
+    return this.closing;
   }
 
   private request(body: RequestBody): Promise<unknown> {
