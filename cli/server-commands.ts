@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -157,6 +157,7 @@ async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
       }
     }
     erased = eraseFiles(files);
+    if (existsSync(backups.dir) && readdirSync(backups.dir).length === 0) rmdirSync(backups.dir);
   } finally {
     lock.release();
   }

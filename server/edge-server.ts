@@ -338,7 +338,7 @@ export class EdgeServer {
     const wall = Date.now();
     const behind = mark - wall;
     if (behind <= CLOCK_JUMP_MS) return { ok: true, message: `wall clock ${new Date(wall).toISOString()}; ${timeSync}` };
-    const message = `clock-behind: the wall clock (${new Date(wall).toISOString()}) is ${formatDuration(behind)} behind the store's high-water mark (${new Date(mark).toISOString()}); leases and staleness are measured from the mark, never extended; set the clock right (${timeSync})`;
+    const message = `clock-behind: the wall clock (${new Date(wall).toISOString()}) is ${formatDuration(Math.round(behind / 1000) * 1000)} behind the store's high-water mark (${new Date(mark).toISOString()}); leases and staleness are measured from the mark, never extended; set the clock right (${timeSync})`;
     this.record({ type: 'alarm', at: this.clock.now(), kind: 'clock-behind', message });
     return { ok: false, message };
   }

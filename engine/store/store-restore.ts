@@ -12,7 +12,7 @@ export interface Restored {
   readonly info: StoreInfo;
   /** The store as it was before, backed up first; undefined when there was none or it was not sound. */
   readonly previous?: BackupEntry;
-  /** Where a corrupt store was moved. */
+  /** Where a file that was not a whole store was moved. */
   readonly movedAside?: string;
 }
 
@@ -36,9 +36,10 @@ export async function restoreStore(storeFile: string, from: string, backups: Sto
   try {
     const inspection = inspectBackup(from);
     if (!inspection.ok) throw new Error(`${from}: cannot restore from it: ${inspection.problem}`);
-    const sound = !existsSync(storeFile) || checkStore(storeFile).sound;
-    const previous = existsSync(storeFile) && sound ? await backups.takeOfFile('pre-restore') : undefined;
-    const aside = sound ? undefined : moveAside(storeFile);
+    // The store as it is goes first: as a backup when it is a whole store, otherwise moved aside as it is.
+    const current = existsSync(storeFile) ? checkStore(storeFile) : undefined;
+    const previous = current?.sound && current.info ? await backups.takeOfFile('pre-restore') : undefined;
+    const aside = current && !previous ? moveAside(storeFile) : undefined;
     const partial = `${storeFile}.restoring`;
     copyFileSync(from, partial);
     fsyncPath(partial);
@@ -47,7 +48,7 @@ export async function restoreStore(storeFile: string, from: string, backups: Sto
     fsyncPath(dirname(storeFile));
     const { info } = inspection;
     new StoreSidecar(storeFile).close({ store: info.identity, commit: info.commits, mark: info.mark });
-    const before = previous ? `; the store before was at commit ${previous.commit}, kept in ${previous.file}` : aside ? `; the corrupt store before was moved to ${aside}` : '';
+    const before = previous ? `; the store before was at commit ${previous.commit}, kept in ${previous.file}` : aside ? `; the file there before (not a whole store) was moved to ${aside}` : '';
     record?.(`restored from ${from} (store ${info.identity}, commit ${info.commits})${before}`);
     return { info, ...(previous ? { previous } : {}), ...(aside ? { movedAside: aside } : {}) };
   } finally {

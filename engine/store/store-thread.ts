@@ -64,7 +64,12 @@ function run(port: NonNullable<typeof parentPort>, data: StoreThreadData): void 
     setImmediate(fold);
   };
 
-  port.on('message', async (request: StoreRequest) => {
+  // One request at a time, in order: a commit or a close that arrives during a backup waits for it.
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: StoreRequest) => {
+    queue = queue.then(() => handle(request));
+  });
+  const handle = async (request: StoreRequest): Promise<void> => {
     const answer = (value?: unknown) => port.postMessage({ id: request.id, ok: true, value, info: store.info } satisfies StoreReply);
     try {
       switch (request.type) {
@@ -87,7 +92,7 @@ function run(port: NonNullable<typeof parentPort>, data: StoreThreadData): void 
     } catch (err) {
       port.postMessage({ id: request.id, ok: false, ...failure(err) } satisfies StoreReply);
     }
-  });
+  };
 }
 
 if (parentPort) run(parentPort, workerData as StoreThreadData);
