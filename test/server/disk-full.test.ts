@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { moduleDigest } from '../../server/plugins';
 import { SmallDisk } from '../support/small-disk';
 import { call, HOME_YAML, TempHome, waitFor, type Answer } from './server-fixture';
 import { ServerProcess } from './server-process';
@@ -77,5 +80,31 @@ describe('server: a full disk (issue 11)', function () {
     const lost = [...acknowledged].filter(([key, state]) => stored.get(key) !== state);
     console.log(`      ${acknowledged.size} acknowledged claims, ${lost.length} lost`);
     assert.deepEqual(lost, []);
+  });
+
+  it('ends with exit 70 and says why there is no fault record when an uncaught exception meets a full disk', async function () {
+    const mounted = SmallDisk.mount(2048);
+    if (typeof mounted === 'string') {
+      console.log(`      skipped: ${mounted}; this test needs root (CI runs as root)`);
+      return this.skip();
+    }
+    disk = mounted;
+    home = await new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk.dir}/home.sqlite }`)).withSecrets();
+    const plugin = join(home.dir, 'buggy.js');
+    writeFileSync(plugin, "const fs = require('fs');\nexports.start = () => { const t = setInterval(() => { if (fs.existsSync(__dirname + '/crash-now')) { clearInterval(t); throw new Error('plugin bug'); } }, 20); };\n");
+    appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
+    const p = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    processes.push(p);
+    const base = await p.url;
+    disk.fill();
+    // Until SQLite has no room left even where it had some: the first refused command.
+    await waitFor('a command refused for the full disk', async () => {
+      const answer = await call(base, 'POST', '/api/systems/security/commands', { token: home!.tokens.systems.security, body: { target: 'hall.light', state: Math.random() < 0.5 ? 'on' : 'off' } });
+      return answer.status === 503 ? true : undefined;
+    }, 30_000);
+    writeFileSync(join(home.dir, 'crash-now'), '');
+    assert.equal(await p.exited(), 70, p.stderr);
+    assert.match(p.stderr, /fatal: Error: plugin bug/);
+    assert.match(p.stderr, /no fault record: .*full/);
   });
 });
