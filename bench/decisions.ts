@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { buildCoreConfig } from '../engine/config/arbiter-config';
 import { ArbiterCore } from '../engine/core/arbiter-core';
-import { RuleEvaluator } from '../policies/rule-evaluator';
+import { RuleEvaluator } from '../engine/rule-evaluator';
 import { pinoDecisionLogger, type DecisionLogger } from '../engine/decision-logger';
 import { batchedRate, fixedRateLatency, measureMs, rate, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
 import { openHome, type StoreKind } from './open-home';

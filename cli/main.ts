@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { exitCode, humanReport, jsonReport } from '../scenario/replay-report';
 import { replay } from '../scenario/replay';
 import type { ReplayStore } from '../scenario/run-scenario';
+import { registerCheckCommand } from './check-command';
 import { registerServerCommands } from './server-commands';
 
 /** The CLI's composition root: each sub-command builds what it needs and nothing else. */
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
       process.exitCode = exitCode(results);
     });
 
+  registerCheckCommand(program);
   registerServerCommands(program);
   return program;
 }

@@ -18,8 +18,14 @@ export interface LogEntry {
   readonly event: LoggedEvent;
 }
 
-/** The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. */
-const SAFETY_TYPES = new Set(['alarm', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'plugin-ended', 'lifetime-warning']);
+/** Entries kept in memory while the disk refuses them; beyond, events are counted, then logged as `log-dropped`. */
+const MAX_UNWRITTEN = 50_000;
+
+/**
+ * The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. An alarm's
+ * acknowledgement is kept as long as the alarm, or a restart would find the alarm unacknowledged.
+ */
+const SAFETY_TYPES = new Set(['alarm', 'alarm-acknowledged', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'plugin-ended', 'lifetime-warning']);
 export function isSafetyEvent(event: LoggedEvent): boolean {
   return SAFETY_TYPES.has(event.type) || event.category === 'life';
 }
@@ -43,6 +49,9 @@ export class DecisionLog {
   private lastHash: string;
   private checkpointedSeq: number;
   private last?: { seq: number; event: LoggedEvent; repeats: number; lastAt: unknown };
+  /** Why the last write failed, while entries wait in memory; events not even kept there. */
+  private failure?: string;
+  private dropped = 0;
   private readonly monoStart = performance.now();
 
   constructor(
@@ -72,10 +81,20 @@ export class DecisionLog {
     return this.headSeq;
   }
 
+  /** Why entries are waiting in memory (the disk refused them), or undefined when everything is written. */
+  get unwritten(): string | undefined {
+    return this.failure && `${this.pending.length} entries not written (${this.failure})${this.dropped > 0 ? `, ${this.dropped} events dropped` : ''}`;
+  }
+
   /** Records an event; an exact repeat of the previous one is only counted (written as one `repeated` entry). */
   append(event: LoggedEvent): LogEntry {
     const wall = Date.now();
     const mono = Math.round((performance.now() - this.monoStart) * 1000) / 1000;
+    if (this.pending.length >= MAX_UNWRITTEN) {
+      // The chain stays whole: a dropped event gets no sequence number, and the count is logged once writes resume.
+      this.dropped++;
+      return { seq: this.headSeq, wall, mono, event };
+    }
     if (this.last && this.last.event.type !== 'repeated' && sameButTime(this.last.event, event)) {
       this.last.repeats++;
       this.last.lastAt = event.at;
@@ -87,18 +106,40 @@ export class DecisionLog {
     return { seq, wall, mono, event };
   }
 
-  /** Writes what is pending now (shutdown, `log verify` in tests). */
+  /**
+   * Writes what is pending now (each turn, shutdown, `log verify` in tests). Entries the disk refuses stay pending
+   * for the next flush: a full disk must not end the server (issue 11).
+   */
   flush(): void {
-    this.closeRepeats(Date.now(), Math.round((performance.now() - this.monoStart) * 1000) / 1000);
-    const rows = this.pending;
+    const wall = Date.now();
+    const mono = Math.round((performance.now() - this.monoStart) * 1000) / 1000;
+    this.closeRepeats(wall, mono);
+    if (this.pending.length === 0) return;
+    try {
+      this.writeRows(this.pending);
+    } catch (err) {
+      this.failure = err instanceof Error ? err.message : String(err);
+      return;
+    }
+    const signed = this.signer && this.pending.filter((r) => r.seq % CHECKPOINT_EVERY === 0).at(-1);
+    if (signed) this.checkpointedSeq = signed.seq;
     this.pending = [];
-    if (rows.length > 0) this.writeRows(rows);
+    this.failure = undefined;
+    if (this.dropped > 0) {
+      this.push(wall, mono, { type: 'log-dropped', count: this.dropped, reason: 'the disk refused writes' });
+      this.dropped = 0;
+    }
   }
 
-  /** Writes what is pending and signs the head, unless it is signed already (at stop, and hourly). */
+  /**
+   * Writes what is pending and signs the head, unless it is signed already (at stop, and hourly). While the disk
+   * refuses writes there is no head on disk to sign: the next checkpoint does it.
+   */
   checkpoint(): void {
     this.flush();
-    if (this.headSeq > this.checkpointedSeq) this.sign(this.headSeq, this.lastHash);
+    if (!this.signer || this.pending.length > 0 || this.headSeq <= this.checkpointedSeq) return;
+    this.sign(this.headSeq, this.lastHash);
+    this.checkpointedSeq = this.headSeq;
   }
 
   /** Entries after `since` (a sequence number), oldest first; pruned entries are left out. */
@@ -119,6 +160,15 @@ export class DecisionLog {
       count++;
       yield toEntry(row);
     }
+  }
+
+  /** The newest `limit` entries of these types that still have their event, oldest first. */
+  readTypes(types: readonly string[], limit: number): LogEntry[] {
+    this.flush();
+    const rows = this.db
+      .prepare(`SELECT * FROM decision_log WHERE type IN (${types.map(() => '?').join(', ')}) AND body IS NOT NULL ORDER BY seq DESC LIMIT ?`)
+      .all(...types, limit) as LogRow[];
+    return rows.reverse().map(toEntry);
   }
 
   /** The sequence number of the last entry recorded before `wall` (for `?since=<ISO time>`). */
@@ -162,7 +212,6 @@ export class DecisionLog {
     if (!this.signer) return;
     const checkpoint = { seq, hash, wall: Date.now() };
     this.insertCheckpoint.run(seq, checkpoint.wall, hash, this.signer.keyId, this.signer.sign(checkpointText(checkpoint)));
-    this.checkpointedSeq = Math.max(this.checkpointedSeq, seq);
   }
 
   private closeRepeats(wall: number, mono: number): void {

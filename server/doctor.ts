@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { FIX, type Finding as CheckFinding } from '../check/finding';
 import { ADAPTER_NAMES } from './adapter-registry';
 import { folderDigest } from './plugin-folder';
 import { tokensFileFor, type LoadedSecrets, type SecretProblem } from './secrets';
@@ -13,10 +14,10 @@ export interface Finding {
 }
 
 /**
- * `home-arbiter doctor`: the settings check. Pure: it judges a validated configuration and the secrets file's
- * state, and says for each unsafe setting how to fix it.
+ * `home-arbiter doctor`: the settings check. Pure: it judges a validated configuration, the secrets file's state
+ * and the static check's findings, and says for each unsafe setting how to fix it.
  */
-export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Finding[] {
+export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets, checked: readonly CheckFinding[] = []): Finding[] {
   const findings: Finding[] = [];
   const add = (level: Finding['level'], subject: string, problem: string, fix: string) => findings.push({ level, subject, problem, fix });
 
@@ -48,6 +49,8 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets): Fi
   }
   if (config.lockout.failures > 20) add('warning', 'auth', `lockout after ${config.lockout.failures} failures allows many guesses`, 'set auth.lockout.failures to 10 or fewer');
   if (config.demo.length > 0) add('warning', 'demo', `the demo driver sends ${config.demo.length} kinds of scripted commands`, 'remove the demo: section in a real home');
+  // The static check's errors and warnings (SPEC.md §11); its conflict map is information, not a problem.
+  for (const f of checked) if (f.severity !== 'info') add(f.severity, `check:${f.kind}`, f.message, FIX[f.kind]);
   return findings;
 }
 

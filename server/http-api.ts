@@ -1,19 +1,23 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ArbiterStoppedError, type Arbiter } from '../engine/arbiter';
-import type { Outcome } from '../engine/core/arbiter-core';
+import { ArbiterStoppedError, FactValueError, type Arbiter } from '../engine/arbiter';
+import { StoreUnavailableError } from '../engine/store/arbiter-store';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
+import type { ActiveAlarms } from './active-alarms';
+import { countBySeverity } from '../check/check-report';
+import type { CheckResult } from '../check/check-config';
 import type { Authenticator } from './auth';
 import type { DecisionLog } from './decision-log';
 import type { EventStream } from './event-stream';
 import { HttpError, readJson, sendError, sendJson } from './http-io';
+import type { LastCommands } from './last-commands';
 import type { LifetimeMonitor } from './lifetime-monitor';
 import type { ServerMetrics } from './metrics';
 import { loggedCredential, OPERATOR, systemCredential } from './secrets';
 import type { ServerEventInput } from './server-events';
 import type { Sessions } from './sessions';
-import { STATUS_PAGE } from './status-page';
+import type { StatusPage } from './status-page';
 
 const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
 const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
@@ -21,13 +25,6 @@ const operatorBody = z.strictObject({ target: z.string().min(1).optional(), syst
 const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
 const DEFAULT_HISTORY = 1000;
 const MAX_HISTORY = 10_000;
-
-export interface LastCommand {
-  readonly target: string;
-  readonly state: unknown;
-  readonly outcome: Outcome['outcome'];
-  readonly wall: number;
-}
 
 /** What the API reads and writes; the edge server (the composition root) builds it. */
 export interface HttpApiDeps {
@@ -37,6 +34,10 @@ export interface HttpApiDeps {
   readonly stream: EventStream;
   readonly metrics: ServerMetrics;
   readonly lifetime: LifetimeMonitor;
+  readonly alarms: ActiveAlarms;
+  readonly lastCommands: LastCommands;
+  /** `GET /` and the page's files. */
+  readonly page: StatusPage;
   /** `operator`: reads need the operator's token or a session cookie obtained with it. */
   readonly reads: 'open' | 'operator';
   readonly sessions: Sessions;
@@ -44,6 +45,8 @@ export interface HttpApiDeps {
   readonly secure: boolean;
   /** Server events (auth failures) go through the composition root to the log, stream and metrics. */
   readonly emit: (event: ServerEventInput) => void;
+  /** The static check's result (SPEC.md §11), once it is done. */
+  readonly check: () => Promise<CheckResult>;
   /** Start-up diagnostics, plugins, clock: the parts of `/api/status` the engine does not know. */
   readonly status: () => Record<string, unknown>;
 }
@@ -56,20 +59,21 @@ type Handler = (req: IncomingMessage, res: ServerResponse, params: string[], url
  * by default) unless `auth.reads: operator`; the page itself holds no data and is always served.
  */
 export class HttpApi {
-  private readonly lastCommands = new Map<string /* system id */, LastCommand>();
   private readonly routes: { method: string; pattern: RegExp; handler: Handler }[] = [
-    { method: 'GET', pattern: /^\/$/, handler: (_q, res) => this.page(res) },
+    { method: 'GET', pattern: /^\/$|^\/page\/[^/]+$/, handler: (_q, res, _p, url) => this.deps.page.serve(url.pathname, res) },
     { method: 'GET', pattern: /^\/metrics$/, handler: this.reading((_q, res) => this.metricsText(res)) },
     { method: 'GET', pattern: /^\/api\/status$/, handler: this.reading((_q, res) => sendJson(res, 200, this.statusBody())) },
     { method: 'GET', pattern: /^\/api\/systems$/, handler: this.reading((_q, res) => sendJson(res, 200, this.systems())) },
     { method: 'GET', pattern: /^\/api\/actuators$/, handler: this.reading((_q, res) => sendJson(res, 200, [...this.deps.arbiter.tables.actuatorIds()].map((id) => this.actuator(id)))) },
     { method: 'GET', pattern: /^\/api\/actuators\/([^/]+)$/, handler: this.reading((_q, res, [id]) => sendJson(res, 200, this.actuatorOr404(id))) },
     { method: 'GET', pattern: /^\/api\/events$/, handler: this.reading((q, res, _p, url) => this.events(q, res, url)) },
+    { method: 'GET', pattern: /^\/api\/check$/, handler: this.reading((_q, res) => this.checkFindings(res)) },
     { method: 'POST', pattern: /^\/api\/session$/, handler: (q, res) => this.session(q, res) },
     { method: 'POST', pattern: /^\/api\/systems\/([^/]+)\/commands$/, handler: (q, res, [id]) => this.command(q, res, id) },
     { method: 'DELETE', pattern: /^\/api\/systems\/([^/]+)\/claims\/([^/]+)$/, handler: (q, res, [id, target]) => this.release(q, res, id, target) },
     { method: 'PUT', pattern: /^\/api\/facts\/([^/]+)$/, handler: (q, res, [name]) => this.fact(q, res, name) },
     { method: 'POST', pattern: /^\/api\/operator\/([^/]+)$/, handler: (q, res, [action]) => this.operator(q, res, action) },
+    { method: 'POST', pattern: /^\/api\/alarms\/([^/]+)\/acknowledge$/, handler: (q, res, [id]) => this.acknowledge(q, res, id) },
   ];
 
   constructor(private readonly deps: HttpApiDeps) {}
@@ -90,6 +94,8 @@ export class HttpApi {
         return;
       }
       if (err instanceof ArbiterStoppedError) sendError(res, new HttpError(503, 'the server is stopping', undefined, { 'retry-after': '5' }));
+      else if (err instanceof StoreUnavailableError) sendError(res, new HttpError(503, `store-unavailable: ${err.message}`, undefined, { 'retry-after': '5' }));
+      else if (err instanceof FactValueError) sendError(res, new HttpError(400, `value: ${err.message}`, 'value'));
       else sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
     }
   }
@@ -123,7 +129,6 @@ export class HttpApi {
     await this.authorize(req, systemCredential(system));
     const body = await readJson(req, commandBody);
     const outcome = await this.deps.arbiter.command({ system, ...body });
-    this.lastCommands.set(system, { target: body.target, state: body.state, outcome: outcome.outcome, wall: Date.now() });
     if (outcome.outcome === 'deferred') {
       const mine = this.deps.arbiter.explain(body.target)?.claims.find((c) => c.claimant === system);
       sendJson(res, 200, { ...outcome, ...(mine ? { reason: mine.reason } : {}) });
@@ -158,6 +163,16 @@ export class HttpApi {
     sendJson(res, 200, { action, ...subject, ...this.deps.arbiter.tables.metaRow() });
   }
 
+  /** The operator has seen an active alarm: it leaves the active alarms, and the decision log records that. */
+  private async acknowledge(req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+    await this.authorize(req, OPERATOR);
+    const active = /^\d+$/.test(id) ? this.deps.alarms.get(Number(id)) : undefined;
+    if (!active) throw new HttpError(404, `no active alarm ${JSON.stringify(id)} (GET /api/status lists them under alarms)`, 'id');
+    const { kind, target, system } = active.alarm;
+    this.deps.emit({ type: 'alarm-acknowledged', alarm: active.id, kind, ...(target ? { target } : {}), ...(system ? { system } : {}) });
+    sendJson(res, 200, { acknowledged: active.id, kind });
+  }
+
   /** SSE when the client asks for `text/event-stream` (history from `since` or `Last-Event-ID` first), else JSON history. */
   private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const sinceParam = url.searchParams.get('since');
@@ -180,11 +195,17 @@ export class HttpApi {
     return this.deps.log.seqBefore(wall);
   }
 
+  /** What `home-arbiter check --json` prints for the configuration, with the counts; waits for a check still running. */
+  private async checkFindings(res: ServerResponse): Promise<void> {
+    const { findings, notes } = await this.deps.check();
+    sendJson(res, 200, { counts: countBySeverity(findings), findings, notes });
+  }
+
   private systems(): unknown[] {
     const t = this.deps.arbiter.tables;
     return [...t.systemIds()].map((id) => {
       const s = t.system(id)!;
-      return { id, category: s.category, rank: s.rank, targets: s.targets, quarantined: t.isQuarantined(id), lastCommand: this.lastCommands.get(id) ?? null };
+      return { id, category: s.category, rank: s.rank, targets: s.targets, quarantined: t.isQuarantined(id), lastCommand: this.deps.lastCommands.get(id) };
     });
   }
 
@@ -223,11 +244,6 @@ export class HttpApi {
       streams: this.deps.stream.size,
       ...this.deps.status(),
     };
-  }
-
-  private page(res: ServerResponse): void {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'" });
-    res.end(STATUS_PAGE);
   }
 
   private async metricsText(res: ServerResponse): Promise<void> {

@@ -28,6 +28,10 @@ export interface ServerEventCatalogue {
   'plugin-refused': { module: string; reason: string };
   /** A running plugin's process ended on its own: crashed, exited, or was ended for breaking the protocol. */
   'plugin-ended': { module: string; system: string; reason: string };
+  /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
+  'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
+  /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */
+  backup: { file?: string; commit?: number; error?: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

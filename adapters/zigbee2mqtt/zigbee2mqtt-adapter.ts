@@ -89,7 +89,8 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     this.status = 'running';
     let client: MqttClient;
     try {
-      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 5, reconnectPeriod: 1000 }, false);
+      // MQTT 3.1.1: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker; nothing here needs MQTT 5.
+      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 4, reconnectPeriod: 1000 }, false);
     } catch (err) {
       await this.stop();
       throw new Error(`zigbee2mqtt: cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);

@@ -5,7 +5,7 @@ import { forbidMatches, type CommandInput } from '../../engine/core/admission';
 import { categoryLevel, isCategory } from '../../engine/core/category';
 import type { SystemSpec } from '../../engine/core/control-system';
 import { selects, selectsAny } from '../../engine/core/selector';
-import type { PolicyEffect } from '../../policies/policy-rule';
+import type { PolicyEffect } from '../../engine/core/policy-rule';
 
 interface NaiveClaim {
   readonly claimant: string;

@@ -7,8 +7,8 @@ import { parseDuration } from '../core/duration';
 import type { FactDeclaration } from '../core/fact-table';
 import { selectorError } from '../core/selector';
 import { DEFAULT_MONITOR_SETTINGS, type MonitorSettings } from '../monitors/monitor';
-import { parsePolicies } from '../../policies/parse-policies';
-import type { PolicyEffect, PolicyRule } from '../../policies/policy-rule';
+import { parsePolicies } from './parse-policies';
+import type { PolicyEffect, PolicyRule } from '../core/policy-rule';
 import { ConfigError, formatPath, joinPath, type ConfigIssue } from './config-error';
 
 export const durationSchema = z.union([z.number(), z.string()]).transform((value, ctx) => {

@@ -3,7 +3,7 @@ import { categoryLevel, isCategory, type Category } from './category';
 import type { SystemSpec } from './control-system';
 import type { DenialReason } from './events';
 import { selects } from './selector';
-import type { PolicyEffect } from '../../policies/policy-rule';
+import type { PolicyEffect } from './policy-rule';
 
 export interface CommandInput {
   readonly system: string;

@@ -4,7 +4,7 @@ import { MANUAL_CLAIMANT, POLICY_PREFIX, type Claim } from './claim';
 import type { SystemSpec } from './control-system';
 import type { EventCatalogue } from './events';
 import type { CoreSnapshot } from './snapshot';
-import type { PolicyRule } from '../../policies/policy-rule';
+import type { PolicyRule } from './policy-rule';
 
 /** The configuration a restart starts with, as the check needs it. */
 export interface RestoreContext {

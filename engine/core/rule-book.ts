@@ -1,7 +1,7 @@
 import type { ActuatorRecord } from './actuator-record';
 import { selects } from './selector';
 import type { ForbidEffect } from './admission';
-import type { PolicyRule } from '../../policies/policy-rule';
+import type { PolicyRule } from './policy-rule';
 
 /**
  * The policies and which of them hold (SPEC.md §6). Configuration is fixed, so each rule's selector is matched

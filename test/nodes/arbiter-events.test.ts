@@ -30,6 +30,16 @@ describe('arbiter-events and arbiter-context', function () {
     for (const t of ['claimed', 'dispatched', 'conflict', 'alarm']) assert.ok(types.has(t), `no filter passes ${t}`);
   });
 
+  it('shows a life state that cannot reach an unreachable device as an alarm (SPEC.md §4 undeliverable)', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'front.lock', kind: 'lock', initial: 'locked' }] }), system('disaster', 'life'), events(['alarm'], 'alarms', ['seen']), ...helpers('outcomes', 'seen')]);
+    const arbiter = await h.node('sup').supervisor!.ready();
+    arbiter.setAvailability('front.lock', false, 'no answer');
+    await h.send('sys-disaster', { payload: { target: 'front.lock', state: 'unlocked' } }, 'outcomes');
+    await h.until(() => h.messages('seen').length === 1, 'the alarm');
+    assert.equal(h.messages('seen')[0].description, 'ALARM undeliverable on front.lock (unlocked cannot be delivered)');
+    assert.equal((await h.statusMatching('alarms', (s) => s.text === 'alarm: undeliverable front.lock', 'alarm badge')).fill, 'red');
+  });
+
   it('shows the last conflict', async () => {
     await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac', initial: 'on' }] }), system('power-manager', 'property'), system('robot-climate', 'comfort'), events(['conflict']), ...helpers('outcomes', 'seen')]);
     await h.send('sys-power-manager', { payload: { target: 'factory.ac', state: 'off' } }, 'outcomes');

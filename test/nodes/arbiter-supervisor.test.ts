@@ -62,6 +62,12 @@ describe('arbiter-supervisor', function () {
     assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /arbiter-system "Alarm panel"\.category/);
   });
 
+  it('refuses a fact writer whose category is below what the rules reading the fact can do (SPEC.md §6)', async () => {
+    const fire = { name: 'fire', conditions: { all: [{ fact: 'smoke', operator: 'equal', value: true }] }, event: { type: 'assert', params: { target: 'living.window', state: 'open', category: 'life' } } };
+    await h.load([supervisor({ actuators: [WINDOW], facts: [{ name: 'smoke', writers: ['vent'] }], policies: [fire] }), system('vent', 'comfort'), ...helpers('outcomes')]);
+    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /facts\[0\]\.writers\[0\]: system "vent" has category comfort, below life, which rule "fire" asserts through fact "smoke"/);
+  });
+
   it('reports JSON that does not parse by its field', async () => {
     await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '[{"name": ' }, system('security', 'property'), ...helpers('outcomes')]);
     assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not JSON/);
@@ -87,7 +93,7 @@ describe('arbiter-supervisor', function () {
       ...helpers('outcomes'),
     ]);
     await h.statusMatching('sys-copy', (s) => s.text === 'engine failed', 'the copy fails');
-    await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: the store is already used by arbiter-supervisor "home"/);
+    await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: .*shared\.sqlite is in use by arbiter-supervisor "home" \(pid \d+ on .*\): stop it first/);
     await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
     assert.equal((h.messages('outcomes')[0].payload as { outcome: string }).outcome, 'accepted', 'the first supervisor runs');
   });

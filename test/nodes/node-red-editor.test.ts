@@ -1,20 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, screenshotPath } from '../support/browser';
 import { NodeRedRuntime, REPO_ROOT } from './support/node-red-runtime';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
 
-const CHROMIUM = '/usr/bin/chromium';
-const SCREENSHOT = join(REPO_ROOT, 'test-artifacts', 'node-red-editor.png');
 const PALETTE_TYPES = ['arbiter-system', 'arbiter-actuator', 'arbiter-context', 'arbiter-events', 'arbiter-operator'];
 const UC4: FlowNode[] = JSON.parse(readFileSync(join(REPO_ROOT, 'examples', 'node-red', 'uc4-window-lock.json'), 'utf8'));
 const byName = (key: string) => UC4.find((n) => n.name === key || n.systemId === key || n.target === key)!;
 
 /**
- * The editor as a user sees it, in Debian's Chromium driven by playwright-core against a real runtime with the UC4
- * example deployed. Without /usr/bin/chromium the launch throws and the suite fails: it never passes silently.
+ * The editor as a user sees it, in headless Chromium (test/support/browser.ts) driven by playwright-core against a
+ * real runtime with the UC4 example deployed. A browser that cannot start fails the suite: it never passes silently.
  */
 describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   this.timeout(180_000);
@@ -26,11 +25,7 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   before(async () => {
     await red.start();
     await red.deploy(UC4);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchBrowser();
     page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     page.on('pageerror', (err) => pageErrors.push(err.message));
     await page.goto(red.url);
@@ -78,9 +73,9 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await help.waitFor({ timeout: 30_000 });
     assert.ok(await help.isVisible(), 'the help names the lattice');
 
-    mkdirSync(join(REPO_ROOT, 'test-artifacts'), { recursive: true });
-    await page.screenshot({ path: SCREENSHOT });
-    assert.ok(statSync(SCREENSHOT).size > 10_000, 'a screenshot of the editor was written');
+    const screenshot = screenshotPath('node-red-editor');
+    await page.screenshot({ path: screenshot });
+    assert.ok(statSync(screenshot).size > 10_000, 'a screenshot of the editor was written');
 
     // The supervisor's own dialog, through the pencil beside the config node select.
     await page.locator('#node-input-btn-supervisor-edit').click();

@@ -4,8 +4,13 @@ import { join } from 'node:path';
 import { diagnoseConfig } from '../../server/doctor';
 import { loadSecrets } from '../../server/secrets';
 import { serverConfigFrom } from '../../server/server-config';
-import { TempHome } from './server-fixture';
+import { HOME_YAML, TempHome } from './server-fixture';
 import { cli } from './server-process';
+
+/** The test home with a person's change by hand beating the automation on each actuator: nothing for check to warn. */
+const CAREFUL_YAML = HOME_YAML.replace('safe: closed,', 'safe: closed, manual: { category: property },')
+  .replace('safe: locked,', 'safe: locked, manual: { category: life },')
+  .replace('initial: off,', 'initial: off, manual: { category: property },');
 
 const UNSAFE = {
   server: { host: '0.0.0.0' },
@@ -37,13 +42,34 @@ describe('server/doctor: the settings check', () => {
   });
 
   it('finds nothing to fix in a careful home', async () => {
-    const home = await new TempHome().withSecrets();
+    const home = await new TempHome(CAREFUL_YAML).withSecrets();
     try {
       // A careful user hands each system its token, then deletes the first run's tokens file.
       unlinkSync(join(home.dir, 'secrets/home.tokens.json'));
       const run = cli(['doctor', '--config', home.configFile]);
       assert.equal(run.status, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /0 error\(s\), 0 warning\(s\)/);
+    } finally {
+      home.remove();
+    }
+  });
+
+  it('includes the static check\'s errors and warnings, each with its fix', async () => {
+    const loop = `
+  - name: vent-follows-fan
+    conditions: { all: [ { fact: "actuator:hall.light", operator: equal, value: "off" } ] }
+    event: { type: assert, params: { target: living.window, state: open, category: comfort } }
+  - name: light-against-vent
+    conditions: { all: [ { fact: "actuator:living.window", operator: equal, value: open } ] }
+    event: { type: assert, params: { target: hall.light, state: "on", category: comfort } }
+`;
+    const home = await new TempHome(HOME_YAML.replace('initial: off,', 'initial: off, default: "off",').replace('initial: closed,', 'initial: closed, default: closed,') + loop).withSecrets();
+    try {
+      const run = cli(['doctor', '--config', home.configFile]);
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /ERROR {3}check:loop: rules light-against-vent and vent-follows-fan chase each other through actuator:hall\.light and actuator:living\.window[^\n]*\n {8}fix: make the rules exclude each other/);
+      assert.match(run.stdout, /WARNING check:manual-overridden: a person's change by hand on front\.lock is recorded at comfort, below security \(property\) and policy:fire-evacuation/);
+      assert.doesNotMatch(run.stdout, /check:conflict/, 'the conflict map is information, not a problem');
     } finally {
       home.remove();
     }
@@ -75,7 +101,7 @@ describe('server/doctor: the settings check', () => {
       run = cli(['doctor', '--config', home.configFile]);
       assert.equal(run.status, 1);
       assert.match(run.stdout, /ERROR {3}secrets: \S+home\.json: [^\n]*JSON[^\n]*\n {8}fix: repair \S+ from a backup, or move it away/);
-      assert.doesNotMatch(run.stdout, /chmod|WARNING/);
+      assert.doesNotMatch(run.stdout, /chmod|tokens/);
     } finally {
       home.remove();
     }

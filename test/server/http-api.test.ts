@@ -49,6 +49,16 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(window.body.desired, 'open');
   });
 
+  it('returns the static check of its configuration (SPEC.md §11) at GET /api/check', async () => {
+    const answer = await call(base, 'GET', '/api/check');
+    assert.equal(answer.status, 200);
+    const lock = answer.body.findings.find((f: { kind: string; targets: string[] }) => f.kind === 'manual-overridden' && f.targets[0] === 'front.lock');
+    assert.deepEqual(lock.claimants, ['manual', 'policy:fire-evacuation', 'security']);
+    assert.deepEqual(lock.witness, { facts: { smoke: false } });
+    assert.equal(answer.body.counts.warning, answer.body.findings.filter((f: { severity: string }) => f.severity === 'warning').length);
+    assert.equal(answer.body.counts.error, 0);
+  });
+
   it('answers a denied command 409 with the reason', async () => {
     const denied = await call(base, 'POST', '/api/systems/comfort-vent/commands', { token: as('comfort-vent'), body: { target: 'front.lock', state: 'locked' } });
     assert.equal(denied.status, 409);

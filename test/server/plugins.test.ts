@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { folderDigest } from '../../server/plugin-folder';
 import { call, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
 import type { ServerProcess } from './server-process';
 
@@ -71,13 +70,7 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
     home.remove();
   });
 
-  /** Writes a plugin folder under `plugins/` and returns its entry module (relative to the home) and pin. */
-  function plugin(name: string, files: Record<string, string>): { module: string; sha256: string; folder: string } {
-    const folder = join(home.dir, 'plugins', name);
-    mkdirSync(folder, { recursive: true });
-    for (const [file, text] of Object.entries(files)) writeFileSync(join(folder, file), text);
-    return { module: `plugins/${name}/index.js`, sha256: folderDigest(folder), folder };
-  }
+  const plugin = (name: string, files: Record<string, string>) => home.plugin(name, files);
 
   const serve = async () => {
     const p = home.serve();

@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
 import type { EdgeServer } from '../../server/edge-server';
 import { call, HOME_YAML, TempHome } from './server-fixture';
-
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 describe('server: auth.reads: operator', () => {
   let home: TempHome;
@@ -45,7 +44,7 @@ describe('server: auth.reads: operator', () => {
   });
 
   it('signs the status page in with the operator token, then streams live', async () => {
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS, headless: true });
+    browser = await launchBrowser();
     const page = await browser.newPage();
     await page.goto(`${server.url}/`);
     await page.locator('#login').waitFor();

@@ -2,8 +2,8 @@ import { strict as assert } from 'node:assert';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, TempHome } from './server-fixture';
-import type { ServerProcess } from './server-process';
+import { call, TempHome, waitFor } from './server-fixture';
+import { ServerProcess } from './server-process';
 
 /** A genuine scrypt hash of `token` with the given cost, in the secrets file's format. */
 function scryptHash(token: string, N: number, r: number, p: number): string {
@@ -45,6 +45,12 @@ describe('home-arbiter serve: start-up checks', () => {
     assert.deepEqual(answer.body, { outcome: 'accepted' });
   });
 
+  it('prints the count of the static check\'s findings once it is done', async () => {
+    const p = serve('--insecure-dev');
+    await p.url;
+    await waitFor('the check line', () => /check: 0 errors, \d+ warnings, \d+ info in .*home\.yaml \(GET \/api\/check lists them\)/.exec(p.stderr) ?? undefined, 15_000);
+  });
+
   it('refuses to start with a missing or weak secret and names which', async () => {
     await home.withSecrets();
     const file = join(home.dir, 'secrets/home.json');
@@ -66,6 +72,15 @@ describe('home-arbiter serve: start-up checks', () => {
     const answer = await call(base, 'POST', '/api/systems/security/commands', { body: { target: 'front.lock', state: 'locked' } });
     assert.equal(answer.status, 200);
     assert.equal((await call(base, 'GET', '/api/status')).body.insecure, true);
+  });
+
+  it('refuses a fact writer that could reach a life rule through the fact (SPEC.md §6)', async () => {
+    const yaml = readFileSync(home.configFile, 'utf8');
+    assert.match(yaml, /name: smoke/, 'the home has the smoke fact that drives the fire rules');
+    writeFileSync(home.configFile, yaml.replace(/- \{ name: smoke,[^}]*\}/, '- { name: smoke, initial: false, writers: [comfort-vent] }'));
+    const p = serve();
+    await assert.rejects(p.url, /exited \(2\)/);
+    assert.match(p.stderr, /facts\[0\]\.writers\[0\]: system "comfort-vent" has category comfort, below life/);
   });
 
   it('rejects an invalid configuration naming the field', async () => {

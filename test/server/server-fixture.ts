@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgeServer } from '../../server/edge-server';
+import { folderDigest } from '../../server/plugin-folder';
 import { generateSecretsFile, loadSecrets, tokensFileFor } from '../../server/secrets';
 import { loadServerConfig } from '../../server/server-config';
 import { ServerProcess } from './server-process';
@@ -57,15 +58,23 @@ export class TempHome {
     return this;
   }
 
-  /** An in-process server on 127.0.0.1 and a free port. */
-  async startServer(): Promise<EdgeServer> {
+  /** An in-process server on 127.0.0.1 and a free port (or `port`, to come back where a stopped one was). */
+  async startServer(port = 0): Promise<EdgeServer> {
     const config = loadServerConfig(this.configFile);
     const secrets = await loadSecrets(config.secretsFile, config.core.systems.map((s) => s.id));
     const errors = secrets.problems.filter((p) => p.level === 'error');
     if (errors.length > 0) throw new Error(`test secrets: ${errors.map((p) => p.message).join('; ')}`);
-    const server = new EdgeServer({ config, secrets: secrets.hashes, port: 0, host: '127.0.0.1' });
+    const server = new EdgeServer({ config, secrets: secrets.hashes, port, host: '127.0.0.1' });
     await server.start();
     return server;
+  }
+
+  /** Writes a plugin folder under `plugins/` and returns its entry module (relative to the home) and its pin. */
+  plugin(name: string, files: Record<string, string>): { module: string; sha256: string; folder: string } {
+    const folder = join(this.dir, 'plugins', name);
+    mkdirSync(folder, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(folder, file), text);
+    return { module: `plugins/${name}/index.js`, sha256: folderDigest(folder), folder };
   }
 
   /** `home-arbiter serve` on this home in a child process, on 127.0.0.1 and a free port. */

@@ -1,10 +1,12 @@
 import { strict as assert } from 'assert';
+import { needsNetworkNamespaces } from './support/needs-netns';
 import { NetnsPair } from './support/netns-pair';
 import type { ChildError, NetnsChild } from './support/netns-child';
 import { HOST_SCRIPT, startChild } from './support/fixtures';
 
 describe('echonet-lite adapter: guards around the echonet-lite package', function () {
   this.timeout(20_000);
+  before(needsNetworkNamespaces);
   let namespace: string | undefined;
   let host: NetnsChild | undefined;
 

@@ -1,4 +1,5 @@
 import { strict as assert } from 'assert';
+import { needsNetworkNamespaces } from './support/needs-netns';
 import { NetnsPair } from './support/netns-pair';
 import { ChildError, type ChildEvent, type NetnsChild } from './support/netns-child';
 import { AC, DEVICE_SCRIPT, HOST_SCRIPT, LIGHT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
@@ -14,6 +15,7 @@ const BINDINGS = [
 
 describe('echonet-lite adapter against an emulated device in another network namespace', function () {
   this.timeout(30_000);
+  before(needsNetworkNamespaces);
   let net: NetnsPair | undefined;
   let device: NetnsChild;
   let host: NetnsChild;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'assert';
 import { join } from 'path';
+import { needsNetworkNamespaces } from './support/needs-netns';
 import { NetnsPair } from './support/netns-pair';
 import type { ChildEvent, NetnsChild } from './support/netns-child';
 import { DEVICE_SCRIPT, E0, HOST_SCRIPT, LOCK, SHUTTER, WINDOW, startChild, waitUntil, type DeviceState } from './support/fixtures';
@@ -13,6 +14,7 @@ const windowHome = () => NetworkReplay.load(join(CONTRACT, '01-window-vs-securit
 
 describe('echonet-lite adapter end to end: engine, adapter and emulated devices replay UC4', function () {
   this.timeout(30_000);
+  before(needsNetworkNamespaces);
   let net: NetnsPair | undefined;
   let devices: NetnsChild;
   let engine: NetnsChild | undefined;

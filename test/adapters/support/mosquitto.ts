@@ -10,8 +10,8 @@ const STOP_WITHIN_MS = 2000;
 
 /**
  * A real Debian mosquitto on 127.0.0.1 for one suite: its own port, config and temp dir, stopped afterwards.
- * Adapter tests talk MQTT to it, never to a mock (STYLE.md "Tests"). If it cannot start, `start()` throws with
- * the broker's own output so the suite fails loudly.
+ * Tests get it through `MqttBroker` (mqtt-broker.ts) when it is installed. If it cannot start, `start()` throws
+ * with the broker's own output so the suite fails loudly.
  */
 export class Mosquitto {
   private process?: ChildProcess;

@@ -4,7 +4,7 @@ import { Arbiter, type ActuatorView } from '../../../engine/arbiter';
 import { buildCoreConfig, deviceBindings, type RawArbiterConfig } from '../../../engine/config/arbiter-config';
 import type { ArbiterEvent } from '../../../engine/core/events';
 import { Zigbee2MqttAdapter } from '../../../adapters/zigbee2mqtt';
-import { Mosquitto } from '../support/mosquitto';
+import { MqttBroker } from '../support/mqtt-broker';
 import { stopAll } from '../support/stop-all';
 import { waitFor } from '../support/wait-for';
 import { BridgeEmulator } from './support/bridge-emulator';
@@ -22,7 +22,7 @@ const HOME: RawArbiterConfig = uc4Home(
 );
 
 describe('zigbee2mqtt adapter: end to end with the engine (UC4)', () => {
-  const broker = new Mosquitto();
+  const broker = new MqttBroker();
   let emulator: BridgeEmulator;
   let router: DeviceRouter;
   let arbiter: Arbiter;

@@ -44,7 +44,7 @@ export class BridgeEmulator {
   }
 
   async start(): Promise<void> {
-    const client = await connectAsync(this.url, { protocolVersion: 5, reconnectPeriod: 0 }, false);
+    const client = await connectAsync(this.url, { protocolVersion: 4, reconnectPeriod: 0 }, false);
     this.client = client;
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // answer at once, as a bridge on a LAN would
     client.on('message', (topic, payload) => void this.onMessage(topic, payload.toString('utf8')));

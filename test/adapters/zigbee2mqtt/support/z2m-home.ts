@@ -1,7 +1,7 @@
 import { ReplaySubject, type Subscription } from 'rxjs';
 import type { ActuatorBinding, AdapterProblem, AvailabilityChange, DeviceReport } from '../../../../adapters/device-adapter';
 import { Zigbee2MqttAdapter, type Zigbee2MqttOptions } from '../../../../adapters/zigbee2mqtt';
-import { Mosquitto } from '../../support/mosquitto';
+import { MqttBroker } from '../../support/mqtt-broker';
 import { stopAll } from '../../support/stop-all';
 import { BridgeEmulator } from './bridge-emulator';
 
@@ -22,11 +22,11 @@ export function emulatorFor(url: string): BridgeEmulator {
 }
 
 /**
- * A real mosquitto, the bridge emulator and a started adapter, with everything the adapter emits recorded
+ * A real MQTT broker, the bridge emulator and a started adapter, with everything the adapter emits recorded
  * (replayed to late subscribers, so a test can wait for something that already happened).
  */
 export class Z2mHome {
-  readonly broker = new Mosquitto();
+  readonly broker = new MqttBroker();
   emulator!: BridgeEmulator;
   adapter!: Zigbee2MqttAdapter;
   readonly reports = new ReplaySubject<DeviceReport>();

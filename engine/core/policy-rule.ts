@@ -1,5 +1,5 @@
-import type { StateValue } from '../engine/core/actuator';
-import type { Category } from '../engine/core/category';
+import type { StateValue } from './actuator';
+import type { Category } from './category';
 
 /** SPEC.md §6 event types, validated: what a rule does while it holds. */
 export type PolicyEffect =

@@ -1,10 +1,10 @@
 import { Rule } from 'json-rules-engine';
-import { normalizeState, type ActuatorSpec } from '../engine/core/actuator';
-import { CATEGORIES, isCategory, type Category } from '../engine/core/category';
-import type { SystemSpec } from '../engine/core/control-system';
-import type { ConfigIssue } from '../engine/config/config-error';
-import { selectorError, selects } from '../engine/core/selector';
-import type { PolicyEffect, PolicyRule } from './policy-rule';
+import { normalizeState, type ActuatorSpec } from '../core/actuator';
+import { CATEGORIES, isCategory, type Category } from '../core/category';
+import type { SystemSpec } from '../core/control-system';
+import type { ConfigIssue } from './config-error';
+import { selectorError, selects } from '../core/selector';
+import type { PolicyEffect, PolicyRule } from '../core/policy-rule';
 
 const EVENT_TYPES = ['assert', 'forbid', 'notify'] as const;
 const PARAMS: Record<(typeof EVENT_TYPES)[number], readonly string[]> = {

@@ -1,5 +1,5 @@
 import { Engine } from 'json-rules-engine';
-import type { PolicyRule } from './policy-rule';
+import type { PolicyRule } from './core/policy-rule';
 
 /**
  * Decides which rules hold for a set of facts, with json-rules-engine. A rule's effect is applied by the

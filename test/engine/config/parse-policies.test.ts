@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { buildCoreConfig } from '../../engine/config/arbiter-config';
-import { ConfigError } from '../../engine/config/config-error';
-import { referencedFacts } from '../../policies/parse-policies';
+import { buildCoreConfig } from '../../../engine/config/arbiter-config';
+import { ConfigError } from '../../../engine/config/config-error';
+import { referencedFacts } from '../../../engine/config/parse-policies';
 
 const home = {
   actuators: [
