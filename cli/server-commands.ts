@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -45,6 +46,14 @@ function signerFor(config: ServerConfig): LogSigner | undefined {
   return signer;
 }
 
+/** A store made by an older version, or by hand, may be readable by others: the server makes it its owner's alone. */
+function ownerOnly(files: readonly string[]): void {
+  for (const file of files.filter((f) => existsSync(f) && (statSync(f).mode & 0o077) !== 0)) {
+    chmodSync(file, 0o600);
+    say(`${file} was readable by other users; it is now mode 0600`);
+  }
+}
+
 function openStore(config: ServerConfig): Database.Database {
   if (config.storeFile === 'memory') throw new Error(`${config.source}: store.file is memory; there is nothing on disk to read`);
   if (!existsSync(config.storeFile)) throw new Error(`${config.source}: no store at ${config.storeFile} (has the server run yet?)`);
@@ -72,6 +81,7 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }
   }
+  if (config.storeFile !== 'memory') ownerOnly(storeFiles(config.storeFile));
   const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, signer: signerFor(config), port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss });
   process.once('uncaughtException', (err) => {
     // The crash handler never throws (issue 11): recordException reports what it could not write.
@@ -190,21 +200,29 @@ function faults(opts: { config: string; json?: boolean; id?: number }): void {
   }
 }
 
+/**
+ * `home-arbiter erase`: the store with its journals, lock and backups, and the secrets, the first run's clear-text
+ * tokens and the log's signing key, after one question (issue 10, item 10). The next start begins afresh.
+ */
 async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
-  if (config.storeFile === 'memory' || !existsSync(config.storeFile)) {
-    out(`nothing to erase at ${config.storeFile}`);
+  const store = config.storeFile !== 'memory' && existsSync(config.storeFile);
+  const secrets = [config.secretsFile, tokensFileFor(config.secretsFile), config.signingKeyFile, publicKeyFileFor(config.signingKeyFile)].filter((f) => existsSync(f));
+  if (!store && secrets.length === 0) {
+    out(`nothing to erase at ${config.storeFile} or beside ${config.secretsFile}`);
     return;
   }
   // The store's lock: a running server (or Node-RED supervisor) has it, and erase refuses naming the holder.
-  const lock = StoreLock.acquire(config.storeFile, 'erase');
+  const lock = store ? StoreLock.acquire(config.storeFile, 'erase') : undefined;
   let erased: string[];
   try {
-    const backups = backupsOf(config);
-    const files = [...storeFiles(config.storeFile), ...backups.list().map((b) => b.file)].filter((f) => existsSync(f));
+    const backups = store ? backupsOf(config) : undefined;
+    const files = [...(store ? storeFiles(config.storeFile) : []), ...(backups?.list().map((b) => b.file) ?? []), ...secrets].filter((f) => existsSync(f));
     if (!opts.yes) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`Erase claims, facts, states, the decision log, fault records and backups in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
+      const answer = await rl.question(
+        `Erase claims, facts, states, the decision log, fault records, backups, the secrets, the clear-text tokens and the log's signing key in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `,
+      );
       rl.close();
       if (answer.trim() !== 'erase') {
         out('not erased');
@@ -213,12 +231,14 @@ async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
       }
     }
     erased = eraseFiles(files);
-    if (existsSync(backups.dir) && readdirSync(backups.dir).length === 0) rmdirSync(backups.dir);
+    for (const dir of [backups?.dir, dirname(config.secretsFile), dirname(config.signingKeyFile)]) {
+      if (dir && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    }
   } finally {
-    lock.release();
+    lock?.release();
   }
   // The lock files last, once released: erased while held, they would be recreated by the next one to open them.
-  erased.push(...eraseFiles(lockFiles(config.storeFile).filter((f) => existsSync(f))));
+  if (store) erased.push(...eraseFiles(lockFiles(config.storeFile).filter((f) => existsSync(f))));
   for (const file of erased) out(`overwritten and deleted ${file}`);
 }
 
@@ -311,7 +331,7 @@ export function registerServerCommands(program: Command): void {
     .action(faults);
   program
     .command('erase')
-    .description('overwrite then delete the store and the decision log')
+    .description('overwrite then delete the store, its journals, lock and backups, the secrets, the clear-text tokens and the signing key')
     .addOption(configOption())
     .option('-y, --yes', 'do not ask for confirmation')
     .action(erase);
