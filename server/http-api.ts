@@ -10,6 +10,7 @@ import type { CheckResult } from '../check/check-config';
 import type { Authenticator } from './auth';
 import type { DecisionLog } from './decision-log';
 import type { EventStream } from './event-stream';
+import { factValueProblem } from './fact-value';
 import { HttpError, readJson, sendError, sendJson } from './http-io';
 import type { LastCommands } from './last-commands';
 import type { LifetimeMonitor } from './lifetime-monitor';
@@ -20,7 +21,12 @@ import type { Sessions } from './sessions';
 import type { StatusPage } from './status-page';
 
 const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
-const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
+const factBody = z.strictObject({
+  value: z.unknown().superRefine((v, ctx) => {
+    const problem = v === undefined ? 'is required' : factValueProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+});
 const operatorBody = z.strictObject({ target: z.string().min(1).optional(), system: z.string().min(1).optional() });
 const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
 const DEFAULT_HISTORY = 1000;
@@ -141,12 +147,22 @@ export class HttpApi {
     res.writeHead(204).end();
   }
 
-  /** Facts come from sensors: the operator's token, or a system's token named by `X-System-Id`. */
+  /**
+   * Facts have owners (SPEC.md §6, issue 10 item 1): the operator may set any declared fact; a system, named by
+   * `X-System-Id` and proving it with its own token, only a fact whose `writers` list it. An undeclared fact is
+   * 404, a value too large or too deep 400, a fact the writer may not set 403, each naming what was wrong. The
+   * engine logs every accepted write with its writer.
+   */
   private async fact(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const asSystem = req.headers['x-system-id'];
     await this.authorize(req, typeof asSystem === 'string' ? systemCredential(asSystem) : OPERATOR);
+    if (!this.deps.arbiter.config.facts.some((f) => f.name === name)) throw new HttpError(404, `name: "${name.slice(0, 80)}" is not a declared fact (facts[])`, 'name');
     const { value } = await readJson(req, factBody);
-    this.deps.arbiter.setFacts({ [name]: value });
+    const outcome = this.deps.arbiter.setFacts({ [name]: value }, typeof asSystem === 'string' ? { system: asSystem } : 'operator');
+    if (!outcome.accepted) {
+      const why = outcome.reason === 'quarantined' ? `${asSystem} is quarantined` : `${asSystem} is not among the writers of fact "${name}" (facts[].writers)`;
+      throw new HttpError(403, `name: ${why}`, 'name');
+    }
     await this.deps.arbiter.settled();
     sendJson(res, 200, this.deps.arbiter.tables.fact(name) ?? { name, value });
   }

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { Arbiter } from '../engine/arbiter';
+import { factValueProblem } from './fact-value';
 import { folderDigest } from './plugin-folder';
 import { PluginProcess } from './plugin-process';
 import type { PluginEntry } from './server-config';
@@ -85,7 +86,14 @@ export class PluginHost {
       {
         command: (target, state, options) => this.arbiter.command({ system, target, state, ...options }),
         release: (target) => this.arbiter.release(system, target),
-        setFacts: (facts) => this.arbiter.setFacts(facts, { system }),
+        setFacts: (facts) => {
+          // The bound the HTTP API puts on fact values, for the same reason.
+          for (const [name, value] of Object.entries(facts)) {
+            const problem = factValueProblem(value);
+            if (problem) throw new Error(`fact "${name}": the value ${problem}`);
+          }
+          return this.arbiter.setFacts(facts, { system });
+        },
       },
       (line) => this.events.say(`plugin ${system}: ${line}`),
       (reason) => this.end(entry, reason),

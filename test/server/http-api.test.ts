@@ -127,13 +127,14 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(lock.body.desired, 'unlocked');
   });
 
-  it('sets facts with a system token when X-System-Id names that system', async () => {
+  it('takes a fact from a system named by X-System-Id with its own token only if the fact lists it as a writer', async () => {
     const headers = { 'x-system-id': 'security' };
     const wrong = await call(base, 'PUT', '/api/facts/smoke', { token: as('comfort-vent'), headers, body: { value: true } });
     assert.equal(wrong.status, 401);
-    const right = await call(base, 'PUT', '/api/facts/smoke', { token: as('security'), headers, body: { value: true } });
-    assert.equal(right.status, 200);
-    assert.equal((await call(base, 'GET', '/api/actuators/front.lock')).body.owner, 'policy:fire-evacuation');
+    const notWriter = await call(base, 'PUT', '/api/facts/smoke', { token: as('security'), headers, body: { value: true } });
+    assert.equal(notWriter.status, 403, 'smoke declares no writers: only sensors and the operator set it');
+    assert.equal(notWriter.body.field, 'name');
+    assert.notEqual((await call(base, 'GET', '/api/actuators/front.lock')).body.owner, 'policy:fire-evacuation');
   });
 
   it('runs operator actions with the operator token only', async () => {

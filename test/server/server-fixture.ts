@@ -28,10 +28,12 @@ policies:
 `;
 
 /**
- * The UC4 home of issue 10: HOME_YAML with the life-safety system, reads for the operator only, and a short
- * lockout, so that lockouts and their back-off show within a test.
+ * The UC4 home of issue 10: HOME_YAML with the life-safety system, the only writer of the smoke fact, a rain
+ * sensor that no system may write, reads for the operator only, and a short lockout, so that lockouts and their
+ * back-off show within a test.
  */
 export const LIFE_HOME_YAML = HOME_YAML.replace('systems:\n', 'systems:\n  - { id: disaster, category: life, targets: [front.lock] }\n')
+  .replace('{ name: smoke, initial: false }', '{ name: smoke, initial: false, writers: [disaster] }\n  - { name: rain, initial: false, maxAge: 1h, whenStale: true }')
   .replace('auth: {', 'auth: { reads: operator,')
   .replace('duration: 1m', 'duration: 1s');
 
