@@ -3,8 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DecisionLog } from '../../server/decision-log';
-import { call, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
-import type { ServerProcess } from './server-process';
+import { call, LIFE_HOME_YAML, servedHome, waitFor } from './server-fixture';
 
 /** A decision log of some weeks: 10,000 entries of about 600 bytes each, 6 MB of history to ask for. */
 function fillLog(file: string): void {
@@ -20,37 +19,23 @@ function fillLog(file: string): void {
  * all the history there is, and parameters the server did not expect.
  */
 describe('server: the event stream holds against clients that never read (a real serve process)', () => {
-  let home: TempHome;
-  let server: ServerProcess;
-  let base: string;
+  const served = servedHome(LIFE_HOME_YAML, (home) => fillLog(join(home.dir, 'home.sqlite')));
   const sockets: Socket[] = [];
-
-  before(async () => {
-    home = await new TempHome(LIFE_HOME_YAML).withSecrets();
-    fillLog(join(home.dir, 'home.sqlite'));
-    server = home.serve();
-    base = await server.url;
-  });
 
   afterEach(() => {
     for (const s of sockets.splice(0)) s.destroy();
   });
 
-  after(async () => {
-    await server.terminate();
-    home.remove();
-  });
-
-  const operator = () => ({ token: home.tokens.operator });
-  const streams = async (): Promise<number> => (await call(base, 'GET', '/api/status', operator())).body.streams;
+  const operator = () => ({ token: served.home.tokens.operator });
+  const streams = async (): Promise<number> => (await call(served.base, 'GET', '/api/status', operator())).body.streams;
 
   /** A raw SSE request whose answer is never read: the socket is paused as soon as it connects. */
   function stubbornClient(query: string): Promise<Socket> {
-    const { port } = new URL(base);
+    const { port } = new URL(served.base);
     return new Promise((resolve, reject) => {
       const socket = connect({ host: '127.0.0.1', port: Number(port) }, () => {
         socket.pause();
-        socket.write(`GET /api/events${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${home.tokens.operator}\r\n\r\n`);
+        socket.write(`GET /api/events${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nAuthorization: Bearer ${served.home.tokens.operator}\r\n\r\n`);
         resolve(socket);
       });
       socket.on('error', reject);
@@ -72,20 +57,20 @@ describe('server: the event stream holds against clients that never read (a real
     ];
     for (const [query, headers, field] of cases) {
       for (const accept of ['application/json', 'text/event-stream']) {
-        const answer = await call(base, 'GET', `/api/events${query}`, { ...operator(), headers: { ...headers, accept } });
+        const answer = await call(served.base, 'GET', `/api/events${query}`, { ...operator(), headers: { ...headers, accept } });
         assert.equal(answer.status, 400, `${query} ${JSON.stringify(headers)} (${accept})`);
         assert.equal(answer.body.field, field, answer.body.error);
         assert.ok(answer.body.error.startsWith(field), answer.body.error);
       }
     }
-    assert.equal((await call(base, 'GET', '/api/events?since=0&limit=10000', operator())).body.length, 10_000);
+    assert.equal((await call(served.base, 'GET', '/api/events?since=0&limit=10000', operator())).body.length, 10_000);
   });
 
   it('drops clients that never read once their unsent backlog passes the bound, history included', async () => {
     for (let i = 0; i < 20; i++) await stubbornClient('?since=0&limit=10000');
     // Nothing else happens on the server meanwhile: the history alone must be enough to drop them.
     await waitFor('the server to drop the 20 clients that never read', async () => ((await streams()) === 0 ? true : undefined), 10_000);
-    const reader = await fetch(`${base}/api/events?since=10000`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${home.tokens.operator}` } });
+    const reader = await fetch(`${served.base}/api/events?since=10000`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${served.home.tokens.operator}` } });
     assert.equal(reader.status, 200, 'a client that reads is still served');
     await reader.body!.cancel();
   });
@@ -95,14 +80,14 @@ describe('server: the event stream holds against clients that never read (a real
     const clients: Socket[] = [];
     for (let i = open; i < 32; i++) clients.push(await stubbornClient(''));
     await waitFor('32 streams', async () => ((await streams()) === 32 ? true : undefined));
-    const refused = await call(base, 'GET', '/api/events', { ...operator(), headers: { accept: 'text/event-stream' } });
+    const refused = await call(served.base, 'GET', '/api/events', { ...operator(), headers: { accept: 'text/event-stream' } });
     assert.equal(refused.status, 503);
     assert.ok(Number(refused.headers.get('retry-after')) > 0);
     assert.match(refused.body.error, /32 event streams are open/);
-    assert.equal((await call(base, 'GET', '/api/events?since=0&limit=5', operator())).status, 200, 'the JSON history is not a stream');
+    assert.equal((await call(served.base, 'GET', '/api/events?since=0&limit=5', operator())).status, 200, 'the JSON history is not a stream');
     clients[0].destroy();
     await waitFor('a stream to close', async () => ((await streams()) === 31 ? true : undefined));
-    const again = await fetch(`${base}/api/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${home.tokens.operator}` } });
+    const again = await fetch(`${served.base}/api/events`, { headers: { accept: 'text/event-stream', authorization: `Bearer ${served.home.tokens.operator}` } });
     assert.equal(again.status, 200);
     await again.body!.cancel();
   });

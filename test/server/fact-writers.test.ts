@@ -1,36 +1,22 @@
 import { strict as assert } from 'node:assert';
-import { call, LIFE_HOME_YAML, TempHome } from './server-fixture';
-import type { ServerProcess } from './server-process';
+import { call, LIFE_HOME_YAML, servedHome } from './server-fixture';
 
 /**
  * Issue 10, item 1, against a real `serve` process: control systems that write facts they do not own (the smoke
  * fact that unlocks the front door at life priority, the rain sensor's reading) or that make facts up.
  */
 describe('server: facts have owners (a real serve process)', () => {
-  let home: TempHome;
-  let server: ServerProcess;
-  let base: string;
+  const served = servedHome(LIFE_HOME_YAML);
 
-  before(async () => {
-    home = await new TempHome(LIFE_HOME_YAML).withSecrets();
-    server = home.serve();
-    base = await server.url;
-  });
-
-  after(async () => {
-    await server.terminate();
-    home.remove();
-  });
-
-  const operator = () => ({ token: home.tokens.operator });
-  const asSystem = (id: string) => ({ token: home.tokens.systems[id], headers: { 'x-system-id': id } });
-  const put = (name: string, value: unknown, as: { token: string; headers?: Record<string, string> }) => call(base, 'PUT', `/api/facts/${name}`, { ...as, body: { value } });
+  const operator = () => ({ token: served.home.tokens.operator });
+  const asSystem = (id: string) => ({ token: served.home.tokens.systems[id], headers: { 'x-system-id': id } });
+  const put = (name: string, value: unknown, as: { token: string; headers?: Record<string, string> }) => call(served.base, 'PUT', `/api/facts/${name}`, { ...as, body: { value } });
   const events = async (type: string) =>
-    (await call(base, 'GET', '/api/events?since=0&limit=10000', operator())).body.map((e: { event: Record<string, unknown> }) => e.event).filter((e: Record<string, unknown>) => e.type === type);
-  const lock = async () => (await call(base, 'GET', '/api/actuators/front.lock', operator())).body;
+    (await call(served.base, 'GET', '/api/events?since=0&limit=10000', operator())).body.map((e: { event: Record<string, unknown> }) => e.event).filter((e: Record<string, unknown>) => e.type === type);
+  const lock = async () => (await call(served.base, 'GET', '/api/actuators/front.lock', operator())).body;
 
   it('refuses comfort ventilation faking a fire with its own token: 403 naming the fact, the door stays as it was', async () => {
-    assert.equal((await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } })).status, 200);
+    assert.equal((await call(served.base, 'POST', '/api/systems/security/commands', { token: served.home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } })).status, 200);
     for (const system of ['comfort-vent', 'security']) {
       const faked = await put('smoke', true, asSystem(system));
       assert.equal(faked.status, 403, `${system}: ${JSON.stringify(faked.body)}`);
@@ -69,7 +55,7 @@ describe('server: facts have owners (a real serve process)', () => {
       assert.equal(made.body.field, 'name');
       assert.match(made.body.error, /"party-mode" is not a declared fact/);
     }
-    const facts = (await call(base, 'GET', '/api/status', operator())).body.facts.map((f: { name: string }) => f.name);
+    const facts = (await call(served.base, 'GET', '/api/status', operator())).body.facts.map((f: { name: string }) => f.name);
     assert.ok(!facts.includes('party-mode'), facts.join(', '));
   });
 
@@ -81,10 +67,10 @@ describe('server: facts have owners (a real serve process)', () => {
       [JSON.stringify({ value: Array.from({ length: 17 }).reduce<unknown>((v) => ({ v }), 1) }), 'more than 16 levels'],
       [deep, 'more than 16 levels'],
     ];
-    const smoke = async () => (await call(base, 'GET', '/api/status', operator())).body.facts.find((f: { name: string }) => f.name === 'smoke');
+    const smoke = async () => (await call(served.base, 'GET', '/api/status', operator())).body.facts.find((f: { name: string }) => f.name === 'smoke');
     const before = await smoke();
     for (const [raw, why] of cases) {
-      const answer = await call(base, 'PUT', '/api/facts/smoke', { ...operator(), raw });
+      const answer = await call(served.base, 'PUT', '/api/facts/smoke', { ...operator(), raw });
       assert.equal(answer.status, 400, JSON.stringify(answer.body).slice(0, 200));
       assert.equal(answer.body.field, 'value');
       assert.match(answer.body.error, new RegExp(`^value: .*${why}`));

@@ -89,6 +89,31 @@ export class TempHome {
   }
 }
 
+export interface ServedHome {
+  readonly home: TempHome;
+  readonly server: ServerProcess;
+  readonly base: string;
+}
+
+/**
+ * A home with secrets served by a real `serve` child process for a whole describe block (mocha's `before` and
+ * `after`); `prepare` runs on the home before the server starts.
+ */
+export function servedHome(yaml = HOME_YAML, prepare?: (home: TempHome) => void): ServedHome {
+  const served = {} as { home: TempHome; server: ServerProcess; base: string };
+  before(async () => {
+    served.home = await new TempHome(yaml).withSecrets();
+    prepare?.(served.home);
+    served.server = served.home.serve();
+    served.base = await served.server.url;
+  });
+  after(async () => {
+    await served.server?.terminate();
+    served.home?.remove();
+  });
+  return served;
+}
+
 export interface Answer {
   readonly status: number;
   readonly body: any;
