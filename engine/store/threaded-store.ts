@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CoreSnapshot } from '../core/snapshot';
 import type { ArbiterStore, StoreBatch } from './arbiter-store';
+import { encodeBatch } from './journal-codec';
 import type { SqliteStoreOptions, StoreInfo } from './sqlite-store';
 import type { StoreOpened, StoreProblem, StoreReply, StoreRequest, StoreThreadData } from './store-thread';
 
@@ -95,7 +96,7 @@ export class ThreadedStore implements ArbiterStore {
   }
 
   async write(batch: StoreBatch): Promise<void> {
-    await this.request({ type: 'commit', json: JSON.stringify(batch), at: batch.at ?? 0 });
+    await this.request({ type: 'commit', json: encodeBatch(batch), at: batch.at ?? 0 });
   }
 
   /** An online backup of the store into `destination`, taken by the thread while commits go on. */
