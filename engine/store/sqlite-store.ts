@@ -38,6 +38,8 @@ export interface SqliteStoreOptions {
   readonly compactEvery?: number;
   /** Rewritten after every commit with the store's identity and commit number (store-sidecar.ts). */
   readonly sidecar?: StoreSidecar;
+  /** false: no commit checkpoints the WAL; another connection does (checkpoint-thread.ts). Default true. */
+  readonly autoCheckpoint?: boolean;
 }
 
 /** Who the store is and how far it got: kept in `store_info`, repeated in the sidecar. */
@@ -113,6 +115,7 @@ export class SqliteStore implements ArbiterStore {
     db.pragma('journal_mode = WAL');
     this.synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
     db.pragma(`synchronous = ${this.synchronous}`);
+    if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
     db.exec(SCHEMA);
     this.infoRow = this.identify();
     this.compactEvery = options.compactEvery ?? 256;
