@@ -130,6 +130,8 @@ export class EdgeServer {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // The store's checkpoint thread copies the WAL back; a commit of the log must never do it on the event loop.
+    if (!memory) db.pragma('wal_autocheckpoint = 0');
     const log = (this.log = new DecisionLog(db, config.retention));
     this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
