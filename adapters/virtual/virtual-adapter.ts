@@ -106,6 +106,31 @@ export class VirtualAdapter extends AdapterStreams implements DeviceAdapter {
     });
   }
 
+  /**
+   * Reads the simulated device back after its latency: its state, which is also a report; a device with a fault
+   * does not answer (TIMEOUT after `timeout`, OFFLINE at once when unreachable).
+   */
+  read(actuatorId: string): Promise<StateValue> {
+    const device = this.devices.get(actuatorId);
+    if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the virtual adapter'));
+    if (this.status !== 'running') return Promise.reject(new DeviceError('OFFLINE', actuatorId, `virtual adapter is ${this.status}`));
+    if (device.fault === 'unreachable') return Promise.reject(new DeviceError('OFFLINE', actuatorId, 'virtual device unreachable (injected)'));
+    const silent = device.fault === 'timeout' || device.fault === 'refuse';
+    return new Promise<StateValue>((resolve, reject) => {
+      const pending: Pending = {
+        device,
+        reject,
+        cancel: this.clock.schedule(this.clock.now() + (silent ? this.timeout : device.latency), () => {
+          this.pending.delete(pending);
+          if (silent || device.state === undefined) return reject(new DeviceError('TIMEOUT', actuatorId, `virtual device gave no state within ${silent ? this.timeout : device.latency} ms`));
+          this.emitReport({ actuatorId, state: device.state });
+          resolve(device.state);
+        }),
+      };
+      this.pending.add(pending);
+    });
+  }
+
   /** Someone at the device changes it: the device takes the state and reports it (unless unreachable). */
   press(actuatorId: string, state: StateValue): void {
     const device = this.device('press', actuatorId);
