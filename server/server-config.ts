@@ -13,12 +13,20 @@ import {
 } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
 import type { ActuatorBinding } from '../adapters/device-adapter';
+import { DEFAULT_DIAGNOSIS_EVERY } from '../engine/health/idle-path-diagnosis';
 import { parseYaml } from '../scenario/load-scenario';
 
 const positiveInt = z.number().int().positive();
 
-/** The issue's `lifetime: {cycles, hours}` on an actuator: a warning event when a declared limit nears. */
-const lifetimeSchema = z.strictObject({ cycles: positiveInt.optional(), hours: z.number().positive().optional() });
+/**
+ * `lifetime: {cycles, hours, until}` on an actuator: a warning event when a declared limit nears, a
+ * `lifetime-exceeded` alarm when it is reached or the service period `until` (a date, `2031-04-01`) ends.
+ */
+const lifetimeSchema = z.strictObject({
+  cycles: positiveInt.optional(),
+  hours: z.number().positive().optional(),
+  until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date (2031-04-01) or a date and time with its offset' }).optional(),
+});
 const actuatorSchema = arbiterConfigShape.actuators.element.extend({ lifetime: lifetimeSchema.optional() });
 
 const serverSchema = z.strictObject({
@@ -79,6 +87,10 @@ export const serverConfigSchema = z.strictObject({
   adapters: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   plugins: z.array(pluginSchema).optional(),
   demo: z.array(demoStepSchema).optional(),
+  /** Read-back of the actuators life and property claims can reach (engine/health/idle-path-diagnosis.ts). */
+  diagnostics: z.strictObject({ every: durationSchema.optional() }).optional(),
+  /** How often the server samples its own trends (free disk of the store, memory, log growth). */
+  trends: z.strictObject({ every: durationSchema.optional() }).optional(),
 });
 type RawServerConfig = z.output<typeof serverConfigSchema>;
 export type DemoStep = z.output<typeof demoStepSchema>;
@@ -120,6 +132,10 @@ export interface ServerConfig {
   readonly retention: LogRetention;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
+  /** ms between two diagnoses of the idle life and property paths. */
+  readonly diagnosticsEvery: number;
+  /** ms between two samples of the server's trends. */
+  readonly trendsEvery: number;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -165,6 +181,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
+    diagnosticsEvery: data.diagnostics?.every ?? DEFAULT_DIAGNOSIS_EVERY,
+    trendsEvery: data.trends?.every ?? 60_000,
   };
 }
 

@@ -146,7 +146,12 @@ export class EchonetLiteAdapter extends AdapterStreams implements DeviceAdapter 
   async read(actuatorId: string): Promise<StateValue> {
     const binding = this.boundActuator(actuatorId);
     const object = this.objects.get(formatEchonetAddress(binding.address))!;
-    const frame = await this.get(object, [binding.profile.epc]).answer;
+    const frame = await this.get(object, [binding.profile.epc]).answer.catch((err: DeviceError) => {
+      // No answer to a read-back is no answer to a command: unavailable, and probed until it answers.
+      this.recovery.timedOut(actuatorId, `${actuatorId}: ${err.message}`);
+      this.armProbe();
+      throw new DeviceError('TIMEOUT', actuatorId, err.message);
+    });
     const edt = frame.properties.find((p) => p.epc === binding.profile.epc)?.edt;
     const state = edt && edt.length > 0 ? binding.profile.decode(edt) : undefined;
     if (state === undefined) throw new DeviceError('UNSUPPORTED', actuatorId, `${formatEchonetAddress(binding.address)} gave no state of kind ${binding.profile.kind} for EPC 0x${binding.profile.epc} (ESV 0x${hex(frame.esv)})`);

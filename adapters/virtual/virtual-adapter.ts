@@ -30,7 +30,7 @@ const bindingOptionsSchema = z.strictObject({
 
 interface Device {
   readonly actuatorId: string;
-  readonly latency: number;
+  latency: number;
   state: StateValue | undefined;
   fault?: VirtualFault;
 }
@@ -122,7 +122,12 @@ export class VirtualAdapter extends AdapterStreams implements DeviceAdapter {
         reject,
         cancel: this.clock.schedule(this.clock.now() + (silent ? this.timeout : device.latency), () => {
           this.pending.delete(pending);
-          if (silent || device.state === undefined) return reject(new DeviceError('TIMEOUT', actuatorId, `virtual device gave no state within ${silent ? this.timeout : device.latency} ms`));
+          if (silent || device.state === undefined) {
+            const err = new DeviceError('TIMEOUT', actuatorId, `virtual device gave no state within ${silent ? this.timeout : device.latency} ms`);
+            // As after a failed command, the device counts as unreachable until heal().
+            if (silent) this.emitAvailability({ actuatorId, available: false, reason: err.message });
+            return reject(err);
+          }
           this.emitReport({ actuatorId, state: device.state });
           resolve(device.state);
         }),
@@ -136,6 +141,11 @@ export class VirtualAdapter extends AdapterStreams implements DeviceAdapter {
     const device = this.device('press', actuatorId);
     device.state = state;
     if (device.fault !== 'unreachable') this.emitReport({ actuatorId, state });
+  }
+
+  /** The device takes `latency` ms per command from now on (a motor wearing out, a weak radio link). */
+  slowDown(actuatorId: string, latency: number): void {
+    this.device('slowDown', actuatorId).latency = latency;
   }
 
   /** Makes the device misbehave from now on; `unreachable` also fails what it was carrying out. */

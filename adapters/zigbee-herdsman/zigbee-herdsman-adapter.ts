@@ -123,7 +123,9 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
     try {
       values = await endpoint.read(cluster, [attribute] as never, { timeout: this.commandTimeout });
     } catch (err) {
-      throw new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not answer reading ${cluster}.${attribute} (${(err as Error).message})`);
+      const timedOut = new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not answer reading ${cluster}.${attribute} (${(err as Error).message})`);
+      this.recovery.timedOut(actuatorId, timedOut.message);
+      throw timedOut;
     }
     const reading = actuator.mapping.read({ type: 'readResponse', cluster, data: values, endpoint, device: endpoint.getDevice() } as never);
     if (!reading || 'problem' in reading) throw new DeviceError('UNSUPPORTED', actuatorId, `${actuator.ieeeAddr} gave no state in ${cluster}.${attribute}${reading ? `: ${reading.problem}` : ''}`);

@@ -149,7 +149,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
         reject,
         timer: setTimeout(() => {
           device.reads.splice(device.reads.indexOf(read), 1);
-          reject(new DeviceError('TIMEOUT', actuatorId, `no state from "${device.name}" within ${this.timeoutMs} ms of ${this.baseTopic}/${device.name}/get`));
+          const err = new DeviceError('TIMEOUT', actuatorId, `no state from "${device.name}" within ${this.timeoutMs} ms of ${this.baseTopic}/${device.name}/get`);
+          this.recovery.timedOut(actuatorId, err.message);
+          reject(err);
         }, this.timeoutMs),
       };
       device.reads.push(read);
