@@ -62,9 +62,11 @@ export class IdlePathDiagnosis {
     await this.running;
   }
 
-  private schedule(): void {
-    this.cancel = this.clock.schedule(this.clock.now() + this.every, () => {
-      void this.runOnce().finally(() => this.cancel && this.schedule());
+  /** On a fixed beat (start + n × every), however long each run's reads take. */
+  private schedule(at = this.clock.now() + this.every): void {
+    this.cancel = this.clock.schedule(at, () => {
+      this.schedule(Math.max(at + this.every, this.clock.now()));
+      void this.runOnce();
     });
   }
 
