@@ -68,9 +68,12 @@ export interface FailedCommand {
   readonly error: string;
 }
 
-// lib/extension/publish.ts: `Publish '${type}' '${key}' to '${name}' failed: '${error}'`.
-const FAILED_COMMAND = /^Publish '(set|get)' '([^']*)' to '(.*)' failed: '([\s\S]*)'$/;
-// herdsman's Zcl.StatusError: "... failed (Status 'FAILURE')"; a time-out or a delivery failure names no status.
+// lib/extension/publish.ts: `Publish '${type}' '${key}' to '${name}' failed: '${error}'`; zigbee2mqtt 2.x puts its
+// logger's namespace before it on bridge/logging (`z2m: Publish ...`).
+const FAILED_COMMAND = /^(?:[\w:-]+: )?Publish '(set|get)' '([^']*)' to '(.*)' failed: '([\s\S]*)'$/;
+// herdsman's Zcl.StatusError: "... failed (Status 'UNSUPPORTED_ATTRIBUTE')"; a time-out names no status. herdsman
+// checks the status of foundation commands only (read, write, configure reporting): a device refusing a cluster
+// command (lockDoor, on, upOpen) is not reported as failed at all.
 const ZCL_STATUS = /Status '([A-Z_]+)'/;
 
 /** Reads a `bridge/logging` payload (`{"level":"error","message":...}`): a failed command, or undefined for any other line. */

@@ -261,10 +261,14 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     const device = failed && this.byName.get(failed.name);
     if (!failed || !device) return;
     if (failed.type === 'get') {
+      const message = `zigbee2mqtt could not read ${failed.property} of "${device.name}": ${failed.error}`;
       const read = device.reads.shift();
       if (read) {
         clearTimeout(read.timer);
-        read.reject(new DeviceError(failed.refused ? 'REFUSED' : 'TIMEOUT', device.actuatorId, `zigbee2mqtt could not read "${device.name}": ${failed.error}`));
+        read.reject(new DeviceError(failed.refused ? 'REFUSED' : 'TIMEOUT', device.actuatorId, message));
+      } else if (failed.refused) {
+        // The start-up read or a probe: a device that refuses to be read is most likely bound to a property it lacks.
+        this.problem({ device: device.name, field: failed.property, message: `${device.actuatorId}: ${message}` });
       }
       if (!failed.refused) this.recovery.timedOut(device.actuatorId, `"${device.name}" did not answer a read: ${failed.error}`);
       return;

@@ -12,7 +12,7 @@ import { NetworkReplay } from './support/network-replay';
 const CONTRACT = join(__dirname, '../../../../test/scenarios/contract');
 
 /** The home of scenario 01: a window, comfort ventilation and security. */
-const windowHome = () => NetworkReplay.load(join(CONTRACT, '01-window-vs-security.yaml')).config;
+const windowHome = () => NetworkReplay.loadOnEchonet(join(CONTRACT, '01-window-vs-security.yaml')).config;
 
 describe('echonet-lite adapter end to end: engine, adapter and emulated devices replay UC4', function () {
   this.timeout(30_000);
@@ -70,7 +70,7 @@ describe('echonet-lite adapter end to end: engine, adapter and emulated devices 
 
   for (const file of ['01-window-vs-security.yaml', '02-fire-evacuation.yaml']) {
     it(`replays the contract scenario ${file} with its actuators on ECHONET Lite`, async () => {
-      const { config, steps } = NetworkReplay.load(join(CONTRACT, file));
+      const { config, steps } = NetworkReplay.loadOnEchonet(join(CONTRACT, file));
       await startEngine(config);
       await new NetworkReplay(engine!, devices).run(steps);
     });

@@ -42,10 +42,4 @@ export async function startChild(label: string, namespace: string, script: strin
 /** The emulated node's properties: EOJ → EPC → EDT. */
 export type DeviceState = Record<string, Record<string, string>>;
 
-export async function waitUntil(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting (${ms} ms) for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitUntil } from '../../support/scenario-replay';
