@@ -174,8 +174,11 @@ export class EdgeServer {
       else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
     }
     const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
-    const setReachable = (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable'));
-    this.demo = new DemoDriver(arbiter, config.demo, setReachable, (m) => this.say(m));
+    const devices = {
+      setReachable: (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable')),
+      slowDown: (id: string, latency: number) => virtual?.slowDown(id, latency),
+    };
+    this.demo = new DemoDriver(arbiter, config.demo, devices, (m) => this.say(m));
     this.demo.start();
     this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
     this.clockMonitor.start();

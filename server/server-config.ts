@@ -68,12 +68,14 @@ const pluginSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period. */
+/** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period; a device failing. */
 const demoStepSchema = z.union([
   z.strictObject({ system: z.string().min(1), target: z.string().min(1), states: z.array(stateSchema).min(1), every: durationSchema, ttl: durationSchema.optional(), offset: durationSchema.optional() }),
   z.strictObject({ fact: z.string().min(1), values: z.array(z.unknown()).min(1), every: durationSchema, offset: durationSchema.optional() }),
   /** A device of the virtual adapter drops off every `every` for `for`, to show a degraded device. */
   z.strictObject({ fault: z.string().min(1), every: durationSchema, for: durationSchema, offset: durationSchema.optional() }),
+  /** A device of the virtual adapter takes `latency` per command from `offset` on (wearing out), to show a trend warning. */
+  z.strictObject({ slow: z.string().min(1), latency: durationSchema, offset: durationSchema.optional() }),
 ]);
 
 export const serverConfigSchema = z.strictObject({
@@ -197,8 +199,9 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
   (data.demo ?? []).forEach((d, i) => {
     if ('system' in d && !systems.has(d.system)) issues.push({ path: `demo[${i}].system`, message: `"${d.system}" is not a declared system` });
     if ('target' in d && !actuators.has(d.target)) issues.push({ path: `demo[${i}].target`, message: `"${d.target}" is not a declared actuator` });
-    if ('fault' in d && data.actuators.find((a) => a.id === d.fault)?.device?.adapter !== 'virtual') {
-      issues.push({ path: `demo[${i}].fault`, message: `"${d.fault}" is not an actuator bound to the virtual adapter` });
+    const device = 'fault' in d ? (['fault', d.fault] as const) : 'slow' in d ? (['slow', d.slow] as const) : undefined;
+    if (device && data.actuators.find((a) => a.id === device[1])?.device?.adapter !== 'virtual') {
+      issues.push({ path: `demo[${i}].${device[0]}`, message: `"${device[1]}" is not an actuator bound to the virtual adapter` });
     }
   });
   if (issues.length > 0) throw new ConfigError(issues, source);

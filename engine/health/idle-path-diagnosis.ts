@@ -14,7 +14,8 @@ export const DEFAULT_DIAGNOSIS_EVERY = 3_600_000;
  * ms each actuator that a life or property claim can reach (an `assert` rule, or a control system, of those
  * categories) is read back, never actuated, and compared with the engine's state. Each is announced as a
  * `diagnostics` event: the device agrees; it differs, which is a change by hand (its read is a report, and the
- * engine takes it as such, SPEC.md §5); or it does not answer, which is `degraded` (its adapter says so).
+ * engine takes it as such, SPEC.md §5); or it does not answer, which is `degraded` (its adapter says so). An
+ * actuator with a dispatch in flight is not idle and is left for the next run.
  * The fire path is checked while there is no fire.
  */
 export class IdlePathDiagnosis {
@@ -78,7 +79,10 @@ export class IdlePathDiagnosis {
   }
 
   private async diagnoseOne(id: string): Promise<DiagnosticResult | undefined> {
-    const expected = this.arbiter.view(id)?.state;
+    const view = this.arbiter.view(id);
+    // A dispatch in flight: the path is not idle now, and the device may be anywhere on its way; read next time.
+    if (view && view.desired !== undefined && view.desired !== view.state) return undefined;
+    const expected = view?.state;
     let pending: Promise<StateValue> | undefined;
     try {
       pending = this.read(id);

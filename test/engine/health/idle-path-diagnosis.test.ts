@@ -85,4 +85,12 @@ describe('engine/health: periodic diagnosis of idle life and property paths, in 
     assert.equal(byTarget['actuator:living.window']?.outcome, 'degraded');
     assert.ok(events.some((e) => e.type === 'degraded' && e.target === 'living.window'));
   });
+
+  it('leaves an actuator with a dispatch in flight for the next run: it is not idle, and the device is on its way', async () => {
+    adapter.slowDown('living.window', 2 * HOUR);
+    await arbiter.command({ system: 'security', target: 'living.window', state: 'open' });
+    await advance(HOUR + 1000);
+    assert.deepEqual(results().map((r) => r.subject), ['actuator:front.lock']);
+    assert.deepEqual(events.filter((e) => e.type === 'manual'), [], 'nothing was taken for a hand');
+  });
 });
