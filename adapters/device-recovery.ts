@@ -1,6 +1,6 @@
 import type { AvailabilityChange } from './device-adapter';
 
-/** After the n-th refusal in a row, a device must answer 2^(n-1) probes before it counts as reachable: 1, 2, 4 ... 64. */
+/** After the n-th failed dispatch of a state in a row, a device must answer 2^(n-1) probes to count as reachable: 1, 2, 4 ... 64. */
 const MAX_PROBES_AFTER_REFUSALS = 64;
 
 interface Awaiting {
@@ -19,13 +19,14 @@ interface Awaiting {
  * - at start every bound actuator awaits its first answer, which says "available" whatever the store restored;
  * - a time-out or a refusal makes it unavailable and probed; an answer to a probe sent since, or anything the
  *   device says of its own accord (an announcement, a confirmation), makes it available again;
- * - refusals of the same state in a row double the probe answers needed before that (1, 2, 4 ... 64), so a device
- *   that keeps refusing is not sent the same command again on every probe: the engine re-dispatches on each
- *   restore, and that would be a loop.
+ * - failed dispatches of the same state in a row, refused or unanswered, double the probe answers needed before
+ *   that (1, 2, 4 ... 64), so a device that keeps refusing is not sent the same command again on every probe: the
+ *   engine re-dispatches on each restore, and that would be a loop. A device that answers the probes but leaves
+ *   the command unanswered refuses it in effect (zigbee2mqtt reports a lock's refused lockDoor as nothing at all).
  */
 export class DeviceRecovery<State = unknown> {
   private readonly awaiting = new Map<string /* actuator id */, Awaiting>();
-  private readonly refusals = new Map<string /* actuator id */, { readonly state: State; readonly count: number }>();
+  private readonly failures = new Map<string /* actuator id */, { readonly state: State; readonly count: number }>();
 
   constructor(private readonly emit: (change: AvailabilityChange) => void) {}
 
@@ -34,16 +35,20 @@ export class DeviceRecovery<State = unknown> {
     for (const id of actuatorIds) this.awaiting.set(id, { probes: new Set([probe]), answersNeeded: 1 });
   }
 
-  /** No answer in time: unavailable until it answers a probe. */
-  timedOut(actuatorId: string, reason: string): void {
-    this.fail(actuatorId, reason, 1);
+  /**
+   * No answer in time: unavailable until it answers a probe. A dispatch of `state` that went unanswered counts
+   * with the refusals of that state.
+   */
+  timedOut(actuatorId: string, reason: string, state?: State): void {
+    if (state === undefined) this.fail(actuatorId, reason, 1);
+    else this.refused(actuatorId, state, reason);
   }
 
   /** The device said no to `state`: unavailable, and the more often in a row, the more probes it must answer. */
   refused(actuatorId: string, state: State, reason: string): void {
-    const last = this.refusals.get(actuatorId);
+    const last = this.failures.get(actuatorId);
     const count = last && last.state === state ? last.count + 1 : 1;
-    this.refusals.set(actuatorId, { state, count });
+    this.failures.set(actuatorId, { state, count });
     this.fail(actuatorId, reason, Math.min(2 ** (count - 1), MAX_PROBES_AFTER_REFUSALS));
   }
 
@@ -71,14 +76,14 @@ export class DeviceRecovery<State = unknown> {
 
   /** The device spoke of its own accord (an announcement, a change by hand) or carried out a command. */
   spoke(actuatorId: string): void {
-    this.refusals.delete(actuatorId);
+    this.failures.delete(actuatorId);
     const entry = this.awaiting.get(actuatorId);
     if (entry) this.restore(actuatorId);
   }
 
   clear(): void {
     this.awaiting.clear();
-    this.refusals.clear();
+    this.failures.clear();
   }
 
   private fail(actuatorId: string, reason: string, answersNeeded: number): void {

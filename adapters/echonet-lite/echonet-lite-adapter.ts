@@ -127,7 +127,7 @@ export class EchonetLiteAdapter extends AdapterStreams implements DeviceAdapter 
       const timer = setTimeout(() => {
         this.pendingSets.delete(key);
         const err = new DeviceError('TIMEOUT', actuatorId, `no answer from ${formatEchonetAddress(address)} to SetC (TID ${tid}) within ${binding.timeout} ms`);
-        this.recovery.timedOut(actuatorId, err.message);
+        this.recovery.timedOut(actuatorId, err.message, edt.toString('hex'));
         this.armProbe();
         reject(err);
       }, binding.timeout);

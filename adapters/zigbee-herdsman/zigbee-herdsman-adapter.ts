@@ -147,7 +147,7 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
       if (err instanceof Zcl.StatusError) throw this.refused(actuator, state, command.command, err.code);
       // Anything else (waitress timeout, MAC no-ACK, route error) means the device did not confirm.
       const timedOut = new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not confirm ${command.cluster}.${command.command} (${(err as Error).message})`);
-      this.recovery.timedOut(actuatorId, timedOut.message);
+      this.recovery.timedOut(actuatorId, timedOut.message, state);
       throw timedOut;
     }
     // The Lock Door Response carries `status` (ZCL 7.3, door lock); the default response to upOpen, on, ... carries

@@ -277,7 +277,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     if (!pending) return;
     const message = `zigbee2mqtt could not set ${failed.property} of "${device.name}": ${failed.error}`;
     if (failed.refused) this.recovery.refused(device.actuatorId, pending.state, message);
-    else this.recovery.timedOut(device.actuatorId, message);
+    else this.recovery.timedOut(device.actuatorId, message, pending.state);
     this.settle(device, pending, new DeviceError(failed.refused ? 'REFUSED' : 'TIMEOUT', device.actuatorId, message));
   }
 
@@ -336,7 +336,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   /** The engine holds a device unreachable after a failed dispatch (SPEC.md §4) until its adapter says it is back. */
   private timedOut(device: Device, pending: Pending): void {
     const err = new DeviceError('TIMEOUT', device.actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`);
-    this.recovery.timedOut(device.actuatorId, err.message);
+    this.recovery.timedOut(device.actuatorId, err.message, pending.state);
     this.settle(device, pending, err);
   }
 

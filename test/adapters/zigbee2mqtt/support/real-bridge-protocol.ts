@@ -16,6 +16,7 @@ export type BridgeRequest = { readonly id: number } & (
   | { readonly op: 'behave'; readonly ieeeAddr: string; readonly behaviour: Behaviour }
   | { readonly op: 'change'; readonly ieeeAddr: string; readonly cluster: string; readonly values: Readonly<Record<string, number>> }
   | { readonly op: 'commands'; readonly ieeeAddr: string }
+  | { readonly op: 'reads'; readonly ieeeAddr: string }
 );
 
 /** What the bridge process says: an answer to a request, or an address it was kept from reaching. */

@@ -126,6 +126,11 @@ export class RealBridge {
     return this.request({ op: 'commands', ieeeAddr: this.device(name).ieeeAddr }) as Promise<{ cluster: string; command: string }[]>;
   }
 
+  /** How many attribute reads (ZCL foundation `read`) the device received. */
+  reads(name: string): Promise<number> {
+    return this.request({ op: 'reads', ieeeAddr: this.device(name).ieeeAddr }) as Promise<number>;
+  }
+
   private device(name: string): BridgeDevice {
     const device = this.devices.find((d) => d.name === name);
     if (!device) throw new Error(`the test bridge has no device named "${name}"`);

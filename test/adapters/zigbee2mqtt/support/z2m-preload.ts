@@ -66,6 +66,8 @@ function answer(request: BridgeRequest): unknown {
       return coordinator.changeAtDevice(request.ieeeAddr, request.cluster, request.values);
     case 'commands':
       return coordinator.commandsTo(request.ieeeAddr).map((f) => ({ cluster: f.cluster, command: f.command, payload: f.payload }));
+    case 'reads':
+      return coordinator.frames.filter((f) => f.ieeeAddr === request.ieeeAddr && f.global && f.command === 'read').length;
   }
 }
 
