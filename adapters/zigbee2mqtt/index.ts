@@ -1,3 +1,3 @@
 export { Zigbee2MqttAdapter, ZIGBEE2MQTT, type Zigbee2MqttOptions } from './zigbee2mqtt-adapter';
 export { codecFor, encodeState, decodeState, bindingOptionsSchema, type DeviceCodec } from './device-codec';
-export { classifyTopic, parseOnline, parseStateObject, type BridgeMessage } from './bridge-messages';
+export { classifyTopic, parseFailedCommand, parseOnline, parseStateObject, type BridgeMessage, type FailedCommand } from './bridge-messages';

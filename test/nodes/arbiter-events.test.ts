@@ -47,6 +47,21 @@ describe('arbiter-events and arbiter-context', function () {
     assert.equal((await h.statusMatching('events', (s) => /^conflict on/.test(s.text ?? ''), 'conflict badge')).text, 'conflict on factory.ac: power-manager beats robot-climate');
   });
 
+  it('passes the health events announced on the engine: a trend warning, a read-back diagnosis, a lifetime-exceeded alarm', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'front.lock', kind: 'lock', initial: 'locked' }] }), events(['trend-warning', 'diagnostics', 'alarm'], 'health', ['seen']), ...helpers('seen')]);
+    const arbiter = await h.node('sup').supervisor!.ready();
+    arbiter.announce({ type: 'trend-warning', subject: 'front.lock', measure: 'battery', value: 15, baseline: 96 });
+    arbiter.announce({ type: 'diagnostics', results: [{ subject: 'actuator:front.lock', ok: false, outcome: 'manual', message: 'reads unlocked, the engine held locked: changed by hand' }] });
+    arbiter.announce({ type: 'alarm', kind: 'lifetime-exceeded', target: 'front.lock', message: 'cycles at 20000 of 20000: replace or service the device' });
+    await h.until(() => h.messages('seen').length === 3, 'the three health events');
+    assert.deepEqual(h.messages('seen').map((m) => [m.topic, m.description]), [
+      ['trend-warning', 'trend: front.lock battery at 15, baseline 96'],
+      ['diagnostics', 'diagnostics: FAILED actuator:front.lock: reads unlocked, the engine held locked: changed by hand'],
+      ['alarm', 'ALARM lifetime-exceeded on front.lock: cycles at 20000 of 20000: replace or service the device'],
+    ]);
+    assert.equal((await h.statusMatching('health', (s) => s.text === 'alarm: lifetime-exceeded front.lock', 'alarm badge')).fill, 'red');
+  });
+
   it('refuses an unknown event type', async () => {
     await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac' }] }), events(['conflicts']), ...helpers('seen')]);
     await h.statusMatching('events', (s) => s.text === 'invalid configuration', 'invalid badge');
