@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TempHome } from '../server/server-fixture';
+import { ServerProcess } from '../server/server-process';
 import { NodeRedHarness } from './support/node-red-harness';
 import { actuator, catchAll, helpers, supervisor, SUPERVISOR, system } from './support/flows';
 
@@ -96,6 +98,22 @@ describe('arbiter-supervisor', function () {
     await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: .*shared\.sqlite is in use by arbiter-supervisor "home" \(pid \d+ on .*\): stop it first/);
     await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
     assert.equal((h.messages('outcomes')[0].payload as { outcome: string }).outcome, 'accepted', 'the first supervisor runs');
+  });
+
+  it('refuses to start on a store that a running serve holds, naming it, and the server keeps running', async function () {
+    this.timeout(60_000);
+    const home = await new TempHome().withSecrets();
+    const server = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    try {
+      await server.url;
+      await h.load([supervisor({ actuators: [WINDOW] }, { storeFile: join(home.dir, 'home.sqlite') }), system('security', 'property'), ...helpers('outcomes')]);
+      await h.statusMatching('sys-security', (s) => s.text === 'engine failed', 'the failed badge');
+      await assert.rejects(h.node(SUPERVISOR).supervisor!.ready(), /home\.sqlite is in use by serve \(pid \d+ on .+\): stop it first/);
+      assert.equal(server.child.exitCode, null);
+    } finally {
+      await server.terminate();
+      home.remove();
+    }
   });
 
   it('shows a client without a supervisor as such', async () => {
