@@ -21,6 +21,8 @@ export interface PluginSpec {
 }
 
 const RUNNER = join(__dirname, 'plugin-runner.js');
+/** Node's permission model: `--experimental-permission` on Node 20 and 22, `--permission` once it is stable. */
+const PERMISSION_FLAG = process.allowedNodeEnvironmentFlags.has('--permission') ? '--permission' : '--experimental-permission';
 /** A line on the channel longer than this ends the plugin: the server never buffers more for it. */
 const MAX_LINE = 64 * 1024;
 /** Requests a plugin may have unanswered at once; more are answered with an error. */
@@ -56,7 +58,7 @@ export class PluginProcess {
     const child = (this.child = spawn(
       process.execPath,
       [
-        '--experimental-permission',
+        PERMISSION_FLAG,
         `--allow-fs-read=${RUNNER}`,
         `--allow-fs-read=${this.spec.folder}/`,
         `--max-old-space-size=${MAX_HEAP_MB}`,
