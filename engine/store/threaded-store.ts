@@ -133,6 +133,8 @@ export class ThreadedStore implements ArbiterStore {
     if (this.checkpointerExited) return Promise.resolve();
     return new Promise((resolve) => {
       this.checkpointer.once('exit', () => resolve());
+      // Held until it has gone: an unreferenced thread would let the process end before this resolves.
+      this.checkpointer.ref();
       this.checkpointer.postMessage('stop');
     });
   }
