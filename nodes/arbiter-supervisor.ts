@@ -34,7 +34,10 @@ export = function (RED: NodeAPI) {
       return res.status(400).json({ error: '(body): expected {supervisor: {...fields}, systems: [{...fields}]}' });
     }
     const def = { type: 'arbiter-supervisor', ...body.supervisor } as unknown as SupervisorDef;
-    res.json(checkSupervisor(def, body.systems as unknown as SystemDef[], RED.settings.userDir, (p) => readFileSync(p, 'utf8')));
+    checkSupervisor(def, body.systems as unknown as SystemDef[], RED.settings.userDir, (p) => readFileSync(p, 'utf8')).then(
+      (result) => res.json(result),
+      (err: unknown) => res.status(500).json({ error: `checking the configuration: ${err instanceof Error ? err.message : String(err)}` }),
+    );
   });
 
   RED.nodes.registerType('arbiter-supervisor', function (this: SupervisorHost, def: SupervisorDef) {

@@ -8,9 +8,10 @@ export interface CheckpointThreadData {
 
 /**
  * Copies the WAL back into the store file on a connection and a thread of its own, every `every` ms (a PASSIVE
- * checkpoint: it never blocks the writer). The writer's connection has automatic checkpoints off, so that no commit
- * waits for one (at 10,000 commands/s one would come every few dozen milliseconds, and every command in its
- * shadow would wait). Told to stop, it closes its connection and ends.
+ * checkpoint: it never blocks the writer). The writer's connection checkpoints only far beyond what this thread
+ * lets the WAL grow to, so that no commit waits for one (at 10,000 commands/s SQLite's default would checkpoint
+ * every few dozen milliseconds, and every command in its shadow would wait). Told to stop, it closes its
+ * connection and ends.
  */
 function run(port: NonNullable<typeof parentPort>, data: CheckpointThreadData): void {
   const db = new Database(data.file, { fileMustExist: true });

@@ -38,8 +38,11 @@ export interface SqliteStoreOptions {
   readonly compactEvery?: number;
   /** Rewritten after every commit with the store's identity and commit number (store-sidecar.ts). */
   readonly sidecar?: StoreSidecar;
-  /** false: no commit checkpoints the WAL; another connection does (checkpoint-thread.ts). Default true. */
-  readonly autoCheckpoint?: boolean;
+  /**
+   * WAL pages after which a commit copies the WAL back into the store file (SQLite's `wal_autocheckpoint`,
+   * default 1000). The threaded store leaves that to a thread of its own and sets it high, as a safety net.
+   */
+  readonly checkpointAfter?: number;
 }
 
 /** Who the store is and how far it got: kept in `store_info`, repeated in the sidecar. */
@@ -115,7 +118,7 @@ export class SqliteStore implements ArbiterStore {
     db.pragma('journal_mode = WAL');
     this.synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
     db.pragma(`synchronous = ${this.synchronous}`);
-    if (options.autoCheckpoint === false) db.pragma('wal_autocheckpoint = 0');
+    if (options.checkpointAfter !== undefined) db.pragma(`wal_autocheckpoint = ${options.checkpointAfter}`);
     db.exec(SCHEMA);
     this.infoRow = this.identify();
     this.compactEvery = options.compactEvery ?? 256;

@@ -1,10 +1,17 @@
+import { checkConfig } from '../../check/check-config';
+import { findingLine } from '../../check/finding';
 import { ConfigError, type ConfigIssue } from '../../engine';
 import { parseTextField, supervisorCoreConfig, type SupervisorDef, type SystemDef } from './supervisor-config';
 
+/** The static check on a large home can take a while; the editor waits this long, the deploy runs it in full. */
+const STATIC_CHECK_WITHIN_MS = 5000;
+
 /** What the editor learns about a supervisor's configuration before it is deployed. */
 export interface SupervisorCheck {
-  /** Every problem, each with its field path, as a deploy would report them. */
+  /** Every problem, each with its field path, as a deploy would report them (`check`: the static check's errors). */
   readonly problems: readonly ConfigIssue[];
+  /** The static check's warnings (SPEC.md §11), which a deploy logs and badges. */
+  readonly warnings: readonly string[];
   /** The actuators and facts that can be read, for the completions of the other nodes' dialogs. */
   readonly actuators: readonly { readonly id: string; readonly kind?: string; readonly zone?: string; readonly tags?: readonly string[] }[];
   readonly facts: readonly string[];
@@ -21,18 +28,25 @@ function readable(def: SupervisorDef, field: 'actuators' | 'facts', key: 'id' | 
 
 /**
  * The deploy-time validation, run by the editor while the configuration is being written (`POST
- * /arbiter-supervisor/check`): the same `supervisorCoreConfig`, so the editor and the deploy never disagree.
+ * /arbiter-supervisor/check`): the same `supervisorCoreConfig` and static check (`checkConfig`), so the editor and
+ * the deploy never disagree.
  */
-export function checkSupervisor(def: SupervisorDef, systems: readonly SystemDef[], userDir: string | undefined, readFile: (path: string) => string): SupervisorCheck {
-  let problems: readonly ConfigIssue[] = [];
+export async function checkSupervisor(def: SupervisorDef, systems: readonly SystemDef[], userDir: string | undefined, readFile: (path: string) => string): Promise<SupervisorCheck> {
+  let problems: ConfigIssue[] = [];
+  const warnings: string[] = [];
   try {
-    supervisorCoreConfig(def, systems, userDir, readFile);
+    const config = supervisorCoreConfig(def, systems, userDir, readFile);
+    const { findings } = await checkConfig(config, { signal: AbortSignal.timeout(STATIC_CHECK_WITHIN_MS) });
+    problems = findings.filter((f) => f.severity === 'error').map((f) => ({ path: 'check', message: findingLine(f) }));
+    warnings.push(...findings.filter((f) => f.severity === 'warning').map(findingLine));
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems = err.issues;
+    if (err instanceof ConfigError) problems = [...err.issues];
+    else if (err instanceof Error && err.name === 'TimeoutError') warnings.push(`the static check takes longer than ${STATIC_CHECK_WITHIN_MS / 1000} s here; the deploy runs it in full`);
+    else throw err;
   }
   return {
     problems,
+    warnings,
     actuators: readable(def, 'actuators', 'id').map((a) => ({
       id: a.id as string,
       ...(typeof a.kind === 'string' ? { kind: a.kind } : {}),

@@ -70,9 +70,13 @@ describe('arbiter-supervisor', function () {
     assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /facts\[0\]\.writers\[0\]: system "vent" has category comfort, below life, which rule "fire" asserts through fact "smoke"/);
   });
 
-  it('reports JSON that does not parse by its field', async () => {
+  it('reads YAML as well as JSON, and reports text that does not parse by its field, with the place', async () => {
+    await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '- { name: smoke, initial: false }' }, system('security', 'property'), ...helpers('outcomes')]);
+    assert.deepEqual((await h.node(SUPERVISOR).supervisor!.ready()).tables.fact('smoke')?.value, false);
+    await h.unload();
+    h.newUserDir();
     await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '[{"name": ' }, system('security', 'property'), ...helpers('outcomes')]);
-    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not JSON/);
+    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not YAML or JSON: .* at line 1, column \d+/);
   });
 
   it('contains an engine that cannot start: its clients show it and their inputs fail with the reason', async () => {

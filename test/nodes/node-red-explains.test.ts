@@ -157,7 +157,11 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     const deployed = (await red.api<{ flows: FlowNode[] }>('GET', '/flows', undefined, { 'Node-RED-API-Version': 'v2' })).flows.find((n) => n.id === supervisor)!;
     assert.equal(deployed.actuators, fixed);
     // The smoke of the layout test still holds the door open at life priority; once it clears, security's lock wins.
-    await inject(UC4, 'smoke cleared');
+    // The inject node answers once the redeployed flows have started.
+    const deadline = Date.now() + 30_000;
+    while (!(await inject(UC4, 'smoke cleared').then(() => true, (err: Error) => (/HTTP 404/.test(err.message) && Date.now() < deadline ? false : Promise.reject(err))))) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     await badgeReads(UC4, 'front.lock', 'security: locked');
   });
 

@@ -110,15 +110,22 @@ describe('server: the store at start-up (issue 11)', function () {
   it('refuses a store whose -wal file was deleted after kill -9', async () => {
     await firstRun();
     const p = serve();
-    await acknowledge(await p.url);
+    const base = await p.url;
+    // A reader in the middle of a read (as a long backup would be) keeps the commits after it in the WAL: the
+    // checkpoint thread may not copy them into the store file, so deleting the WAL surely loses them.
+    const reader = new Database(store(), { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM claims').get();
+    await acknowledge(base);
     await p.kill9();
+    reader.close();
     rmSync(`${store()}-wal`);
     const stderr = await refused(serve());
     assert.match(stderr, /refusing to start: .*home\.sqlite is at commit (\d+), but its sidecar .* at commit (\d+): \d+ commits are missing \(an older copy put back, or its -wal file deleted\)/);
     const accepted = serve('--accept-loss');
     await accepted.url;
     await accepted.terminate();
-    assert.deepEqual(faultKinds().slice(0, 2), ['store-loss', 'store-loss']);
+    assert.deepEqual(faultKinds().filter((kind: string) => kind === 'store-loss').length, 2, 'the refusal and the acceptance');
   });
 
   it('takes an online backup while serving; restored, it brings back every acknowledged claim', async () => {

@@ -34,7 +34,8 @@ describe('ThreadedStore: the store on a thread of its own', () => {
     const file = join(dir, 'store.sqlite');
     const store = await ThreadedStore.open(file);
     for (let i = 1; i <= 60; i++) await store.write(batch(`actuator-${i % 40}`, i));
-    // Only a checkpoint writes pages into the store file itself; no commit does one (wal_autocheckpoint = 0).
+    // Only a checkpoint writes pages into the store file itself; no commit does one (60 commits are far below the
+    // writer's own threshold).
     await waitFor('a checkpoint', () => (statSync(file).size > 8192 ? true : undefined));
     const backup = join(dir, 'backup.sqlite');
     await store.backup(backup);
