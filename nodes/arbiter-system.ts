@@ -61,6 +61,8 @@ export = function (RED: NodeAPI) {
           const now = outcome.outcome === 'deferred' ? standingOf(arbiter, spec.id, target) : undefined;
           send({ ...msg, payload: { ...outcome, ...(now?.outcome === 'deferred' ? { reason: now.reason } : {}), system: spec.id, target, state } });
         },
+        // A deleted or disabled system node takes its claims with it, as an unloaded plugin does.
+        removed: (arbiter) => arbiter.unregisterSystem(spec.id),
       };
     });
   });

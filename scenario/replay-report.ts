@@ -28,7 +28,7 @@ export function humanReport(results: readonly ReplayResult[]): string {
     const dispatches = run.events.filter((e) => e.type === 'dispatched').length;
     const conflicts = run.events.filter((e) => e.type === 'conflict').length;
     const alarms = run.events.filter((e) => e.type === 'alarm').length;
-    lines.push(`${r.status === 'passed' ? 'PASS' : 'FAIL'}    ${name}: ${run.name} (${run.steps} steps; ${dispatches} dispatches, ${conflicts} conflicts, ${alarms} alarms)`);
+    lines.push(`${r.status === 'passed' ? 'PASS' : 'FAIL'}    ${name}: ${run.name} (${plural(run.steps, 'step')}; ${plural(dispatches, 'dispatch', 'dispatches')}, ${plural(conflicts, 'conflict')}, ${plural(alarms, 'alarm')})`);
     for (const f of run.failures) {
       lines.push(`  ${r.file}: steps[${f.index}] at ${formatDuration(f.at)} (${f.kind})`);
       for (const p of f.problems) lines.push(`    ${p}`);
@@ -51,4 +51,8 @@ export function jsonReport(results: readonly ReplayResult[]): string {
     null,
     2,
   );
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
 }

@@ -12,6 +12,8 @@ export interface ClientBehaviour {
   connect?(arbiter: Arbiter): Subscription | undefined;
   /** Handles one input message; a thrown error reaches `done(err)`, so Catch nodes see it. */
   input?(arbiter: Arbiter, msg: NodeMessage, send: Send): Promise<void> | void;
+  /** The node was deleted or disabled (not merely redeployed): gives up what it holds in the engine. */
+  removed?(arbiter: Arbiter): Promise<void> | void;
 }
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -42,9 +44,20 @@ export function attachClient(RED: NodeAPI, node: Node, supervisorId: unknown, be
   }
   const client = { node, connect: (arbiter: Arbiter) => behaviour.connect?.(arbiter) };
   supervisor.register(client);
-  node.on('close', (_removed, done) => {
+  node.on('close', (removed, done) => {
     supervisor.deregister(client);
-    done();
+    const release = behaviour.removed;
+    if (!removed || !release) return done();
+    supervisor
+      .ready()
+      .then((arbiter) => (arbiter.running ? release(arbiter) : undefined))
+      .then(
+        () => done(),
+        (err: unknown) => {
+          node.error(`${node.type} "${node.name || node.id}": removing it from the engine failed: ${message(err)}`);
+          done();
+        },
+      );
   });
   const handle = behaviour.input;
   if (!handle) return;

@@ -46,6 +46,18 @@ describe('arbiter-supervisor', function () {
     assert.equal(after.tables.claim('security', 'living.window')?.rank, 5);
   });
 
+  it('lets a system node deleted in a modified-nodes deploy take its claims with it', async () => {
+    await h.load(flow());
+    const arbiter = await h.node(SUPERVISOR).supervisor!.ready();
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'dispatches');
+    assert.equal(arbiter.view('living.window')!.owner, 'security');
+    await h.redeploy(flow().filter((n) => n.id !== 'sys-security'), 'nodes');
+    assert.equal(await h.node(SUPERVISOR).supervisor!.ready(), arbiter, 'the same engine');
+    assert.equal(arbiter.tables.system('security'), undefined);
+    assert.equal(arbiter.view('living.window')!.owner, null);
+    assert.equal((await arbiter.command({ system: 'security', target: 'living.window', state: 'closed' })).outcome, 'denied');
+  });
+
   it('says which field is wrong and leaves its client nodes without an input handler', async () => {
     await h.load([supervisor({ actuators: [{ id: 'living.window', kind: 'gizmo' }] }), system('security', 'property'), actuator('living.window', 'window'), ...helpers('outcomes', 'dispatches')]);
     const status = await h.statusMatching('sys-security', (s) => s.text === 'invalid configuration', 'invalid badge');
