@@ -19,7 +19,9 @@ export const durationSchema = z.union([z.number(), z.string()]).transform((value
   }
   return ms;
 });
-export const stateSchema = z.union([z.string(), z.number()]);
+/** A state's name is short: a longer string is a mistake or an attack, never a state, and is not carried into the log. */
+export const MAX_STATE_LENGTH = 256;
+export const stateSchema = z.union([z.string().max(MAX_STATE_LENGTH, `a state is at most ${MAX_STATE_LENGTH} characters`), z.number()]);
 export const categorySchema = z.enum(CATEGORIES);
 export const selectorSchema = z.string().superRefine((s, ctx) => {
   const problem = selectorError(s);

@@ -59,6 +59,15 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(answer.body.counts.error, 0);
   });
 
+  it('answers a state longer than any state could be 400 naming the field, and logs nothing of it', async () => {
+    const huge = 'x'.repeat(8 * 1024);
+    const answer = await call(base, 'POST', '/api/systems/comfort-vent/commands', { token: as('comfort-vent'), body: { target: 'living.window', state: huge } });
+    assert.equal(answer.status, 400);
+    assert.match(JSON.stringify(answer.body), /state/);
+    const events = await call(base, 'GET', '/api/events?since=0&limit=1000', { token: home.tokens.operator });
+    assert.ok(!JSON.stringify(events.body).includes(huge.slice(0, 1024)), 'the state is not in the decision log');
+  });
+
   it('answers a denied command 409 with the reason', async () => {
     const denied = await call(base, 'POST', '/api/systems/comfort-vent/commands', { token: as('comfort-vent'), body: { target: 'front.lock', state: 'locked' } });
     assert.equal(denied.status, 409);
