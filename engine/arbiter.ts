@@ -83,11 +83,12 @@ export class FactValueError extends RangeError {
 
 type Status = 'created' | 'running' | 'stopped';
 
-/** What a health monitor may announce: a trend warning, a diagnosis, a lifetime alarm. */
+/** What a health monitor may announce: a trend warning, a diagnosis, a lifetime alarm, a clock behind the store's. */
 export type HealthEventInput =
   | ({ type: 'trend-warning' } & EventCatalogue['trend-warning'])
   | ({ type: 'diagnostics' } & EventCatalogue['diagnostics'])
-  | { type: 'alarm'; kind: 'lifetime-exceeded'; target: string; message: string };
+  | { type: 'alarm'; kind: 'lifetime-exceeded'; target: string; message: string }
+  | { type: 'alarm'; kind: 'clock-behind'; message: string };
 
 /**
  * The imperative shell around `ArbiterCore`: it owns the clock's single timer, the store's group commit,

@@ -10,10 +10,7 @@ import { Arbiter } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
-import { openDurableStore, type DurableStore } from '../engine/store/durable-store';
-import { MemoryStore } from '../engine/store/memory-store';
-import { StoreBackups, type BackupEntry } from '../engine/store/store-backups';
-import type { StoreCheck } from '../engine/store/store-check';
+import type { BackupEntry } from '../engine/store/store-backups';
 import { formatDuration } from '../engine/core/duration';
 import { DeviceRouter } from '../adapters/device-router';
 import { IdlePathDiagnosis } from '../engine/health/idle-path-diagnosis';
@@ -38,6 +35,7 @@ import { ServerTrends } from './server-trends';
 import { PluginHost } from './plugins';
 import { loggedCredential, OPERATOR, systemCredential, type CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
+import { ServerStore } from './server-store';
 import { Sessions } from './sessions';
 import type { LogSigner } from './signing-key';
 import { StatusPage } from './status-page';
@@ -64,9 +62,6 @@ const EVENTS_IN_FAULT_RECORD = 50;
 const RETENTION_EVERY_MS = 3_600_000;
 /** How often the engine carries the clock to the store when nothing else is committed (the high-water mark). */
 const HEARTBEAT_MS = 10_000;
-/** setTimeout's longest delay. */
-const MAX_DELAY = 2 ** 31 - 1;
-const NO_SNAPSHOT: FaultSnapshot = { claims: [], actuators: [], lastEvents: [] };
 
 /**
  * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
@@ -75,10 +70,7 @@ const NO_SNAPSHOT: FaultSnapshot = { claims: [], actuators: [], lastEvents: [] }
 export class EdgeServer {
   private clock = new RealClock();
   private readonly say: (line: string) => void;
-  private durable?: DurableStore;
-  private backups?: StoreBackups;
-  private backupTimer?: NodeJS.Timeout;
-  private lossFault?: { id: number; reason: string };
+  private serverStore?: ServerStore;
   private db?: Database.Database;
   private log?: DecisionLog;
   private faults?: FaultRecords;
@@ -131,8 +123,8 @@ export class EdgeServer {
     const memory = config.storeFile === 'memory';
     const timeSync = timeSynchronisation();
     // The lock and the check for silent loss come before anything else starts (issue 11).
-    const store: ArbiterStore = memory ? new MemoryStore() : await this.openStore();
-    const mark = this.durable?.store.info.mark ?? 0;
+    const serverStore = (this.serverStore = await ServerStore.open(config, { acceptLoss: this.options.acceptLoss, say: this.say }));
+    const { store, mark, lossFault } = serverStore;
     this.clock = new RealClock({ notBefore: mark });
     // The log, fault records and counters use their own connection to the same file: the engine closes its store.
     const db = (this.db = new Database(memory ? ':memory:' : config.storeFile));
@@ -146,7 +138,7 @@ export class EdgeServer {
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
     if (crashed) await this.tolerate('the crash fault record', () => this.recordCrash(store, crashed));
-    if (this.lossFault) log.append({ type: 'fault', at: this.clock.now(), id: this.lossFault.id, kind: 'store-loss', reason: this.lossFault.reason });
+    if (lossFault) log.append({ type: 'fault', at: this.clock.now(), id: lossFault.id, kind: 'store-loss', reason: lossFault.reason });
     await this.tolerate('the run marker', () => faults.markRunning());
     this.retain(log);
 
@@ -192,7 +184,11 @@ export class EdgeServer {
     this.retentionTimer = setInterval(() => this.retain(log), RETENTION_EVERY_MS);
     this.retentionTimer.unref();
     this.stream.start();
-    this.scheduleBackups();
+    serverStore.scheduleBackups((result) => {
+      if (!(result instanceof Error)) return this.emit({ type: 'backup', file: result.file, commit: result.commit });
+      this.say(`backup failed: ${result.message}`);
+      this.emit({ type: 'backup', error: result.message });
+    });
     await this.listen(metrics, arbiter, log);
     this.emit({ type: 'server-started', recovered: this.recovered, claims: arbiter.tables.snapshot().claims.length });
   }
@@ -207,7 +203,7 @@ export class EdgeServer {
     this.checkAbort.abort();
     await this.checking?.catch(() => undefined);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
-    if (this.backupTimer) clearTimeout(this.backupTimer);
+    this.serverStore?.stopBackups();
     this.clockMonitor?.stop();
     this.stream.stop();
     if (this.http) {
@@ -221,20 +217,18 @@ export class EdgeServer {
     this.lifetime?.stop();
     await this.router?.stop();
     if (this.arbiter?.running) this.emit({ type: 'server-stopped', clean: true });
-    if (this.arbiter) await this.arbiter.stop();
-    else await this.durable?.store.close();
+    await this.arbiter?.stop();
     this.subscription?.unsubscribe();
     if (this.log) await this.tolerate('the decision log\'s last checkpoint', () => this.log!.checkpoint());
     if (this.faults) await this.tolerate('the clean-stop marker', () => this.faults!.markStopped());
     this.db?.close();
-    this.durable?.lock.release();
+    await this.serverStore?.release();
   }
 
-  /** An online backup now (the schedule's, and `home-arbiter backup` through a running server's store). */
+  /** An online backup now, as the schedule takes them. */
   async backup(): Promise<BackupEntry> {
-    if (!this.durable || !this.backups) throw new Error('the store is in memory: there is nothing to back up');
-    const store = this.durable.store;
-    const entry = await this.backups.take((destination) => store.backup(destination));
+    if (!this.serverStore) throw new Error('backup: the server is not running');
+    const entry = await this.serverStore.backup();
     this.emit({ type: 'backup', file: entry.file, commit: entry.commit });
     return entry;
   }
@@ -252,38 +246,6 @@ export class EdgeServer {
       return `fault record #${id} written`;
     } catch (failure) {
       return `no fault record: ${failure instanceof Error ? failure.message : String(failure)}`;
-    }
-  }
-
-  /** Lock, loss check, pre-upgrade backup, the store on its thread (engine/store/durable-store.ts). */
-  private async openStore(): Promise<ArbiterStore> {
-    const { config } = this.options;
-    this.backups = new StoreBackups(config.storeFile, config.backups.dir, config.backups.keep);
-    this.durable = await openDurableStore(config.storeFile, {
-      command: 'serve',
-      backups: this.backups,
-      synchronous: config.synchronous,
-      acceptLoss: this.options.acceptLoss,
-      problem: (message) => this.say(`store: ${message}`),
-      recordLoss: (check, accepted) => this.recordLoss(check, accepted),
-    });
-    const { upgradeBackup, movedAside } = this.durable;
-    if (upgradeBackup) this.say(`store: upgraded to the current schema; the store as it was is backed up in ${upgradeBackup.file}`);
-    if (movedAside) this.say(`store: the corrupt store was moved to ${movedAside}; a new store begins`);
-    return this.durable.store;
-  }
-
-  /** A loss found at start (accepted or not) is a fault record in the store, written on a connection of its own. */
-  private recordLoss(check: StoreCheck, accepted: boolean): void {
-    const reason = `${check.file} ${check.findings.map((f) => f.message).join('; ')}${accepted ? ' (accepted with --accept-loss)' : ' (start refused)'}`;
-    const db = new Database(check.file);
-    try {
-      db.pragma('journal_mode = WAL');
-      const id = new FaultRecords(db).record('store-loss', reason, NO_SNAPSHOT);
-      if (accepted) this.lossFault = { id, reason };
-      this.say(`store: ${reason}; fault record #${id} written`);
-    } finally {
-      db.close();
     }
   }
 
@@ -306,54 +268,15 @@ export class EdgeServer {
     }
   }
 
-  /** The first backup when the newest is older than `every`, then one every `every`. */
-  private scheduleBackups(): void {
-    if (!this.backups) return;
-    const { every } = this.options.config.backups;
-    const newest = this.backups.list().find((b) => !b.tag)?.taken ?? 0;
-    const arm = (delay: number) => {
-      this.backupTimer = setTimeout(() => {
-        this.backup().then(
-          () => arm(every),
-          (err: unknown) => {
-            this.say(`backup failed: ${err instanceof Error ? err.message : String(err)}`);
-            this.emit({ type: 'backup', error: err instanceof Error ? err.message : String(err) });
-            arm(every);
-          },
-        );
-      }, Math.min(Math.max(0, delay), MAX_DELAY));
-      this.backupTimer.unref();
-    };
-    arm(newest + every - Date.now());
-  }
-
   private async startAdapters(mark: number, timeSync: string): Promise<void> {
     const { config } = this.options;
     this.diagnostics = new Diagnostics(config, this.arbiter!, () => this.clock.drift());
     const results = this.diagnostics.run(await this.router!.start(this.arbiter!), {
-      store: config.storeFile === 'memory' ? { ok: false, message: 'in memory: claims are lost at exit' } : { ok: true, message: this.storeDiagnostic() },
+      store: this.serverStore!.diagnostic(),
       clock: this.clockDiagnostic(mark, timeSync),
     });
     this.arbiter!.announce({ type: 'diagnostics', results });
     for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
-  }
-
-  /** For `/api/status`: whether the store and the log can write, and the store's last commit. */
-  private storeStatus(): Record<string, unknown> {
-    const info = this.durable?.store.info;
-    return {
-      file: this.options.config.storeFile,
-      writable: this.arbiter?.storeUnavailable === undefined,
-      ...(this.arbiter?.storeUnavailable !== undefined ? { problem: this.arbiter.storeUnavailable } : {}),
-      ...(this.log?.unwritten ? { log: this.log.unwritten } : {}),
-      ...(info ? { identity: info.identity, commit: info.commits, mark: info.mark } : {}),
-    };
-  }
-
-  private storeDiagnostic(): string {
-    const { info } = this.durable!.store;
-    const accepted = this.durable!.accepted.map((f) => f.kind);
-    return `${this.options.config.storeFile}: store ${info.identity}, commit ${info.commits}${accepted.length > 0 ? `; loss accepted (${accepted.join(', ')})` : ''}`;
   }
 
   /**
@@ -366,7 +289,7 @@ export class EdgeServer {
     const behind = mark - wall;
     if (behind <= CLOCK_JUMP_MS) return { ok: true, message: `wall clock ${new Date(wall).toISOString()}; ${timeSync}` };
     const message = `clock-behind: the wall clock (${new Date(wall).toISOString()}) is ${formatDuration(Math.round(behind / 1000) * 1000)} behind the store's high-water mark (${new Date(mark).toISOString()}); leases and staleness are measured from the mark, never extended; set the clock right (${timeSync})`;
-    this.record({ type: 'alarm', at: this.clock.now(), kind: 'clock-behind', message });
+    this.arbiter!.announce({ type: 'alarm', kind: 'clock-behind', message });
     return { ok: false, message };
   }
 
@@ -391,7 +314,7 @@ export class EdgeServer {
       emit: (e) => this.emit(e),
       check: () => this.checking!,
       status: () => ({
-        store: this.storeStatus(),
+        store: this.serverStore!.status(arbiter.storeUnavailable, log.unwritten),
         diagnostics: this.diagnostics?.report() ?? [],
         alarms: this.alarms.list(),
         factDeclarations: config.core.facts,

@@ -27,7 +27,7 @@ export interface StoreThreadData {
 }
 
 /** Rows of the fold written between two commits: small, so that a commit never waits long behind one. */
-const FOLD_ROWS = 64;
+const FOLD_ROWS = 32;
 
 const failure = (err: unknown) => ({ message: err instanceof Error ? err.message : String(err), code: (err as { code?: string }).code });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { call, HOME_YAML, TempHome } from './server-fixture';
+import { call, HOME_YAML, TempHome, waitFor } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
 /**
@@ -65,7 +65,8 @@ describe('server: recovery after kill -9', function () {
         lostPerRun.push(missing.length);
         report(run - 1);
         assert.deepEqual(invented, [], 'no claim holds a value that was never sent');
-        assert.match(server.stderr, /did not stop cleanly; fault record #\d+ written/);
+        // stderr and stdout are separate pipes: the line said before listening may arrive after the URL.
+        await waitFor('the crash fault record on stderr', () => (/did not stop cleanly; fault record #\d+ written/.test(server.stderr) ? true : undefined));
         for (const [key, value] of after) acked.set(key, value);
       }
       // Bounded load: one command at a time per claim key, each waiting for its answer; a kill after 1 to 2 s.

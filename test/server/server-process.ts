@@ -8,6 +8,8 @@ export const BIN = resolve(__dirname, '../../../bin/home-arbiter.js');
 export class ServerProcess {
   readonly child: ChildProcess;
   readonly url: Promise<string>;
+  /** Resolves once the process is gone and its output read to the end ('close', which follows 'exit'). */
+  private readonly closed: Promise<number | string>;
   stderr = '';
   stdout = '';
 
@@ -26,15 +28,15 @@ export class ServerProcess {
         const match = /listening on (http:\/\/[^\s]+)/.exec(this.stdout);
         if (match) resolveUrl(match[1]);
       });
-      this.child.once('exit', (code, signal) => reject(new Error(`serve exited (${code ?? signal}) before listening:\n${this.stderr}`)));
+      this.child.once('close', (code, signal) => reject(new Error(`serve exited (${code ?? signal}) before listening:\n${this.stderr}`)));
     });
     this.url.catch(() => undefined);
+    this.closed = new Promise((r) => this.child.once('close', (code, signal) => r(code ?? signal!)));
   }
 
-  /** Resolves with the exit code (or signal) once the process is gone. */
+  /** Resolves with the exit code (or signal) once the process is gone and all it wrote has been read. */
   exited(): Promise<number | string> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve(this.child.exitCode ?? this.child.signalCode!);
-    return new Promise((r) => this.child.once('exit', (code, signal) => r(code ?? signal!)));
+    return this.closed;
   }
 
   /** kill -9: no clean stop, no flush. */

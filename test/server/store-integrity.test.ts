@@ -87,8 +87,10 @@ describe('server: the store at start-up (issue 11)', function () {
 
     const accepted = serve('--accept-loss');
     await accepted.url;
-    // The refusal wrote its fault record into the file: it is no longer 0 bytes, and still holds no store.
-    assert.match(accepted.stderr, /store: .*home\.sqlite has no store in it, but its sidecar .*\(accepted with --accept-loss\); fault record #\d+ written/);
+    // The refusal wrote its fault record into the file: it is no longer 0 bytes, and still holds no store. (Said
+    // on stderr before listening, which stdout announces: the two pipes may arrive in either order.)
+    const said = /store: .*home\.sqlite has no store in it, but its sidecar .*\(accepted with --accept-loss\); fault record #\d+ written/;
+    await waitFor('the accepted loss on stderr', () => (said.test(accepted.stderr) ? true : undefined));
     await accepted.terminate();
     assert.deepEqual(faultKinds(), ['store-loss', 'store-loss'], 'the refusal and the acceptance, newest first');
   });
