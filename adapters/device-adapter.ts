@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { StateValue } from '../engine/core/actuator';
+import type { DispatchContext } from '../engine/arbiter';
 
 /** Which adapter drives an actuator and where the device is (from the configuration's actuator entry). */
 export interface ActuatorBinding {
@@ -56,7 +57,8 @@ export interface DeviceAdapter {
   readonly availability$: Observable<AvailabilityChange>;
   readonly problems$: Observable<AdapterProblem>;
   start(bindings: readonly ActuatorBinding[]): Promise<void>;
-  apply(actuatorId: string, state: StateValue): Promise<void>;
+  /** `context.epoch` (cluster mode): adapters whose protocol can carry it pass it on, so a peer can drop older ones. */
+  apply(actuatorId: string, state: StateValue, context?: DispatchContext): Promise<void>;
   /** Releases sockets, clients and timers; a second call does nothing. */
   stop(): Promise<void>;
 }

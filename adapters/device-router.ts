@@ -1,6 +1,6 @@
 import { merge, Subscription, type Observable } from 'rxjs';
 import type { StateValue } from '../engine/core/actuator';
-import type { Arbiter, DevicePort } from '../engine/arbiter';
+import type { Arbiter, DevicePort, DispatchContext } from '../engine/arbiter';
 import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReport } from './device-adapter';
 
 export type AdapterStart = { readonly adapter: string; readonly started: true } | { readonly adapter: string; readonly started: false; readonly reason: string };
@@ -27,8 +27,8 @@ export class DeviceRouter implements DevicePort {
     this.problems$ = merge(...adapters.map((a) => a.problems$));
   }
 
-  apply(target: string, state: StateValue): Promise<void> | void {
-    return this.byActuator.get(target)?.apply(target, state);
+  apply(target: string, state: StateValue, context?: DispatchContext): Promise<void> | void {
+    return this.byActuator.get(target)?.apply(target, state, context);
   }
 
   /**

@@ -18,7 +18,12 @@ import { RuleEvaluator } from './rule-evaluator';
  * and rejects (or throws) when it refused or did not answer; the engine then treats the device as unreachable.
  */
 export interface DevicePort {
-  apply(target: string, state: StateValue): Promise<void> | void;
+  apply(target: string, state: StateValue, context?: DispatchContext): Promise<void> | void;
+}
+
+/** What travels with a dispatch besides the state: in cluster mode the leader's epoch, so that a peer can fence. */
+export interface DispatchContext {
+  readonly epoch?: number;
 }
 
 /** Confirms every dispatch at once: a home of perfect devices, for replay and tests. */
@@ -36,6 +41,12 @@ export interface ArbiterOptions {
    * time wants (no turn of the event loop per step).
    */
   readonly groupCommit?: boolean;
+  /**
+   * Called with each batch after the local durable commit; the commands of that batch are acknowledged only once
+   * it resolves, and fail with NotAcknowledgedError when it rejects (cluster mode: the batch is in the
+   * replicated stream too). Batches are handed over in commit order.
+   */
+  readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
 }
 
 /** What an actuator looks like from outside, on `actuator$(id)`. */
@@ -61,6 +72,14 @@ export class ArbiterStoppedError extends Error {
   readonly code = 'ARBITER_STOPPED';
   constructor(operation: string) {
     super(`${operation}: the arbiter is not running`);
+  }
+}
+
+/** The local commit succeeded but the acknowledgement hook refused: the caller must not count on the command. */
+export class NotAcknowledgedError extends Error {
+  readonly code = 'NOT_ACKNOWLEDGED';
+  constructor(readonly reason: string) {
+    super(`not acknowledged: ${reason}`);
   }
 }
 
@@ -133,7 +152,8 @@ export class Arbiter {
     await this.settled();
     this.status = 'stopped';
     this.cancelTimer?.();
-    this.flush();
+    const last = this.flush();
+    if (last) await this.acknowledged(last).catch((err) => this.logger.error('the last batch at stop was not acknowledged', { err: String(err) }));
     this.store.close();
     this.eventsSubject.complete();
     for (const view of this.views.values()) view.complete();
@@ -321,21 +341,32 @@ export class Arbiter {
     this.flushing = new Promise<void>((resolve, reject) => {
       setImmediate(() => {
         this.flushing = undefined;
+        let batch: StoreBatch | undefined;
         try {
-          this.flush();
-          resolve();
+          batch = this.flush();
         } catch (err) {
           this.logger.error('store write failed: commands of this batch are not acknowledged', { err: String(err) });
           reject(err);
+          return;
         }
+        if (batch) this.acknowledged(batch).then(resolve, reject);
+        else resolve();
       });
     });
     // The rejection reaches whoever awaits an acknowledgement; keep it from surfacing as unhandled elsewhere.
     this.flushing.catch(() => undefined);
   }
 
-  private flush(): void {
-    if (this.core.changes.empty) return;
+  private acknowledged(batch: StoreBatch): Promise<void> {
+    if (!this.options.acknowledge) return Promise.resolve();
+    return this.options.acknowledge(batch).catch((err: unknown) => {
+      throw err instanceof NotAcknowledgedError ? err : new NotAcknowledgedError(err instanceof Error ? err.message : String(err));
+    });
+  }
+
+  /** Writes what changed since the last commit; returns the batch written, if any. */
+  private flush(): StoreBatch | undefined {
+    if (this.core.changes.empty) return undefined;
     const keys = this.core.changes.take();
     const claimsPut: Claim[] = [];
     const claimsDeleted: (readonly [string, string])[] = [];
@@ -352,6 +383,7 @@ export class Arbiter {
       ...(keys.meta ? { meta: this.core.metaRow() } : {}),
     };
     this.store.write(batch);
+    return batch;
   }
 
   private scheduleEvaluation(): void {

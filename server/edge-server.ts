@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import type { Subscription } from 'rxjs';
 import { checkConfig, type CheckResult } from '../check/check-config';
 import { countBySeverity, formatCounts } from '../check/check-report';
-import { Arbiter } from '../engine/arbiter';
+import { Arbiter, type DevicePort } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
-import type { ArbiterStore } from '../engine/store/arbiter-store';
+import type { ArbiterStore, StoreBatch } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import { DeviceRouter } from '../adapters/device-router';
@@ -18,7 +18,7 @@ import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
 import { ClockJumpMonitor } from './clock-jump-monitor';
-import { DecisionLog } from './decision-log';
+import { DecisionLog, type LogEntry } from './decision-log';
 import { DemoDriver } from './demo-driver';
 import { Diagnostics } from './diagnostics';
 import { DispatchLimiter } from './dispatch-limiter';
@@ -43,6 +43,20 @@ export interface EdgeServerOptions {
   readonly host?: string;
   /** Human-readable lines for the operator (stderr in the CLI). */
   readonly say?: (line: string) => void;
+  /** Where cluster mode and the fleet plug in (cluster/, fleet/); a single home needs none. */
+  readonly hooks?: EdgeServerHooks;
+}
+
+/** Small, well-defined points where cluster mode and the fleet attach to the server. */
+export interface EdgeServerHooks {
+  /** Wraps the port that each dispatch goes through right before its adapter (cluster: the epoch fence). */
+  readonly devices?: (port: DevicePort) => DevicePort;
+  /** After each local durable commit; its commands are acknowledged once this resolves (cluster: replicated). */
+  readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
+  /** Each decision-log entry as it is recorded (fleet: the off-box log and the safety-alarm rate). */
+  readonly recorded?: (entry: LogEntry) => void;
+  /** Extra fields of `/api/status` (cluster: role, epoch, peer; fleet: bundle version). */
+  readonly status?: () => Record<string, unknown>;
 }
 
 /** Device commands in flight at once: the batch size of a reconciliation after a restart. */
@@ -122,8 +136,9 @@ export class EdgeServer {
     const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
     const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
     const router = (this.router = new DeviceRouter(adapters, config.bindings));
-    const limiter = new DispatchLimiter(router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
-    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger() }));
+    const hooks = this.options.hooks ?? {};
+    const limiter = new DispatchLimiter(hooks.devices ? hooks.devices(router) : router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
+    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), acknowledge: hooks.acknowledge }));
     this.subscription = arbiter.events$.subscribe((event) => this.record(event));
     this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
     await arbiter.start();
@@ -226,6 +241,7 @@ export class EdgeServer {
         lastSeq: log.lastSeq,
         clockDrift: this.clock.drift(),
         faults: this.faults!.list(10).map(({ snapshot: _s, ...f }) => f),
+        ...this.options.hooks?.status?.(),
       }),
     });
     const listener = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]) => void api.handle(req, res);
@@ -247,6 +263,7 @@ export class EdgeServer {
   private record(event: AnyEvent): void {
     const entry = this.log!.append(event);
     this.stream.publish(entry);
+    this.options.hooks?.recorded?.(entry);
     this.metrics?.observe(event);
     this.alarms.observe(entry);
     this.lastCommands.observe(entry);
@@ -254,6 +271,11 @@ export class EdgeServer {
       const id = this.faults.record('adapter', `${event.target}: ${event.reason ?? 'unreachable'}`, this.snapshot());
       this.emit({ type: 'fault', id, kind: 'adapter', reason: `${event.target}: ${event.reason ?? 'unreachable'}` });
     }
+  }
+
+  /** Records a server event (the hooks' own: role changes, bundle steps) in the log, the stream and metrics. */
+  note(event: ServerEventInput): void {
+    this.emit(event);
   }
 
   private emit(event: ServerEventInput): void {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ArbiterStoppedError, type Arbiter } from '../engine/arbiter';
+import { ArbiterStoppedError, NotAcknowledgedError, type Arbiter } from '../engine/arbiter';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
 import type { ActiveAlarms } from './active-alarms';
@@ -91,6 +91,7 @@ export class HttpApi {
         return;
       }
       if (err instanceof ArbiterStoppedError) sendError(res, new HttpError(503, 'the server is stopping', undefined, { 'retry-after': '5' }));
+      else if (err instanceof NotAcknowledgedError) sendError(res, new HttpError(503, err.message, undefined, { 'retry-after': '1' }));
       else sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));
     }
   }

@@ -26,6 +26,10 @@ export interface ServerEventCatalogue {
   'plugin-refused': { module: string; reason: string };
   /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
+  /** Cluster mode (cluster/): this node became active or standby, with the lease's epoch and the other node. */
+  'cluster-role': { role: 'active' | 'standby'; epoch: number; node: string; peer: string | null; reason: string };
+  /** A step of a fleet policy bundle (fleet/): received, refused, applied, kept or rolled back, and why. */
+  bundle: { step: 'received' | 'refused' | 'applied' | 'kept' | 'rolled-back'; version: number; previous: number | null; reason?: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

@@ -1,6 +1,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { StateValue } from '../../engine/core/actuator';
+import type { DispatchContext } from '../../engine/arbiter';
 import { durationSchema, zodIssues } from '../../engine/config/arbiter-config';
 import { ConfigError } from '../../engine/config/config-error';
 import { DeviceError, type ActuatorBinding, type AdapterProblem, type DeviceAdapter } from '../device-adapter';
@@ -9,6 +10,8 @@ import { codecFor, decodeState, encodeState, type DeviceCodec } from './device-c
 import { AdapterStreams } from '../adapter-streams';
 
 export const ZIGBEE2MQTT = 'zigbee2mqtt';
+/** The MQTT 5 user property of a `/set` publish that carries the cluster leader's epoch. */
+export const EPOCH_PROPERTY = 'home-arbiter-epoch';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 const optionsSchema = z.strictObject({
@@ -114,7 +117,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
   }
 
-  apply(actuatorId: string, state: StateValue): Promise<void> {
+  apply(actuatorId: string, state: StateValue, context: DispatchContext = {}): Promise<void> {
     const device = this.byActuator.get(actuatorId);
     if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the zigbee2mqtt adapter'));
     const client = this.client;
@@ -132,7 +135,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
         timer: setTimeout(() => this.timedOut(device, pending), this.timeoutMs),
       };
       device.pending.push(pending);
-      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => {
+      // MQTT 5 user property: a bridge or device that knows it can drop a dispatch of a fenced (older) leader.
+      const properties = context.epoch === undefined ? undefined : { userProperties: { [EPOCH_PROPERTY]: String(context.epoch) } };
+      client.publish(topic, JSON.stringify(payload), { qos: 1, ...(properties ? { properties } : {}) }, (err) => {
         if (err) this.settle(device, pending, new DeviceError('OFFLINE', actuatorId, `publish to ${topic} failed: ${err.message}`));
       });
     });
