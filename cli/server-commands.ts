@@ -6,6 +6,7 @@ import { checkConfig } from '../check/check-config';
 import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
+import { EdgeNode } from '../cluster/edge-node';
 import { eraseFiles, storeFiles } from '../server/erase';
 import { listFaults } from '../server/fault-records';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
@@ -47,7 +48,8 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }
   }
-  const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say });
+  const options = { config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say };
+  const server = config.cluster ? new EdgeNode(options) : new EdgeServer(options);
   process.once('uncaughtException', (err) => {
     say(`fatal: ${err.stack ?? err.message}`);
     server.recordException(err);
@@ -76,7 +78,8 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     await server.stop();
     throw err;
   }
-  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
+  const role = server instanceof EdgeNode && config.cluster ? `, cluster node ${config.cluster.node}: ${server.currentRole}` : '';
+  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile}${role})`);
   out(signInHint(config, opts.insecureDev === true));
 }
 

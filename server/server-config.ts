@@ -14,6 +14,7 @@ import {
 import { ConfigError } from '../engine/config/config-error';
 import type { ActuatorBinding } from '../adapters/device-adapter';
 import { parseYaml } from '../scenario/load-scenario';
+import { clusterSchema, clusterSettingsFrom, type ClusterSettings } from '../cluster/cluster-config';
 
 const positiveInt = z.number().int().positive();
 
@@ -77,6 +78,8 @@ export const serverConfigSchema = z.strictObject({
   adapters: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   plugins: z.array(pluginSchema).optional(),
   demo: z.array(demoStepSchema).optional(),
+  /** A hot standby through NATS JetStream (cluster/); absent: a single server, as always. */
+  cluster: clusterSchema.optional(),
 });
 type RawServerConfig = z.output<typeof serverConfigSchema>;
 export type DemoStep = z.output<typeof demoStepSchema>;
@@ -116,6 +119,7 @@ export interface ServerConfig {
   readonly retention: LogRetention;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
+  readonly cluster?: ClusterSettings;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -156,6 +160,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
+    ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
   };
 }
 
@@ -174,6 +179,7 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
       issues.push({ path: `demo[${i}].fault`, message: `"${d.fault}" is not an actuator bound to the virtual adapter` });
     }
   });
+  if (data.cluster && data.store?.file === 'memory') issues.push({ path: 'store.file', message: 'cluster mode needs a store file: the standby applies the claim stream to it' });
   if (issues.length > 0) throw new ConfigError(issues, source);
 }
 

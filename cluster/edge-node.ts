@@ -1,0 +1,306 @@
+import Database from 'better-sqlite3';
+import type { KV } from '@nats-io/kv';
+import type { Subscription } from 'rxjs';
+import { SqliteStore } from '../engine/store/sqlite-store';
+import { EdgeServer, type EdgeServerHooks } from '../server/edge-server';
+import type { CredentialId } from '../server/secrets';
+import type { ServerConfig } from '../server/server-config';
+import type { ServerEventInput } from '../server/server-events';
+import { ApplyProgress, ClaimApplier } from './claim-applier';
+import { batchSubject, claimStream, snapshotSubject } from './claim-message';
+import { ClaimReplicator } from './claim-replicator';
+import type { ClusterSettings } from './cluster-config';
+import { DispatchFence } from './dispatch-fence';
+import { LeadershipLease, RENEW_EVERY_MS, type LeaseChange } from './leadership-lease';
+import { NatsLink } from './nats-link';
+import { StandbyHttp } from './standby-http';
+
+export const LEASE_BUCKET = 'arbiter_lease';
+const leaseKey = (home: string) => `${home}.lease`;
+/** `home-arbiter cluster handover` writes here; the active node hands over when it sees a new revision. */
+export const handoverKey = (home: string) => `${home}.handover`;
+const presenceKey = (home: string, node: string) => `${home}.node.${node}`;
+
+/** What the fleet (fleet/) adds to a node: hooks into whichever EdgeServer runs, started and stopped with the node. */
+export interface NodeExtension {
+  readonly hooks: Pick<EdgeServerHooks, 'recorded' | 'status'>;
+  start(node: EdgeNode): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface EdgeNodeOptions {
+  readonly config: ServerConfig;
+  readonly secrets: ReadonlyMap<CredentialId, string> | null;
+  readonly port?: number;
+  readonly host?: string;
+  readonly say?: (line: string) => void;
+  readonly extensions?: readonly NodeExtension[];
+}
+
+type Role = 'active' | 'standby';
+
+/**
+ * One `serve` process in cluster or fleet mode. It owns the EdgeServer's lifecycle: without `cluster:` the
+ * server simply runs (and restarts on a new policy bundle); with it, the server runs only while this node holds
+ * the home's lease. As a standby the node applies the claim stream to its store and answers `/api/status`; on
+ * taking the lease it catches up to the end of the stream, publishes a snapshot that marks its epoch, and starts
+ * the server with the dispatch fence and the replicating acknowledgement; on losing it, it stops dispatching at
+ * once (the fence), stops the server and resynchronises its store from the stream.
+ */
+export class EdgeNode {
+  private config: ServerConfig;
+  private readonly say: (line: string) => void;
+  private server?: EdgeServer;
+  private link?: NatsLink;
+  private kv?: KV;
+  private lease?: LeadershipLease;
+  private replicator?: ClaimReplicator;
+  private fence?: DispatchFence;
+  private applier?: { applier: ClaimApplier; store: SqliteStore; db: Database.Database };
+  private readonly standby: StandbyHttp;
+  private port = 0;
+  private role: Role = 'standby';
+  private peers: string[] = [];
+  private handoverSeen = 0;
+  private handingOver = false;
+  private transitions: Promise<void> = Promise.resolve();
+  private subscription?: Subscription;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+
+  constructor(private readonly options: EdgeNodeOptions) {
+    this.config = options.config;
+    this.say = options.say ?? (() => undefined);
+    this.standby = new StandbyHttp(() => this.status());
+  }
+
+  get cluster(): ClusterSettings | undefined {
+    return this.config.cluster;
+  }
+
+  get url(): string {
+    const scheme = this.config.tls ? 'https' : 'http';
+    return this.server ? this.server.url : `${scheme}://${this.options.host ?? this.config.host}:${this.port}`;
+  }
+
+  get currentRole(): Role {
+    return this.role;
+  }
+
+  get currentConfig(): ServerConfig {
+    return this.config;
+  }
+
+  async start(): Promise<void> {
+    const cluster = this.cluster;
+    if (!cluster) {
+      this.role = 'active';
+      await this.startServer();
+    } else {
+      this.port = await this.standby.listen(this.options.port ?? this.config.port, this.options.host ?? this.config.host);
+      const link = (this.link = await NatsLink.open(cluster.servers, `home-arbiter ${cluster.home}/${cluster.node}`));
+      await link.stream(claimStream(cluster.home), [batchSubject(cluster.home), snapshotSubject(cluster.home)], cluster.replicas);
+      this.kv = await link.bucket(LEASE_BUCKET, cluster.replicas);
+      this.handoverSeen = (await this.kv.get(handoverKey(cluster.home)))?.revision ?? 0;
+      await this.startApplier();
+      this.lease = new LeadershipLease(this.kv, leaseKey(cluster.home), cluster.node, cluster.failover);
+      this.subscription = this.lease.changes$.subscribe((change) => this.enqueue(() => this.onLease(change)));
+      this.lease.start();
+      this.timer = setInterval(() => void this.tick().catch(() => undefined), RENEW_EVERY_MS);
+    }
+    for (const e of this.options.extensions ?? []) await e.start(this);
+  }
+
+  /** Hands the lease to another node (or any) after stopping dispatch and publishing the last commits. */
+  async handover(to?: string): Promise<void> {
+    await this.enqueue(async () => {
+      if (this.role !== 'active' || !this.lease) return;
+      this.handingOver = true;
+      try {
+        await this.becomeStandby(`handing over${to ? ` to ${to}` : ''} (operator)`, async () => {
+          await this.lease!.release(to);
+        });
+      } finally {
+        this.handingOver = false;
+      }
+    });
+  }
+
+  /** Replaces the configuration (a policy bundle, or its rollback); an active server restarts on it. */
+  async reconfigure(config: ServerConfig, why: ServerEventInput): Promise<void> {
+    await this.enqueue(async () => {
+      this.config = config;
+      if (this.role !== 'active' || !this.server) return;
+      await this.stopServer();
+      await this.startServer();
+      this.note(why);
+    });
+  }
+
+  /** Records an event in the running server's decision log; false on a standby (nothing runs to record it). */
+  note(event: ServerEventInput): boolean {
+    if (!this.server) return false;
+    this.server.note(event);
+    return true;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    for (const e of [...(this.options.extensions ?? [])].reverse()) await e.stop().catch((err) => this.say(`stop: ${String(err)}`));
+    await this.enqueue(async () => {
+      this.subscription?.unsubscribe();
+      if (this.role === 'active' && this.lease) {
+        // A clean stop hands over at once rather than letting the standby wait for the lease to lapse.
+        this.handingOver = true;
+        await this.stopServer();
+        await this.lease.release().catch(() => undefined);
+      } else await this.stopServer();
+      this.lease?.stop();
+      await this.stopApplier();
+      await this.standby.close();
+      await this.link?.close();
+    });
+  }
+
+  recordException(err: unknown): void {
+    this.server?.recordException(err);
+  }
+
+  status(): Record<string, unknown> {
+    const cluster = this.cluster;
+    if (!cluster) return {};
+    const lease = this.lease?.status;
+    const peer = this.role === 'active' ? (this.peers[0] ?? null) : (lease?.holder ?? null);
+    return {
+      cluster: { node: cluster.node, home: cluster.home, role: this.role, epoch: lease?.epoch ?? 0, peer, peers: this.peers, applied: this.applier?.applier.applied ?? null, fencedDispatches: this.fence?.refused ?? 0 },
+    };
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.transitions.then(step).catch((err: unknown) => this.say(`cluster: ${err instanceof Error ? err.message : String(err)}`));
+    this.transitions = next;
+    return next;
+  }
+
+  private async onLease(change: LeaseChange): Promise<void> {
+    if (this.stopped) return;
+    if (change.role === 'active' && this.role === 'standby') await this.becomeActive(change);
+    else if (change.role === 'standby' && this.role === 'active') await this.becomeStandby(change.reason);
+  }
+
+  private async becomeActive(change: LeaseChange): Promise<void> {
+    const cluster = this.cluster!;
+    const current = this.applier!;
+    await current.applier.catchUp();
+    await this.stopApplier(true);
+    const valid = () => !this.handingOver && this.lease!.validEpoch() === change.epoch;
+    if (!valid()) return; // lost again while catching up: stay standby
+    const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
+    const initial = store.load();
+    store.close();
+    this.replicator = new ClaimReplicator(this.link!, cluster.home, cluster.node, change.epoch, () => this.lease!.validEpoch() === change.epoch, initial);
+    await this.replicator.snapshot();
+    await this.standby.close();
+    this.role = 'active';
+    await this.startServer();
+    this.note({ type: 'cluster-role', role: 'active', epoch: change.epoch, node: cluster.node, peer: this.peers[0] ?? null, reason: change.reason });
+    this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}): ${change.reason}`);
+    this.handoverSeen = (await this.kv!.get(handoverKey(cluster.home)).catch(() => null))?.revision ?? this.handoverSeen;
+  }
+
+  private async becomeStandby(reason: string, beforeApplying?: () => Promise<void>): Promise<void> {
+    const cluster = this.cluster!;
+    const epoch = this.lease!.status.epoch;
+    this.note({ type: 'cluster-role', role: 'standby', epoch, node: cluster.node, peer: null, reason });
+    this.say(`cluster: ${cluster.node} is standby: ${reason}`);
+    this.role = 'standby';
+    await this.stopServer();
+    await this.replicator?.drain();
+    this.replicator?.close(`this node is standby: ${reason}`);
+    this.replicator = undefined;
+    await beforeApplying?.();
+    // Whatever this store holds beyond the stream was never acknowledged: start again from the newest snapshot.
+    await this.startApplier(true);
+    if (!this.stopped) this.port = await this.standby.listen(this.port, this.options.host ?? this.config.host);
+  }
+
+  private async startServer(): Promise<void> {
+    const cluster = this.cluster;
+    const extensions = this.options.extensions ?? [];
+    const hooks: EdgeServerHooks = {
+      ...(cluster
+        ? {
+            devices: (port) => (this.fence = new DispatchFence(port, () => (this.handingOver ? undefined : this.lease!.validEpoch()))),
+            acknowledge: (batch) => this.replicator!.replicate(batch),
+          }
+        : {}),
+      recorded: (entry) => {
+        for (const e of extensions) e.hooks.recorded?.(entry);
+      },
+      status: () => Object.assign({}, this.status(), ...extensions.map((e) => e.hooks.status?.() ?? {})),
+    };
+    const server = new EdgeServer({ config: this.config, secrets: this.options.secrets, port: this.port || this.options.port, host: this.options.host, say: this.say, hooks });
+    try {
+      await server.start();
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+    this.server = server;
+    this.port = Number(new URL(server.url).port);
+  }
+
+  private async stopServer(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    await server?.stop();
+  }
+
+  private async startApplier(resync = false): Promise<void> {
+    const cluster = this.cluster!;
+    const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
+    const db = new Database(this.config.storeFile);
+    db.pragma('busy_timeout = 5000');
+    const progress = new ApplyProgress(db);
+    if (resync) progress.seq = 0;
+    const applier = new ClaimApplier(this.link!, cluster.home, store, progress);
+    this.applier = { applier, store, db };
+    await applier.start();
+  }
+
+  /** `diverging`: the engine is about to write this store, so the next standby run starts from a snapshot. */
+  private async stopApplier(diverging = false): Promise<void> {
+    const current = this.applier;
+    this.applier = undefined;
+    if (!current) return;
+    await current.applier.stop();
+    current.store.close();
+    if (diverging) new ApplyProgress(current.db).seq = 0;
+    current.db.close();
+  }
+
+  /** Every second: presence for the peers, and a handover the operator asked for. */
+  private async tick(): Promise<void> {
+    const cluster = this.cluster!;
+    const kv = this.kv!;
+    await kv.put(presenceKey(cluster.home, cluster.node), JSON.stringify({ role: this.role, at: Date.now(), url: this.url }));
+    const peers: string[] = [];
+    for await (const key of await kv.keys(`${cluster.home}.node.*`)) {
+      const node = key.slice(`${cluster.home}.node.`.length);
+      if (node === cluster.node) continue;
+      const entry = await kv.get(key);
+      const seen = entry ? (JSON.parse(entry.string()) as { at: number }).at : 0;
+      if (Date.now() - seen < 3 * cluster.failover) peers.push(node);
+    }
+    this.peers = peers.sort();
+    if (this.role !== 'active') return;
+    const request = await kv.get(handoverKey(cluster.home));
+    if (request && request.revision > this.handoverSeen) {
+      this.handoverSeen = request.revision;
+      const { to } = JSON.parse(request.string()) as { to?: string };
+      void this.handover(to === cluster.node ? undefined : to);
+    }
+  }
+}
