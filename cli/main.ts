@@ -4,6 +4,7 @@ import { replay } from '../scenario/replay';
 import type { ReplayStore } from '../scenario/run-scenario';
 import { registerCheckCommand } from './check-command';
 import { registerServerCommands } from './server-commands';
+import { registerClusterCommands } from './cluster-commands';
 
 /** The CLI's composition root: each sub-command builds what it needs and nothing else. */
 export function buildProgram(): Command {
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
 
   registerCheckCommand(program);
   registerServerCommands(program);
+  registerClusterCommands(program);
   return program;
 }
 

@@ -99,10 +99,11 @@ export class EdgeNode {
     } else {
       this.port = await this.standby.listen(this.options.port ?? this.config.port, this.options.host ?? this.config.host);
       const link = (this.link = await NatsLink.open(cluster.servers, `home-arbiter ${cluster.home}/${cluster.node}`));
-      await link.stream(claimStream(cluster.home), [batchSubject(cluster.home), snapshotSubject(cluster.home)], cluster.replicas);
-      this.kv = await link.bucket(LEASE_BUCKET, cluster.replicas);
-      this.handoverSeen = (await this.kv.get(handoverKey(cluster.home)))?.revision ?? 0;
-      await this.startApplier();
+      const setUp = <T>(what: string, step: () => Promise<T>) => NatsLink.untilDone(what, step, this.say);
+      await setUp('cluster: the claim stream', () => link.stream(claimStream(cluster.home), [batchSubject(cluster.home), snapshotSubject(cluster.home)], cluster.replicas));
+      const kv = (this.kv = await setUp('cluster: the lease bucket', () => link.bucket(LEASE_BUCKET, cluster.replicas)));
+      this.handoverSeen = (await setUp('cluster: the handover key', () => kv.get(handoverKey(cluster.home))))?.revision ?? 0;
+      await setUp('cluster: the claim stream consumer', () => this.startApplier());
       this.lease = new LeadershipLease(this.kv, leaseKey(cluster.home), cluster.node, cluster.failover);
       this.subscription = this.lease.changes$.subscribe((change) => this.enqueue(() => this.onLease(change)));
       this.lease.start();
@@ -192,6 +193,7 @@ export class EdgeNode {
 
   private async becomeActive(change: LeaseChange): Promise<void> {
     const cluster = this.cluster!;
+    const leased = performance.now();
     const current = this.applier!;
     await current.applier.catchUp();
     await this.stopApplier(true);
@@ -206,7 +208,7 @@ export class EdgeNode {
     this.role = 'active';
     await this.startServer();
     this.note({ type: 'cluster-role', role: 'active', epoch: change.epoch, node: cluster.node, peer: this.peers[0] ?? null, reason: change.reason });
-    this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}): ${change.reason}`);
+    this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}) ${Math.round(performance.now() - leased)} ms after taking the lease: ${change.reason}`);
     this.handoverSeen = (await this.kv!.get(handoverKey(cluster.home)).catch(() => null))?.revision ?? this.handoverSeen;
   }
 
@@ -266,8 +268,14 @@ export class EdgeNode {
     const progress = new ApplyProgress(db);
     if (resync) progress.seq = 0;
     const applier = new ClaimApplier(this.link!, cluster.home, store, progress);
+    try {
+      await applier.start();
+    } catch (err) {
+      store.close();
+      db.close();
+      throw err;
+    }
     this.applier = { applier, store, db };
-    await applier.start();
   }
 
   /** `diverging`: the engine is about to write this store, so the next standby run starts from a snapshot. */

@@ -33,8 +33,25 @@ export class NatsLink {
   async stream(name: string, subjects: string[], replicas: number, extra: { maxAgeMs?: number } = {}): Promise<void> {
     try {
       await this.jsm.streams.info(name);
-    } catch {
+    } catch (err) {
+      if (!/stream not found/.test(String(err))) throw err;
       await this.jsm.streams.add({ name, subjects, num_replicas: replicas, duplicate_window: 120_000_000_000, ...(extra.maxAgeMs ? { max_age: extra.maxAgeMs * 1_000_000 } : {}) });
+    }
+  }
+
+  /**
+   * Runs a JetStream set-up step until it succeeds: right after a NATS node died the cluster may need a few
+   * seconds to elect new leaders, and a home must join once it can rather than give up.
+   */
+  static async untilDone<T>(what: string, step: () => Promise<T>, say: (line: string) => void, tries = 60): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await step();
+      } catch (err) {
+        if (attempt >= tries) throw new Error(`${what}: ${String(err)}`);
+        if (attempt === 1) say(`${what}: ${String(err)}; trying again`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
     }
   }
 
