@@ -7,6 +7,9 @@ import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
 import { EdgeNode } from '../cluster/edge-node';
+import { fleetExtensions } from '../fleet/fleet-member';
+import { LogSigner } from '../fleet/log-signer';
+import { verifyAgainst } from '../fleet/off-box-verify';
 import { eraseFiles, storeFiles } from '../server/erase';
 import { listFaults } from '../server/fault-records';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
@@ -49,7 +52,7 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     }
   }
   const options = { config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say };
-  const server = config.cluster ? new EdgeNode(options) : new EdgeServer(options);
+  const server = config.cluster || config.fleet ? new EdgeNode({ ...options, extensions: fleetExtensions(config, say) }) : new EdgeServer(options);
   process.once('uncaughtException', (err) => {
     say(`fatal: ${err.stack ?? err.message}`);
     server.recordException(err);
@@ -102,12 +105,30 @@ async function doctor(opts: { config: string }): Promise<void> {
   process.exitCode = errors > 0 ? 1 : 0;
 }
 
-function verifyLog(opts: { config: string; json?: boolean }): void {
-  const db = openStore(loadServerConfig(opts.config));
+async function verifyLog(opts: { config: string; json?: boolean; against?: string }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  if (opts.against) return verifyLogAgainst(config, opts.against.split(','), opts.json);
+  const db = openStore(config);
   try {
     const result = verifyDecisionLog(db);
     if (opts.json) out(JSON.stringify(result, null, 2));
     else if (result.problems.length === 0) out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
+    else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
+    process.exitCode = result.problems.length === 0 ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}
+
+/** `log verify --against nats://…`: the home's log against its off-box copy (fleet/off-box-verify.ts). */
+async function verifyLogAgainst(config: ServerConfig, servers: string[], json?: boolean): Promise<void> {
+  const home = config.fleet?.home ?? config.cluster?.home;
+  if (!home || !config.fleet) throw new Error(`${config.source}: --against needs a fleet section (the home's id and its log key)`);
+  const db = openStore(config);
+  try {
+    const result = await verifyAgainst(db, servers, home, config.fleet.node, LogSigner.load(config.fleet.logKey));
+    if (json) out(JSON.stringify(result, null, 2));
+    else if (result.problems.length === 0) out(`decision log intact against the off-box copy: ${result.copied} entries copied (up to ${result.copiedUpTo}), ${result.checkpoints} signed checkpoints`);
     else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
     process.exitCode = result.problems.length === 0 ? 0 : 1;
   } finally {
@@ -199,6 +220,7 @@ export function registerServerCommands(program: Command): void {
     .description('check the decision log hash chain; names every edited or removed entry; exit 1 if tampered')
     .addOption(configOption())
     .option('--json', 'print the result as JSON')
+    .option('--against <nats-urls>', 'also compare with the off-box copy on these NATS servers (comma-separated): names deleted or rewritten entries')
     .action(verifyLog);
   program
     .command('faults')

@@ -55,7 +55,8 @@ const chain = (prevHash: string, digest: string) => sha256(prevHash + digest);
 /** Two events are repeats when they differ only in engine time. */
 const sameButTime = (a: LoggedEvent, b: LoggedEvent) => JSON.stringify({ ...a, at: 0 }) === JSON.stringify({ ...b, at: 0 });
 
-interface Row {
+/** One stored entry as the table holds it: what the off-box copy (fleet/) carries and compares. */
+export interface LogRow {
   seq: number;
   wall: number;
   mono: number;
@@ -74,8 +75,8 @@ interface Row {
  */
 export class DecisionLog {
   private readonly insert: Database.Statement;
-  private readonly writeRows: (rows: Row[]) => void;
-  private pending: Row[] = [];
+  private readonly writeRows: (rows: LogRow[]) => void;
+  private pending: LogRow[] = [];
   private flushScheduled = false;
   private headSeq: number;
   private lastHash: string;
@@ -88,7 +89,7 @@ export class DecisionLog {
   ) {
     db.exec(SCHEMA);
     this.insert = db.prepare('INSERT INTO decision_log (seq, wall, mono, type, safety, body, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @digest, @hash)');
-    this.writeRows = db.transaction((rows: Row[]) => {
+    this.writeRows = db.transaction((rows: LogRow[]) => {
       for (const row of rows) this.insert.run(row);
     });
     const head = db.prepare('SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
@@ -127,7 +128,7 @@ export class DecisionLog {
 
   /** Entries after `since` (a sequence number), oldest first; pruned entries come without their event. */
   read(since: number, limit = 1000): LogEntry[] {
-    const rows = this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').all(since, limit) as Row[];
+    const rows = this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').all(since, limit) as LogRow[];
     return [...rows.map(toEntry), ...this.pending.filter((r) => r.seq > since).map(toEntry)].slice(0, limit);
   }
 
@@ -197,7 +198,20 @@ export class DecisionLog {
   }
 }
 
-function toEntry(row: Row): LogEntry {
+/** Stored entries after `after` in sequence order, for the off-box log (a body may be null: pruned). */
+export function readLogRows(db: Database.Database, after: number, limit: number): LogRow[] {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();
+  return hasTable ? (db.prepare('SELECT * FROM decision_log WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as LogRow[]) : [];
+}
+
+/** Writes entries as they are into a log table (the off-box copy, checked by `verifyDecisionLog`). */
+export function insertLogRows(db: Database.Database, rows: readonly LogRow[]): void {
+  db.exec(SCHEMA);
+  const insert = db.prepare('INSERT OR REPLACE INTO decision_log (seq, wall, mono, type, safety, body, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @digest, @hash)');
+  db.transaction(() => rows.forEach((r) => insert.run(r)))();
+}
+
+function toEntry(row: LogRow): LogEntry {
   return { seq: row.seq, wall: row.wall, mono: row.mono, event: JSON.parse(row.body!) as LoggedEvent };
 }
 
@@ -211,7 +225,7 @@ export function verifyDecisionLog(db: Database.Database): LogVerification {
   let firstSeq: number | null = null;
   let entries = 0;
   const problems: LogProblem[] = [];
-  for (const row of db.prepare('SELECT * FROM decision_log ORDER BY seq').iterate() as IterableIterator<Row>) {
+  for (const row of db.prepare('SELECT * FROM decision_log ORDER BY seq').iterate() as IterableIterator<LogRow>) {
     entries++;
     firstSeq ??= row.seq;
     const gap = row.seq - prevSeq - 1;

@@ -15,6 +15,7 @@ import { ConfigError } from '../engine/config/config-error';
 import type { ActuatorBinding } from '../adapters/device-adapter';
 import { parseYaml } from '../scenario/load-scenario';
 import { clusterSchema, clusterSettingsFrom, type ClusterSettings } from '../cluster/cluster-config';
+import { DEFAULT_PROBATION_MS, fleetSchema, type FleetSettings } from '../fleet/fleet-config';
 
 const positiveInt = z.number().int().positive();
 
@@ -80,6 +81,8 @@ export const serverConfigSchema = z.strictObject({
   demo: z.array(demoStepSchema).optional(),
   /** A hot standby through NATS JetStream (cluster/); absent: a single server, as always. */
   cluster: clusterSchema.optional(),
+  /** The off-box decision log and signed policy bundles through NATS (fleet/); absent: none. */
+  fleet: fleetSchema.optional(),
 });
 type RawServerConfig = z.output<typeof serverConfigSchema>;
 export type DemoStep = z.output<typeof demoStepSchema>;
@@ -120,6 +123,7 @@ export interface ServerConfig {
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
   readonly cluster?: ClusterSettings;
+  readonly fleet?: FleetSettings;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -161,6 +165,22 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
     ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
+    ...(data.fleet ? { fleet: fleetSettings(data, at) } : {}),
+  };
+}
+
+/** `fleet:` with its defaults taken from `cluster:`; checkReferences has made sure that servers and home exist. */
+function fleetSettings(data: RawServerConfig, at: (path: string) => string): FleetSettings {
+  const fleet = data.fleet!;
+  const home = (fleet.home ?? data.cluster?.home)!;
+  return {
+    servers: (fleet.servers ?? data.cluster?.servers)!,
+    home,
+    node: fleet.node ?? data.cluster?.node ?? 'main',
+    ...(fleet.group ? { group: fleet.group } : {}),
+    ...(fleet.publicKey ? { publicKey: at(fleet.publicKey) } : {}),
+    probation: fleet.probation ?? DEFAULT_PROBATION_MS,
+    logKey: at(fleet.logKey ?? `.secrets/${home}-log-key.pem`),
   };
 }
 
@@ -179,7 +199,9 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
       issues.push({ path: `demo[${i}].fault`, message: `"${d.fault}" is not an actuator bound to the virtual adapter` });
     }
   });
-  if (data.cluster && data.store?.file === 'memory') issues.push({ path: 'store.file', message: 'cluster mode needs a store file: the standby applies the claim stream to it' });
+  if (data.fleet && !data.fleet.servers && !data.cluster) issues.push({ path: 'fleet.servers', message: 'is required without a cluster section' });
+  if (data.fleet && !data.fleet.home && !data.cluster) issues.push({ path: 'fleet.home', message: 'is required without a cluster section' });
+  if ((data.cluster || data.fleet) && data.store?.file === 'memory') issues.push({ path: 'store.file', message: 'cluster and fleet need a store file: the standby applies the claim stream to it, the off-box log reads the decision log from it' });
   if (issues.length > 0) throw new ConfigError(issues, source);
 }
 

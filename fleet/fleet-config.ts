@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { durationSchema } from '../engine/config/arbiter-config';
+import { natsNameSchema, natsServersSchema } from '../cluster/cluster-config';
+
+/** The `fleet:` section: the off-box decision log, signed policy bundles and the fleet view (issue 15). */
+export const fleetSchema = z.strictObject({
+  /** NATS servers; default: `cluster.servers`. */
+  servers: natsServersSchema.optional(),
+  /** This home's id in the fleet; default: `cluster.home`. */
+  home: natsNameSchema.optional(),
+  /** This process's name in the off-box log; default: `cluster.node`, else `main`. */
+  node: natsNameSchema.optional(),
+  /** The group whose bundles this home takes (a home's own bundle wins over its group's). */
+  group: natsNameSchema.optional(),
+  /** PEM file of the fleet's Ed25519 public key, pinned: only bundles it verifies are taken. None: no bundles. */
+  publicKey: z.string().min(1).optional(),
+  /** How long a new bundle is watched; safety alarms above the previous bundle's rate roll it back. */
+  probation: durationSchema.optional(),
+  /** PEM file of this home's Ed25519 key that signs the log's checkpoints; generated on first run (0600). */
+  logKey: z.string().min(1).optional(),
+});
+
+export interface FleetSettings {
+  readonly servers: readonly string[];
+  readonly home: string;
+  readonly node: string;
+  readonly group?: string;
+  /** Absolute path of the pinned public key, when bundles are taken. */
+  readonly publicKey?: string;
+  readonly probation: number;
+  readonly logKey: string;
+}
+
+export const DEFAULT_PROBATION_MS = 600_000;

@@ -1,0 +1,105 @@
+import type { LogEntry } from '../server/decision-log';
+import type { ServerConfig } from '../server/server-config';
+import type { EdgeNode, NodeExtension } from '../cluster/edge-node';
+import { NatsLink } from '../cluster/nats-link';
+import { LogSigner } from './log-signer';
+import { LOG_STREAM, logSubject, OffBoxLog } from './off-box-log';
+import type { FleetSettings } from './fleet-config';
+
+export const HOMES_BUCKET = 'arbiter_homes';
+const REPORT_EVERY_MS = 2_000;
+/** An alarm counts as active on the fleet view for this long after it was raised. */
+const ALARM_ACTIVE_MS = 600_000;
+
+/** What a home publishes about itself for `home-arbiter fleet status`. */
+export interface HomeReport {
+  readonly home: string;
+  readonly node: string;
+  readonly role: 'active' | 'standby';
+  readonly bundle: number | null;
+  readonly alarms: readonly string[];
+  readonly degraded: readonly string[];
+  readonly forwarded: number | null;
+  readonly at: number;
+}
+
+/**
+ * A home's membership of the fleet: the off-box decision log (store and forward) and the report behind the
+ * fleet view. NATS may be down when the home starts, or go away later: the home serves as always, and the member
+ * connects, forwards and reports once it can.
+ */
+export class FleetMember implements NodeExtension {
+  private link?: NatsLink;
+  private log?: OffBoxLog;
+  private node?: EdgeNode;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private readonly alarms = new Map<string /* kind and subject */, number /* wall */>();
+  private readonly degraded = new Set<string /* actuator id or fact */>();
+  readonly hooks = {
+    recorded: (entry: LogEntry) => this.recorded(entry),
+    status: () => ({ fleet: { home: this.settings.home, node: this.settings.node, bundle: null, forwarded: this.log?.forwarded ?? null } }),
+  };
+
+  constructor(
+    private readonly settings: FleetSettings,
+    private readonly replicas: number,
+    private readonly storeFile: string,
+    private readonly say: (line: string) => void,
+  ) {}
+
+  async start(node: EdgeNode): Promise<void> {
+    this.node = node;
+    void this.connect().catch((err: unknown) => this.say(`fleet: ${String(err)}`));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.log?.stop();
+    await this.link?.close();
+  }
+
+  private async connect(): Promise<void> {
+    const { servers, home, node } = this.settings;
+    const signer = LogSigner.load(this.settings.logKey);
+    const link = (this.link = await NatsLink.open(servers, `home-arbiter fleet ${home}/${node}`));
+    if (this.stopped) return;
+    await NatsLink.untilDone('fleet: the off-box log stream', () => link.stream(LOG_STREAM, ['arbiter.log.>'], this.replicas), this.say, Number.MAX_SAFE_INTEGER);
+    const homes = await NatsLink.untilDone('fleet: the homes bucket', () => link.bucket(HOMES_BUCKET, this.replicas), this.say, Number.MAX_SAFE_INTEGER);
+    if (this.stopped) return;
+    this.log = new OffBoxLog(link, this.storeFile, logSubject(home, node), signer);
+    this.log.start();
+    this.timer = setInterval(() => void homes.put(`${home}.${node}`, JSON.stringify(this.report())).catch(() => undefined), REPORT_EVERY_MS);
+  }
+
+  private recorded(entry: LogEntry): void {
+    this.log?.nudge();
+    const e = entry.event;
+    const subject = String(e.target ?? e.fact ?? '');
+    if (e.type === 'alarm') this.alarms.set(`${String(e.kind)}${subject || e.system ? ` ${subject || String(e.system)}` : ''}`, entry.wall);
+    if (e.type === 'degraded' && subject) this.degraded.add(subject);
+    if (e.type === 'restored') this.degraded.delete(subject);
+  }
+
+  private report(): HomeReport {
+    const now = Date.now();
+    for (const [key, wall] of this.alarms) if (now - wall > ALARM_ACTIVE_MS) this.alarms.delete(key);
+    return {
+      home: this.settings.home,
+      node: this.settings.node,
+      role: this.node?.currentRole ?? 'standby',
+      bundle: null,
+      alarms: [...this.alarms.keys()].sort(),
+      degraded: [...this.degraded].sort(),
+      forwarded: this.log?.forwarded ?? null,
+      at: now,
+    };
+  }
+}
+
+/** The fleet's extensions of a node, from the configuration (none without `fleet:`). */
+export function fleetExtensions(config: ServerConfig, say: (line: string) => void): NodeExtension[] {
+  if (!config.fleet) return [];
+  return [new FleetMember(config.fleet, config.cluster?.replicas ?? 1, config.storeFile, say)];
+}
