@@ -1,3 +1,4 @@
+import { measureCluster } from './cluster';
 import { measureDecisions } from './decisions';
 import type { BenchOptions, Row } from './measure';
 import { measureNaive } from './naive';
@@ -17,6 +18,7 @@ export const SCENARIOS = {
   scaling: { title: 'scaling in actuators, systems and rules', measure: measureScaling },
   replay: { title: 'replay of a generated 24-hour scenario', measure: measureReplay },
   'node-red': { title: 'messages/s through one real Node-RED runtime', measure: measureNodeRed },
+  cluster: { title: 'hot standby and fleet over NATS JetStream', measure: measureCluster },
 } satisfies Record<string, BenchScenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

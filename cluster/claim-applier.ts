@@ -35,6 +35,7 @@ export class ClaimApplier {
   private running?: Promise<void>;
   private maxEpoch = 0;
   private appliedSeq = 0;
+  private failure?: unknown;
 
   constructor(
     private readonly link: NatsLink,
@@ -58,13 +59,16 @@ export class ClaimApplier {
     const messages = (this.messages = await consumer.consume());
     this.running = (async () => {
       for await (const m of messages) this.apply(m.seq, m.json<ClaimMessage>());
-    })();
+    })().catch((err: unknown) => {
+      this.failure = err;
+    });
   }
 
   /** Resolves once everything the stream holds now is applied. */
   async catchUp(): Promise<void> {
-    const last = (await this.link.jsm.streams.info(claimStream(this.home))).state.last_seq;
-    while (this.appliedSeq < last) {
+    const { last_seq: last, messages } = (await this.link.jsm.streams.info(claimStream(this.home))).state;
+    while (messages > 0 && this.appliedSeq < last) {
+      if (this.failure) throw new Error(`the claim stream could not be applied: ${String(this.failure)}`);
       if (!this.messages) throw new Error('catchUp: the applier is not running');
       await new Promise((r) => setTimeout(r, 5));
     }

@@ -25,6 +25,7 @@ export class ClaimReplicator {
   private readonly mirror = new MemoryStore();
   private pumping?: Promise<void>;
   private published = 0;
+  private previousSnapshot?: number;
   private closed?: string;
 
   constructor(
@@ -52,8 +53,11 @@ export class ClaimReplicator {
   async snapshot(): Promise<void> {
     const seq = await this.send(snapshotSubject(this.home), { epoch: this.epoch, node: this.node, snapshot: this.mirror.load() }, 'snapshot');
     this.published = 0;
-    // Everything before the snapshot is in it; a standby that was behind starts again from the snapshot.
-    await this.link.jsm.streams.purge(claimStream(this.home), { seq }).catch(() => undefined);
+    // What came before the previous snapshot is in both; a standby that was behind starts again from a snapshot.
+    // The newest snapshot is never purged (on nats-server 2.9 a purge to `seq` also removed the message at `seq`).
+    const previous = this.previousSnapshot;
+    this.previousSnapshot = seq;
+    if (previous !== undefined) await this.link.jsm.streams.purge(claimStream(this.home), { seq: previous }).catch(() => undefined);
   }
 
   /** Waits until every batch handed over is published or refused. */

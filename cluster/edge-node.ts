@@ -194,6 +194,7 @@ export class EdgeNode {
   private async becomeActive(change: LeaseChange): Promise<void> {
     const cluster = this.cluster!;
     const leased = performance.now();
+    this.say(`cluster: ${cluster.node} took the lease (epoch ${change.epoch}): ${change.reason}; catching up with the claim stream`);
     const current = this.applier!;
     await current.applier.catchUp();
     await this.stopApplier(true);

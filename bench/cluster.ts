@@ -1,0 +1,119 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Arbiter, type ArbiterOptions } from '../engine/arbiter';
+import { buildCoreConfig } from '../engine/config/arbiter-config';
+import { SqliteStore } from '../engine/store/sqlite-store';
+import { batchSubject, claimStream, snapshotSubject } from '../cluster/claim-message';
+import { ClaimReplicator } from '../cluster/claim-replicator';
+import { NatsLink } from '../cluster/nats-link';
+import { ClusterHome, FAILOVER_MS } from '../test/cluster/support/cluster-home';
+import { NatsCluster, natsUnavailable } from '../test/cluster/support/nats-cluster';
+import { quantile, type BenchOptions, type Row } from './measure';
+
+const SECTION = 'cluster';
+
+/** Sequential commands on a SQLite store; with `acknowledge`, each waits for the replicated stream too. */
+async function ackLatencies(count: number, acknowledge?: ArbiterOptions['acknowledge']): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'home-arbiter-bench-cluster-'));
+  const config = buildCoreConfig({ actuators: [{ id: 'zone.setpoint', kind: 'setpoint', range: [0, 1e9], initial: 0 }], systems: [{ id: 'hvac', category: 'comfort' }] });
+  const arbiter = new Arbiter({ config, store: new SqliteStore(join(dir, 'a.sqlite')), logger: { decision: () => undefined, error: () => undefined }, ...(acknowledge ? { acknowledge } : {}) });
+  await arbiter.start();
+  const latencies: number[] = [];
+  try {
+    for (let i = 1; i <= count; i++) {
+      const t = performance.now();
+      await arbiter.command({ system: 'hvac', target: 'zone.setpoint', state: i });
+      latencies.push(performance.now() - t);
+    }
+  } finally {
+    await arbiter.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+async function acknowledgement(opts: BenchOptions, nats: NatsCluster): Promise<Row[]> {
+  const count = opts.quick ? 500 : 3_000;
+  const local = await ackLatencies(count);
+  const link = await NatsLink.open(nats.urls, 'bench');
+  await link.stream(claimStream('bench'), [batchSubject('bench'), snapshotSubject('bench')], 3);
+  // The lease is taken as held: this measures the acknowledgement path, not leadership.
+  const replicator = new ClaimReplicator(link, 'bench', 'bench', 1, () => true, { claims: [], actuators: [], facts: [], quarantined: [], lockedTargets: [], lockedSystems: [], stopped: false, holding: [] });
+  const replicated = await ackLatencies(count, (batch) => replicator.replicate(batch));
+  replicator.close('bench done');
+  await link.close();
+  const p = (l: number[], q: number) => Math.round(quantile(l, q) * 1000) / 1000;
+  return [
+    { section: SECTION, case: 'single server (SQLite, full sync)', metric: 'ack p50', value: p(local, 0.5), unit: 'ms' },
+    { section: SECTION, case: 'single server (SQLite, full sync)', metric: 'ack p99', value: p(local, 0.99), unit: 'ms' },
+    { section: SECTION, case: 'cluster mode (SQLite + R3 stream)', metric: 'ack p50', value: p(replicated, 0.5), unit: 'ms', note: `${(quantile(replicated, 0.5) / quantile(local, 0.5)).toFixed(1)}x the single server` },
+    { section: SECTION, case: 'cluster mode (SQLite + R3 stream)', metric: 'ack p99', value: p(replicated, 0.99), unit: 'ms', note: `${(quantile(replicated, 0.99) / quantile(local, 0.99)).toFixed(1)}x the single server` },
+  ];
+}
+
+/** kill -9 of the active serve process to the first dispatch of the standby that the light receives. */
+async function failover(): Promise<Row[]> {
+  const home = await ClusterHome.start();
+  try {
+    home.serve('a');
+    const first = await home.role('a', 'active');
+    home.serve('b');
+    await home.role('b', 'standby');
+    const killedAt = performance.now();
+    await home.processes.get('a')!.kill9();
+    let state = 'on';
+    for (;;) {
+      const next = home.dispatchEpochs().find((d) => d.epoch > first.epoch);
+      if (next) return [{ section: SECTION, case: `failover ${FAILOVER_MS} ms, 2 serve processes, 3 NATS nodes`, metric: 'kill -9 to first dispatch', value: Math.round(next.at - killedAt), unit: 'ms' }];
+      await home.command('b', 'security', 'hall.light', (state = state === 'on' ? 'off' : 'on'));
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await home.stop();
+  }
+}
+
+/** Off-box log entries from many homes, each publishing one at a time with its ack (as OffBoxLog does). */
+async function fleetThroughput(opts: BenchOptions): Promise<Row[]> {
+  const homes = 1_000;
+  const nats = await NatsCluster.start(1);
+  const links = await Promise.all(Array.from({ length: 10 }, (_, i) => NatsLink.open(nats.urls, `bench homes ${i}`)));
+  try {
+    await links[0].stream('ARBITER_LOG', ['arbiter.log.>'], 1);
+    const until = performance.now() + (opts.quick ? 3_000 : 10_000);
+    let events = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: homes }, async (_, h) => {
+        const link = links[h % links.length];
+        for (let seq = 1; performance.now() < until; seq++) {
+          await link.js.publish(`arbiter.log.home${h}.main`, JSON.stringify({ row: { seq, type: 'dispatched', body: '{"type":"dispatched","target":"hall.light","state":"on"}' } }), { msgID: `home${h}.${seq}` });
+          events++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return [{ section: SECTION, case: `${homes} simulated homes, one NATS server`, metric: 'off-box log events', value: Math.round(events / seconds), unit: '/s', note: 'each home publishes one entry at a time and waits for its ack' }];
+  } finally {
+    for (const l of links) await l.close();
+    await nats.stop();
+  }
+}
+
+/** Issue 15's figures: acknowledgement latency with and without cluster mode, failover time, fleet throughput. */
+export async function measureCluster(opts: BenchOptions): Promise<Row[]> {
+  const missing = natsUnavailable();
+  if (missing) return [{ section: SECTION, case: 'skipped', metric: missing, value: null, unit: '' }];
+  const nats = await NatsCluster.start(3);
+  let rows: Row[];
+  try {
+    rows = await acknowledgement(opts, nats);
+  } finally {
+    await nats.stop();
+  }
+  process.stderr.write(`bench: cluster: acknowledgement measured\n`);
+  rows.push(...(await failover()));
+  process.stderr.write(`bench: cluster: failover measured\n`);
+  return [...rows, ...(await fleetThroughput(opts))];
+}
