@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { STATUS_PAGE } from '../server/status-page';
+import { StatusPage } from '../server/status-page';
 
 /**
  * What a standby node answers while the active one serves the home: its status (role, epoch, the active peer)
@@ -8,6 +8,7 @@ import { STATUS_PAGE } from '../server/status-page';
  */
 export class StandbyHttp {
   private server?: Server;
+  private readonly page = new StatusPage();
 
   constructor(private readonly status: () => Record<string, unknown>) {}
 
@@ -15,8 +16,12 @@ export class StandbyHttp {
   async listen(port: number, host: string): Promise<number> {
     const server = (this.server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      if (req.method === 'GET' && path === '/') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(STATUS_PAGE);
+      if (req.method === 'GET' && (path === '/' || path.startsWith('/page/'))) {
+        try {
+          this.page.serve(path, res);
+        } catch {
+          res.writeHead(404).end();
+        }
         return;
       }
       const status = this.status();

@@ -137,7 +137,7 @@ export class DecisionLog {
     this.flush();
     const rows = this.db
       .prepare(`SELECT * FROM decision_log WHERE type IN (${types.map(() => '?').join(', ')}) AND body IS NOT NULL ORDER BY seq DESC LIMIT ?`)
-      .all(...types, limit) as Row[];
+      .all(...types, limit) as LogRow[];
     return rows.reverse().map(toEntry);
   }
 
