@@ -195,22 +195,45 @@ export class EdgeNode {
     const cluster = this.cluster!;
     const leased = performance.now();
     this.say(`cluster: ${cluster.node} took the lease (epoch ${change.epoch}): ${change.reason}; catching up with the claim stream`);
-    const current = this.applier!;
-    await current.applier.catchUp();
-    await this.stopApplier(true);
-    const valid = () => !this.handingOver && this.lease!.validEpoch() === change.epoch;
-    if (!valid()) return; // lost again while catching up: stay standby
-    const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
-    const initial = store.load();
-    store.close();
-    this.replicator = new ClaimReplicator(this.link!, cluster.home, cluster.node, change.epoch, () => this.lease!.validEpoch() === change.epoch, initial);
-    await this.replicator.snapshot();
-    await this.standby.close();
-    this.role = 'active';
-    await this.startServer();
+    const valid = () => !this.stopped && !this.handingOver && this.lease!.validEpoch() === change.epoch;
+    try {
+      await NatsLink.untilDone('cluster: catching up with the claim stream', () => this.caughtUp(), this.say, { tries: Infinity, wanted: valid });
+      await this.stopApplier(true);
+      const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
+      const initial = store.load();
+      store.close();
+      this.replicator = new ClaimReplicator(this.link!, cluster.home, cluster.node, change.epoch, () => this.lease!.validEpoch() === change.epoch, initial);
+      await this.replicator.snapshot();
+      await this.standby.close();
+      this.role = 'active';
+      await this.startServer();
+    } catch (err) {
+      // Lost again meanwhile, or cannot serve (NATS, the port): a lease held without serving would leave the
+      // home with no active node, so give it back and stand by again.
+      const why = valid() ? `could not become active: ${err instanceof Error ? err.message : String(err)}` : 'the lease was lost while taking over';
+      this.say(`cluster: ${cluster.node} ${why}`);
+      this.handingOver = true;
+      try {
+        await this.becomeStandby(why, () => this.lease!.release());
+      } finally {
+        this.handingOver = false;
+      }
+      return;
+    }
     this.note({ type: 'cluster-role', role: 'active', epoch: change.epoch, node: cluster.node, peer: this.peers[0] ?? null, reason: change.reason });
     this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}) ${Math.round(performance.now() - leased)} ms after taking the lease: ${change.reason}`);
     this.handoverSeen = (await this.kv!.get(handoverKey(cluster.home)).catch(() => null))?.revision ?? this.handoverSeen;
+  }
+
+  /** Resolves once the store holds everything the claim stream holds now; a failed applier is started again. */
+  private async caughtUp(): Promise<void> {
+    try {
+      if (!this.applier) await this.startApplier();
+      await this.applier!.applier.catchUp();
+    } catch (err) {
+      await this.stopApplier();
+      throw err;
+    }
   }
 
   private async becomeStandby(reason: string, beforeApplying?: () => Promise<void>): Promise<void> {
@@ -223,10 +246,13 @@ export class EdgeNode {
     await this.replicator?.drain();
     this.replicator?.close(`this node is standby: ${reason}`);
     this.replicator = undefined;
-    await beforeApplying?.();
+    // The lease lapses by itself when it cannot be released (NATS unreachable): the handover only takes longer.
+    await beforeApplying?.().catch((err: unknown) => this.say(`cluster: releasing the lease: ${String(err)}; it lapses after ${cluster.failover} ms instead`));
+    if (this.stopped) return;
+    this.port = await this.standby.listen(this.port, this.options.host ?? this.config.host);
     // Whatever this store holds beyond the stream was never acknowledged: start again from the newest snapshot.
-    await this.startApplier(true);
-    if (!this.stopped) this.port = await this.standby.listen(this.port, this.options.host ?? this.config.host);
+    await this.stopApplier();
+    await NatsLink.untilDone('cluster: the claim stream consumer', () => this.startApplier(true), this.say, { tries: Infinity, wanted: () => !this.stopped });
   }
 
   private async startServer(): Promise<void> {

@@ -42,7 +42,8 @@ export class LeadershipLease {
   private renewedAt = -Infinity;
   private observedAt = performance.now();
   private lastRenewal = -Infinity;
-  private busy = false;
+  /** The check under way (one at a time): a renewal in flight changes the key's revision. */
+  private checking?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private readonly margin: number;
   private readonly changesSubject = new Subject<LeaseChange>();
@@ -58,7 +59,9 @@ export class LeadershipLease {
   }
 
   start(): void {
-    this.timer ??= setInterval(() => void this.check(), CHECK_EVERY_MS);
+    this.timer ??= setInterval(() => {
+      this.checking ??= this.check().finally(() => (this.checking = undefined));
+    }, CHECK_EVERY_MS);
   }
 
   /** Stops renewing; an active holder keeps the lease until it lapses (use `release` to hand it over at once). */
@@ -88,21 +91,19 @@ export class LeadershipLease {
     if (this.role !== 'active') return;
     const epoch = this.epoch;
     this.lose(`handed over${to ? ` to ${to}` : ''}`);
+    // A renewal sent just before would make this compare-and-set fail on a stale revision: wait for it.
+    await this.checking;
     this.revision = await this.kv.update(this.key, encode({ node: this.node, epoch, released: true, ...(to ? { to } : {}) }), this.revision);
     this.observedAt = performance.now();
   }
 
   private async check(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
     try {
       if (this.validEpoch() !== undefined) {
         if (performance.now() - this.lastRenewal >= RENEW_EVERY_MS) await this.renew();
       } else await this.watchForLapse();
     } catch {
       // NATS unreachable or slow: the holder's validity runs out by itself, and a standby tries again next check.
-    } finally {
-      this.busy = false;
     }
   }
 
@@ -133,7 +134,8 @@ export class LeadershipLease {
     }
     const next = value.epoch + 1;
     const take = () => this.kv.update(this.key, encode({ node: this.node, epoch: next }), entry.revision);
-    if (value.released && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`);
+    // A node does not take back at once the lease it just released: that is for the others (or the one named).
+    if (value.released && value.node !== this.node && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`);
     else if (performance.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`);
   }
 

@@ -40,17 +40,19 @@ export class NatsLink {
   }
 
   /**
-   * Runs a JetStream set-up step until it succeeds: right after a NATS node died the cluster may need a few
-   * seconds to elect new leaders, and a home must join once it can rather than give up.
+   * Runs a JetStream step until it succeeds: right after a NATS node died the cluster may need a few seconds to
+   * elect new leaders, and a home must carry on once it can rather than give up. It gives up after `tries`, or as
+   * soon as `wanted()` says the step is no longer wanted (the node stopped, the lease was lost), with the last error.
    */
-  static async untilDone<T>(what: string, step: () => Promise<T>, say: (line: string) => void, tries = 60): Promise<T> {
+  static async untilDone<T>(what: string, step: () => Promise<T>, say: (line: string) => void, { tries = 60, wanted = () => true }: { tries?: number; wanted?: () => boolean } = {}): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await step();
       } catch (err) {
-        if (attempt >= tries) throw new Error(`${what}: ${String(err)}`);
+        if (attempt >= tries || !wanted()) throw new Error(`${what}: ${String(err)}`);
         if (attempt === 1) say(`${what}: ${String(err)}; trying again`);
         await new Promise((r) => setTimeout(r, 500));
+        if (!wanted()) throw new Error(`${what}: ${String(err)}`);
       }
     }
   }

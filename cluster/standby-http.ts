@@ -12,8 +12,9 @@ export class StandbyHttp {
 
   constructor(private readonly status: () => Record<string, unknown>) {}
 
-  /** Listens, and returns the port (the one asked for, or the kernel's pick for 0). */
+  /** Listens (unless it already does), and returns the port: the one asked for, or the kernel's pick for 0. */
   async listen(port: number, host: string): Promise<number> {
+    if (this.server) return (this.server.address() as AddressInfo).port;
     const server = (this.server = createServer((req, res) => {
       const path = new URL(req.url ?? '/', 'http://localhost').pathname;
       if (req.method === 'GET' && (path === '/' || path.startsWith('/page/'))) {

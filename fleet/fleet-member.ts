@@ -65,8 +65,8 @@ export class FleetMember implements NodeExtension {
     const signer = LogSigner.load(this.settings.logKey);
     const link = (this.link = await NatsLink.open(servers, `home-arbiter fleet ${home}/${node}`));
     if (this.stopped) return;
-    await NatsLink.untilDone('fleet: the off-box log stream', () => link.stream(LOG_STREAM, ['arbiter.log.>'], this.replicas), this.say, Number.MAX_SAFE_INTEGER);
-    const homes = await NatsLink.untilDone('fleet: the homes bucket', () => link.bucket(HOMES_BUCKET, this.replicas), this.say, Number.MAX_SAFE_INTEGER);
+    await NatsLink.untilDone('fleet: the off-box log stream', () => link.stream(LOG_STREAM, ['arbiter.log.>'], this.replicas), this.say, { tries: Infinity, wanted: () => !this.stopped });
+    const homes = await NatsLink.untilDone('fleet: the homes bucket', () => link.bucket(HOMES_BUCKET, this.replicas), this.say, { tries: Infinity, wanted: () => !this.stopped });
     if (this.stopped) return;
     this.log = new OffBoxLog(link, this.storeFile, logSubject(home, node), signer);
     this.log.start();

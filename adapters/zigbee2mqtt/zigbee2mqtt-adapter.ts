@@ -21,6 +21,11 @@ const optionsSchema = z.strictObject({
   baseTopic: z.string().min(1).optional(),
   /** How long `apply` waits for the state echo. */
   timeout: durationSchema.optional(),
+  /**
+   * The MQTT protocol version, as zigbee2mqtt's `mqtt.version`: 4 (3.1.1, its default, spoken by every broker) or
+   * 5, which also carries the cluster leader's epoch with each `/set` (docs/cluster.md).
+   */
+  version: z.union([z.literal(4), z.literal(5)]).optional(),
   clientId: z.string().min(1).optional(),
   username: z.string().optional(),
   password: z.string().optional(),
@@ -61,6 +66,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   private readonly url: string;
   private readonly baseTopic: string;
   private readonly timeoutMs: number;
+  private readonly version: 4 | 5;
   private readonly clientOptions: { clientId?: string; username?: string; password?: string };
   private readonly byName = new Map<string /* friendly name */, Device>();
   private readonly byActuator = new Map<string /* actuator id */, Device>();
@@ -78,8 +84,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     super();
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'zigbee2mqtt adapter');
-    const { url, baseTopic, timeout, ...clientOptions } = parsed.data;
+    const { url, baseTopic, timeout, version, ...clientOptions } = parsed.data;
     this.url = url;
+    this.version = version ?? 4;
     this.baseTopic = baseTopic ?? 'zigbee2mqtt';
     this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
     this.clientOptions = clientOptions;
@@ -92,8 +99,8 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     this.status = 'running';
     let client: MqttClient;
     try {
-      // MQTT 3.1.1: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker; nothing here needs MQTT 5.
-      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 4, reconnectPeriod: 1000 }, false);
+      // MQTT 3.1.1 unless asked for 5: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker.
+      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: this.version, reconnectPeriod: 1000 }, false);
     } catch (err) {
       await this.stop();
       throw new Error(`zigbee2mqtt: cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
@@ -136,7 +143,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
       };
       device.pending.push(pending);
       // MQTT 5 user property: a bridge or device that knows it can drop a dispatch of a fenced (older) leader.
-      const properties = context.epoch === undefined ? undefined : { userProperties: { [EPOCH_PROPERTY]: String(context.epoch) } };
+      const properties = context.epoch === undefined || this.version !== 5 ? undefined : { userProperties: { [EPOCH_PROPERTY]: String(context.epoch) } };
       client.publish(topic, JSON.stringify(payload), { qos: 1, ...(properties ? { properties } : {}) }, (err) => {
         if (err) this.settle(device, pending, new DeviceError('OFFLINE', actuatorId, `publish to ${topic} failed: ${err.message}`));
       });

@@ -25,10 +25,10 @@ export class BridgeEmulator {
   private readonly changesSubject = new Subject<{ name: string; state: DeviceState }>();
   private readonly commandsSubject = new ReplaySubject<{ name: string; payload: unknown }>();
   /**
-   * Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON), with the cluster
-   * epoch of its MQTT 5 user property (cluster mode) and when it arrived (`performance.now()`).
+   * Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON), when it arrived
+   * (`performance.now()`), and the cluster epoch of its MQTT 5 user property (cluster mode, MQTT 5).
    */
-  readonly received: { name: string; payload: unknown; epoch?: number; at?: number }[] = [];
+  readonly received: { name: string; payload: unknown; epoch?: number; at: number }[] = [];
   /** The same, as a stream that replays what came before. */
   readonly commands$ = this.commandsSubject.asObservable();
   private client?: MqttClient;
@@ -40,6 +40,8 @@ export class BridgeEmulator {
   constructor(
     private readonly url: string,
     private readonly baseTopic = 'zigbee2mqtt',
+    /** MQTT 5 to see the epoch a dispatch carries (mosquitto; aedes speaks 3.1.1 only). */
+    private readonly protocolVersion: 4 | 5 = 4,
   ) {}
 
   addDevice(name: string, type: EmulatedType, state: DeviceState): this {
@@ -48,7 +50,7 @@ export class BridgeEmulator {
   }
 
   async start(): Promise<void> {
-    const client = await connectAsync(this.url, { protocolVersion: 4, reconnectPeriod: 0 }, false);
+    const client = await connectAsync(this.url, { protocolVersion: this.protocolVersion, reconnectPeriod: 0 }, false);
     this.client = client;
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // answer at once, as a bridge on a LAN would
     client.on('message', (topic, payload, packet) => {
@@ -115,7 +117,7 @@ export class BridgeEmulator {
     } catch {
       payload = text;
     }
-    this.received.push({ name, payload, ...(epoch === undefined ? {} : { epoch, at: performance.now() }) });
+    this.received.push({ name, payload, at: performance.now(), ...(epoch === undefined ? {} : { epoch }) });
     this.commandsSubject.next({ name, payload });
     if (!device || !this.online || typeof payload !== 'object' || payload === null) return;
     for (const step of this.transition(device, payload as Record<string, unknown>)) {
