@@ -3,7 +3,7 @@ import type { KV } from '@nats-io/kv';
 import type { Subscription } from 'rxjs';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import { EdgeServer, type EdgeServerHooks } from '../server/edge-server';
-import type { CredentialId } from '../server/secrets';
+import { systemCredential, type CredentialId } from '../server/secrets';
 import type { ServerConfig } from '../server/server-config';
 import type { ServerEventInput } from '../server/server-events';
 import { ApplyProgress, ClaimApplier } from './claim-applier';
@@ -24,6 +24,8 @@ const presenceKey = (home: string, node: string) => `${home}.node.${node}`;
 /** What the fleet (fleet/) adds to a node: hooks into whichever EdgeServer runs, started and stopped with the node. */
 export interface NodeExtension {
   readonly hooks: Pick<EdgeServerHooks, 'recorded' | 'status'>;
+  /** The configuration the node starts with, from the file's (the fleet: the policy bundle in force). */
+  configure?(config: ServerConfig): ServerConfig;
   start(node: EdgeNode): Promise<void>;
   stop(): Promise<void>;
 }
@@ -91,7 +93,14 @@ export class EdgeNode {
     return this.config;
   }
 
+  /** Whether the home has a credential for each system (a policy bundle may declare new systems). */
+  missingCredentials(systems: readonly string[]): string[] {
+    const secrets = this.options.secrets;
+    return secrets ? systems.filter((s) => !secrets.has(systemCredential(s))) : [];
+  }
+
   async start(): Promise<void> {
+    for (const e of this.options.extensions ?? []) this.config = e.configure?.(this.config) ?? this.config;
     const cluster = this.cluster;
     if (!cluster) {
       this.role = 'active';
@@ -127,15 +136,27 @@ export class EdgeNode {
     });
   }
 
-  /** Replaces the configuration (a policy bundle, or its rollback); an active server restarts on it. */
+  /**
+   * Replaces the configuration (a policy bundle, or its rollback) and records `why` in the log; an active server
+   * restarts on it. When it cannot start on it, it starts again on the one before, and this rejects.
+   */
   async reconfigure(config: ServerConfig, why: ServerEventInput): Promise<void> {
+    let failure: unknown;
     await this.enqueue(async () => {
+      const before = this.config;
       this.config = config;
       if (this.role !== 'active' || !this.server) return;
       await this.stopServer();
-      await this.startServer();
-      this.note(why);
+      try {
+        await this.startServer();
+      } catch (err) {
+        failure = err;
+        this.config = before;
+        await this.startServer();
+      }
     });
+    if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+    this.note(why);
   }
 
   /** Records an event in the running server's decision log; false on a standby (nothing runs to record it). */

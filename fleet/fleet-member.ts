@@ -1,8 +1,11 @@
+import Database from 'better-sqlite3';
 import type { LogEntry } from '../server/decision-log';
 import type { ServerConfig } from '../server/server-config';
 import type { EdgeNode, NodeExtension } from '../cluster/edge-node';
 import { NatsLink } from '../cluster/nats-link';
+import { BundleFollower, type BundleStatus } from './bundle-follower';
 import { LogSigner } from './log-signer';
+import { loadPublicKey } from './signing-key';
 import { LOG_STREAM, logSubject, OffBoxLog } from './off-box-log';
 import type { FleetSettings } from './fleet-config';
 
@@ -16,7 +19,10 @@ export interface HomeReport {
   readonly home: string;
   readonly node: string;
   readonly role: 'active' | 'standby';
+  /** The version of the policy bundle in force (null: the configuration file as it is). */
   readonly bundle: number | null;
+  /** The last step of a bundle here (applied, kept, rolled-back, refused, …), with its version and reason. */
+  readonly bundleStep: { readonly version: number | null; readonly step: string; readonly reason: string | null } | null;
   readonly alarms: readonly string[];
   readonly degraded: readonly string[];
   readonly forwarded: number | null;
@@ -24,21 +30,23 @@ export interface HomeReport {
 }
 
 /**
- * A home's membership of the fleet: the off-box decision log (store and forward) and the report behind the
- * fleet view. NATS may be down when the home starts, or go away later: the home serves as always, and the member
- * connects, forwards and reports once it can.
+ * A home's membership of the fleet: the off-box decision log (store and forward), the policy bundles it follows
+ * (with `fleet.publicKey`), and the report behind the fleet view. NATS may be down when the home starts, or go
+ * away later: the home serves as always (on the bundle in force), and the member connects, forwards, follows and
+ * reports once it can.
  */
 export class FleetMember implements NodeExtension {
   private link?: NatsLink;
   private log?: OffBoxLog;
   private node?: EdgeNode;
+  private bundles?: { follower: BundleFollower; db: Database.Database };
   private timer?: NodeJS.Timeout;
   private stopped = false;
   private readonly alarms = new Map<string /* kind and subject */, number /* wall */>();
   private readonly degraded = new Set<string /* actuator id or fact */>();
   readonly hooks = {
     recorded: (entry: LogEntry) => this.recorded(entry),
-    status: () => ({ fleet: { home: this.settings.home, node: this.settings.node, bundle: null, forwarded: this.log?.forwarded ?? null } }),
+    status: () => ({ fleet: { home: this.settings.home, node: this.settings.node, bundle: this.bundleStatus, forwarded: this.log?.forwarded ?? null } }),
   };
 
   constructor(
@@ -48,6 +56,26 @@ export class FleetMember implements NodeExtension {
     private readonly say: (line: string) => void,
   ) {}
 
+  /** With a pinned fleet key, the home follows policy bundles: it starts on the one in force. */
+  configure(config: ServerConfig): ServerConfig {
+    const { publicKey, home, group, probation, node } = this.settings;
+    if (!publicKey) return config;
+    const db = new Database(this.storeFile);
+    db.pragma('busy_timeout = 5000');
+    const member = this;
+    const host = {
+      reconfigure: (c: ServerConfig, why: Parameters<EdgeNode['reconfigure']>[1]) => this.node!.reconfigure(c, why),
+      note: (event: Parameters<EdgeNode['note']>[0]) => this.node?.note(event) ?? false,
+      get deciding() {
+        return member.node?.currentRole === 'active';
+      },
+      missingCredentials: (systems: readonly string[]) => this.node?.missingCredentials(systems) ?? [],
+    };
+    const follower = new BundleFollower({ home, ...(group ? { group } : {}), publicKey: loadPublicKey(publicKey), probation }, config, host, db, node, this.say);
+    this.bundles = { follower, db };
+    return follower.initialConfig();
+  }
+
   async start(node: EdgeNode): Promise<void> {
     this.node = node;
     void this.connect().catch((err: unknown) => this.say(`fleet: ${String(err)}`));
@@ -56,8 +84,14 @@ export class FleetMember implements NodeExtension {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.bundles?.follower.stop();
+    this.bundles?.db.close();
     await this.log?.stop();
     await this.link?.close();
+  }
+
+  private get bundleStatus(): BundleStatus | null {
+    return this.bundles?.follower.status ?? null;
   }
 
   private async connect(): Promise<void> {
@@ -70,11 +104,13 @@ export class FleetMember implements NodeExtension {
     if (this.stopped) return;
     this.log = new OffBoxLog(link, this.storeFile, logSubject(home, node), signer);
     this.log.start();
+    await this.bundles?.follower.start(link, this.replicas);
     this.timer = setInterval(() => void homes.put(`${home}.${node}`, JSON.stringify(this.report())).catch(() => undefined), REPORT_EVERY_MS);
   }
 
   private recorded(entry: LogEntry): void {
     this.log?.nudge();
+    this.bundles?.follower.recorded(entry);
     const e = entry.event;
     const subject = String(e.target ?? e.fact ?? '');
     if (e.type === 'alarm') this.alarms.set(`${String(e.kind)}${subject || e.system ? ` ${subject || String(e.system)}` : ''}`, entry.wall);
@@ -89,7 +125,8 @@ export class FleetMember implements NodeExtension {
       home: this.settings.home,
       node: this.settings.node,
       role: this.node?.currentRole ?? 'standby',
-      bundle: null,
+      bundle: this.bundleStatus?.version ?? null,
+      bundleStep: this.bundleStatus?.last ?? null,
       alarms: [...this.alarms.keys()].sort(),
       degraded: [...this.degraded].sort(),
       forwarded: this.log?.forwarded ?? null,

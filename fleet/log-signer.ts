@@ -1,6 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import { signatureValid, SigningKey } from './signing-key';
 
 /** A signed statement that the log's entry `seq` has chain hash `hash`: the off-box copy checks its chain to it. */
 export interface LogCheckpoint {
@@ -12,31 +11,23 @@ export interface LogCheckpoint {
 
 const statement = (seq: number, hash: string, wall: number) => Buffer.from(JSON.stringify(['home-arbiter log checkpoint', seq, hash, wall]));
 
-/**
- * The home's own Ed25519 key for the off-box log's checkpoints, kept apart from the store in a PEM file of mode
- * 0600 and generated on the first run, like the secrets.
- */
+/** Checkpoints of the off-box log, signed with the home's own Ed25519 key (`fleet.logKey`, signing-key.ts). */
 export class LogSigner {
-  private constructor(private readonly key: KeyObject) {}
+  private constructor(private readonly key: SigningKey) {}
 
   static load(file: string): LogSigner {
-    if (!existsSync(file)) {
-      const { privateKey } = generateKeyPairSync('ed25519');
-      mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-      writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
-    }
-    return new LogSigner(createPrivateKey(readFileSync(file)));
+    return new LogSigner(SigningKey.loadOrCreate(file));
   }
 
   get publicKey(): KeyObject {
-    return createPublicKey(this.key);
+    return this.key.publicKey;
   }
 
   checkpoint(seq: number, hash: string, wall = Date.now()): LogCheckpoint {
-    return { seq, hash, wall, signature: sign(null, statement(seq, hash, wall), this.key).toString('base64') };
+    return { seq, hash, wall, signature: this.key.sign(statement(seq, hash, wall)) };
   }
 }
 
 export function checkpointValid(checkpoint: LogCheckpoint, publicKey: KeyObject): boolean {
-  return verify(null, statement(checkpoint.seq, checkpoint.hash, checkpoint.wall), publicKey, Buffer.from(checkpoint.signature, 'base64'));
+  return signatureValid(statement(checkpoint.seq, checkpoint.hash, checkpoint.wall), checkpoint.signature, publicKey);
 }

@@ -63,6 +63,8 @@ export interface EdgeServerHooks {
 const MAX_IN_FLIGHT = 8;
 const EVENTS_IN_FAULT_RECORD = 50;
 const RETENTION_EVERY_MS = 3_600_000;
+/** How long a stop waits for the requests under way to be answered. */
+const STOP_GRACE_MS = 2_000;
 
 /**
  * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
@@ -180,8 +182,16 @@ export class EdgeServer {
     this.clockMonitor?.stop();
     this.stream.stop();
     if (this.http) {
-      this.http.closeAllConnections();
-      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+      // Requests under way are answered (a command the engine took must not lose its answer to a restart on a
+      // policy bundle); idle keep-alive connections close at once, anything still open after a grace period too.
+      const http = this.http;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(grace);
+      http.closeAllConnections();
+      await closed;
     }
     this.demo?.stop();
     await this.plugins?.stop();

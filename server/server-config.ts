@@ -104,6 +104,8 @@ export interface LockoutSettings {
 /** Everything the edge server needs, validated, with every path resolved against the config file's folder. */
 export interface ServerConfig {
   readonly source: string;
+  /** The file's content as read, before validation: a fleet bundle replaces sections of it (withSections). */
+  readonly document: Readonly<Record<string, unknown>>;
   readonly core: CoreConfig;
   readonly bindings: readonly ActuatorBinding[];
   readonly adapterOptions: Readonly<Record<string, Record<string, unknown>>>;
@@ -148,6 +150,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   const at = (p: string) => resolve(base, p);
   return {
     source,
+    document: raw as Record<string, unknown>,
     core,
     bindings: deviceBindings(shared),
     adapterOptions: data.adapters ?? {},
@@ -167,6 +170,19 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
     ...(data.fleet ? { fleet: fleetSettings(data, at) } : {}),
   };
+}
+
+/**
+ * The configuration with some of its top-level sections replaced (a fleet policy bundle's policies, facts,
+ * systems, monitor settings), validated as a whole as the file is: plugins and demo lines must still name
+ * declared systems, policies declared actuators. Errors name `what` beside the file.
+ */
+export function withSections(config: ServerConfig, sections: Readonly<Record<string, unknown>>, what: string): ServerConfig {
+  try {
+    return serverConfigFrom({ ...config.document, ...sections }, config.source);
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError(err.issues, `${config.source} with ${what}`) : err;
+  }
 }
 
 /** `fleet:` with its defaults taken from `cluster:`; checkReferences has made sure that servers and home exist. */
