@@ -7,7 +7,7 @@ import { buildCoreConfig } from '../engine/config/arbiter-config';
 import { silentLogger, type DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
-import { SqliteStore } from '../engine/store/sqlite-store';
+import { ThreadedStore } from '../engine/store/threaded-store';
 import { CommandGenerator, homeConfig, type HomeShape } from './workload';
 
 export type StoreKind = 'sqlite' | 'memory';
@@ -23,12 +23,13 @@ export interface OpenHome {
 /**
  * A started arbiter on a generated home, through the public API only, with every actuator already claimed once
  * (so that the measured commands meet winners and can conflict). `sqlite` is a real file in a temporary directory
- * with the store's default `synchronous = FULL`: an acknowledged command has been fsynced. The decision log is off
+ * with the store's default `synchronous = FULL`, written by the store's own thread (ThreadedStore), as the server
+ * does: an acknowledged command has been fsynced. The decision log is off
  * unless a logger is given: the figures are the arbitration's.
  */
 export async function openHome(shape: HomeShape, store: StoreKind, logger: DecisionLogger = silentLogger): Promise<OpenHome> {
   const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'home-arbiter-bench-')) : undefined;
-  const backing: ArbiterStore = dir ? new SqliteStore(join(dir, 'arbiter.sqlite')) : new MemoryStore();
+  const backing: ArbiterStore = dir ? await ThreadedStore.open(join(dir, 'arbiter.sqlite')) : new MemoryStore();
   const arbiter = new Arbiter({ config: buildCoreConfig(homeConfig(shape)), store: backing, clock: new RealClock(), logger });
   await arbiter.start();
   const counts = new Map<string, number>();

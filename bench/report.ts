@@ -49,6 +49,8 @@ export function targets(rows: readonly Row[]): TargetCheck[] {
     check('< 2 KiB per actuator at 100,000 actuators', value(rows, 'scaling.heap.100000'), 'B', (v) => v < 2048),
     check('1,000,000-step replay in < 10 s', value(rows, 'replay.million'), 's', (v) => v < 10),
     check('1,000,000-step replay in < 10 s of CPU time', value(rows, 'replay.million.cpu'), 's', (v) => v < 10),
+    check('check of 1,000 actuators, 50 systems, 200 rules in < 10 s', value(rows, 'check.wall'), 's', (v) => v < 10),
+    check('check of 1,000 actuators, 50 systems, 200 rules in < 10 s of CPU time', value(rows, 'check.cpu'), 's', (v) => v < 10),
   ];
 }
 

@@ -51,7 +51,7 @@ function printHotFunctions(dir: string): void {
 function revision(): string {
   try {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-    const dirty = git('status', '--porcelain', '--', 'engine', 'policies', 'scenario', 'nodes') !== '';
+    const dirty = git('status', '--porcelain', '--', 'engine', 'policies', 'scenario', 'nodes', 'check') !== '';
     return `${git('rev-parse', '--short', 'HEAD')}${dirty ? ' with uncommitted changes' : ''}`;
   } catch {
     return 'unknown revision (not a git checkout)';

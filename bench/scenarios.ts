@@ -1,3 +1,4 @@
+import { measureCheck } from './check';
 import { measureCluster } from './cluster';
 import { measureDecisions } from './decisions';
 import type { BenchOptions, Row } from './measure';
@@ -18,6 +19,7 @@ export const SCENARIOS = {
   scaling: { title: 'scaling in actuators, systems and rules', measure: measureScaling },
   replay: { title: 'replay of a generated 24-hour scenario', measure: measureReplay },
   'node-red': { title: 'messages/s through one real Node-RED runtime', measure: measureNodeRed },
+  check: { title: 'home-arbiter check on a generated home of 200 rules', measure: measureCheck },
   cluster: { title: 'hot standby and fleet over NATS JetStream', measure: measureCluster },
 } satisfies Record<string, BenchScenario>;
 

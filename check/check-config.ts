@@ -45,7 +45,6 @@ export async function checkConfig(config: CoreConfig, options: { readonly signal
   const findings: Finding[] = [];
   const scenarios = new Map<Finding, ScenarioDoc>();
   const slicer = new ConfigSlicer(config);
-  const search = new WitnessSearch(config, slicer, domains);
 
   for (const d of domains.values()) if (!d.exact) notes.push(`fact "${d.name}": a condition reads it through a path the check cannot build values for; rules reading it are not called dead`);
   const satisfaction = new Map<string /* rule name */, RuleSatisfaction>();
@@ -59,15 +58,15 @@ export async function checkConfig(config: CoreConfig, options: { readonly signal
   }
   const mayHold = config.policies.filter((r) => !isDead(satisfaction.get(r.name)!));
   const capabilities = new ClaimCapabilities(config.actuators, config.systems, mayHold);
+  const search = new WitnessSearch(config, slicer, domains, capabilities);
 
-  const forbids = mayHold.filter((r) => r.effect.type === 'forbid');
-  const co = new CoOccurrence(satisfaction, forbids, domains);
+  const co = new CoOccurrence(satisfaction, mayHold, domains);
   const together = (actuator: ActuatorSpec, a: Capability, b: Capability) => co.candidates(actuator, a, b, WITNESS_CANDIDATES).length > 0;
   const actuatorOf = new Map(config.actuators.map((a) => [a.id, a]));
   /** Candidates for a witness: where the two claims on the first of the actuators can be live at once. */
   const candidatesFor = (claims: ReadonlyMap<string, readonly [Capability, Capability]>): Assignment[] => {
     const [target, [a, b]] = [...claims][0];
-    return co.candidates(actuatorOf.get(target)!, a, b, WITNESS_CANDIDATES);
+    return co.witnessCandidates(actuatorOf.get(target)!, a, b, WITNESS_CANDIDATES);
   };
 
   const replayed = async <T>(what: string, find: () => Promise<T | undefined>): Promise<T | undefined> => {

@@ -81,8 +81,13 @@ export class ConfigSlicer {
   private readonly actingOn = new Map<string /* actuator id */, PolicyRule[]>();
   private readonly everywhere: PolicyRule[] = [];
   private readonly readsActuators = new Map<string /* rule name */, string[]>();
+  /** With their place in the configuration, which a slice keeps (json-rules-engine reports rules in that order). */
+  private readonly actuators: Map<string /* actuator id */, { spec: ActuatorSpec; index: number }>;
+  private readonly rules: Map<string /* rule name */, { rule: PolicyRule; index: number }>;
 
   constructor(private readonly config: CoreConfig) {
+    this.actuators = new Map(config.actuators.map((spec, index) => [spec.id, { spec, index }]));
+    this.rules = new Map(config.policies.map((rule, index) => [rule.name, { rule, index }]));
     const known = new Set(config.actuators.map((a) => a.id));
     for (const rule of config.policies) {
       const ids = actedOn(rule, config.actuators);
@@ -113,17 +118,17 @@ export class ConfigSlicer {
     return { actuators, rules };
   }
 
-  /** The slice as the engine takes it, without a round trip through the file format. */
+  /** The slice as the engine takes it, without a round trip through the file format; the home's order is kept. */
   slice(seeds: SliceSeeds): CoreConfig {
     const { actuators, rules } = this.closure(seeds);
-    const policies = this.config.policies.filter((r) => rules.has(r.name));
+    const policies = [...rules].map((name) => this.rules.get(name)!).sort((a, b) => a.index - b.index).map((r) => r.rule);
     const factNames = new Set(policies.flatMap((r) => r.facts));
     const facts = this.config.facts.filter((f) => factNames.has(f.name));
     const systems = new Set(seeds.systems ?? []);
     for (const rule of policies) if (rule.effect.type === 'forbid' && rule.effect.system) systems.add(rule.effect.system);
     for (const fact of facts) for (const writer of fact.writers ?? []) systems.add(writer);
     return {
-      actuators: this.config.actuators.filter((a) => actuators.has(a.id)),
+      actuators: [...actuators].map((id) => this.actuators.get(id)!).sort((a, b) => a.index - b.index).map((a) => a.spec),
       systems: this.config.systems.filter((s) => systems.has(s.id)),
       facts,
       policies,

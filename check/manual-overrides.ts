@@ -33,6 +33,6 @@ export function manualOverrideFinding(o: ManualOverride): Finding {
     targets: [o.target],
     claimants: [o.manual.claimant, ...o.overriders.map((c) => c.claimant)],
     rules: o.overriders.flatMap((c) => (c.rule ? [c.rule.name] : [])),
-    message: `a person's change by hand on ${o.target} is recorded at ${o.manual.category}, below ${listed(o.overriders.map(describeClaim))}, which can revert it at once (raise actuators[].manual.category, or narrow their targets)`,
+    message: `a person's change by hand on ${o.target} is recorded at ${o.manual.category}, below ${listed(o.overriders.map(describeClaim))}, which can revert it at once`,
   });
 }

@@ -2,10 +2,11 @@ import type { ActuatorSpec, StateValue } from '../engine/core/actuator';
 import type { CoreConfig } from '../engine/core/arbiter-core';
 import type { ArbiterEvent } from '../engine/core/events';
 import { comparePriority } from '../engine/core/lattice';
+import { ACTUATOR_FACT_PREFIX } from '../engine/core/policy-rule';
 import { runScenario } from '../scenario/run-scenario';
 import { STEP_KINDS, type Step } from '../scenario/scenario-schema';
 import { valueKey, type Assignment } from './assignments';
-import { claimableStates, type Capability } from './claim-capabilities';
+import { claimableStates, type Capability, type ClaimCapabilities } from './claim-capabilities';
 import { rawConfig, type ConfigSlicer, type SliceSeeds } from './config-slice';
 import type { FactDomain } from './fact-domains';
 import type { Witness } from './finding';
@@ -13,6 +14,13 @@ import type { Witness } from './finding';
 /** A scenario document (SPEC.md §10), as `check --scenarios` writes it. */
 export type ScenarioDoc = Record<string, unknown>;
 type RawStep = Record<string, unknown>;
+
+/** A candidate as a scenario brings it about: the steps that set it, and the systems they need. */
+interface Setup {
+  readonly witness: Record<string, unknown>;
+  readonly steps: readonly RawStep[];
+  readonly systems: readonly string[];
+}
 
 export interface WitnessFound {
   readonly witness: Witness;
@@ -58,18 +66,44 @@ export class WitnessSearch {
     config: CoreConfig,
     private readonly slicer: ConfigSlicer,
     private readonly domains: ReadonlyMap<string, FactDomain>,
+    /** Who can put an actuator in a state for a witness: its systems and, where it records them, a person. */
+    private readonly setters: ClaimCapabilities,
   ) {
     this.actuators = new Map(config.actuators.map((a) => [a.id, a]));
   }
 
-  /** The facts a scenario can set: actuator facts follow arbitration, and a fact not yet set has no value to write. */
-  settable(candidates: readonly Assignment[]): Assignment[] {
+  /**
+   * How a scenario brings about each candidate: ordinary facts by a `fact` step (a fact not yet set has no value
+   * to write); an `actuator:<id>` fact away from its starting value by a command of the strongest system that may
+   * command the actuator, or else by a person's change at the device. Candidates it cannot bring about are dropped.
+   */
+  realizable(candidates: readonly Assignment[]): Setup[] {
     const seen = new Set<string>();
-    const out: Assignment[] = [];
+    const out: Setup[] = [];
     for (const candidate of candidates) {
-      const facts = Object.fromEntries(Object.entries(candidate).filter(([name, v]) => v !== undefined && !this.domains.get(name)?.actuator));
-      const key = valueKey(Object.entries(facts).sort());
-      if (!seen.has(key)) out.push(facts), seen.add(key);
+      const facts: Record<string, unknown> = {};
+      const witness: Record<string, unknown> = {};
+      const steps: RawStep[] = [];
+      const systems: string[] = [];
+      let possible = true;
+      for (const [name, value] of Object.entries(candidate)) {
+        const domain = this.domains.get(name);
+        if (value === undefined || (domain?.actuator && valueKey(value) === valueKey(domain.home))) continue;
+        witness[name] = value;
+        if (!domain?.actuator) {
+          facts[name] = value;
+          continue;
+        }
+        const target = name.slice(ACTUATOR_FACT_PREFIX.length);
+        const setter = this.setters.on(target).filter((c) => !c.rule).sort((a, b) => comparePriority(b, a))[0];
+        if (!setter) possible = false;
+        else if (setter.system) {
+          steps.push({ at: 0, command: { system: setter.system.id, target, state: value, category: setter.category } });
+          systems.push(setter.system.id);
+        } else steps.push({ at: 0, report: { target, state: value } });
+      }
+      const key = valueKey(Object.entries(witness).sort());
+      if (possible && !seen.has(key)) out.push({ witness, steps: [...steps, ...factStep(facts)], systems }), seen.add(key);
     }
     return out;
   }
@@ -81,20 +115,20 @@ export class WitnessSearch {
    */
   async conflict(q: ConflictQuery): Promise<WitnessFound | undefined> {
     let runs = 0;
-    for (const facts of this.settable(q.candidates)) {
+    for (const setup of this.realizable(q.candidates)) {
       for (const target of [...q.claims.keys()].slice(0, MAX_TARGETS_TRIED)) {
         const pair = q.claims.get(target)!;
         const [first, second] = [...pair].sort((a, b) => order(a) - order(b));
         const claims = claimSteps(this.actuators.get(target)!, first, second);
-        const orders = first.rule && !second.rule ? [[...factStep(facts), ...claims], [...claims, ...factStep(facts)]] : [[...factStep(facts), ...claims]];
+        const orders = first.rule && !second.rule ? [[...setup.steps, ...claims], [...claims, ...setup.steps]] : [[...setup.steps, ...claims]];
         for (const steps of orders.filter((s) => s.length > 0)) {
           if (runs++ >= MAX_WITNESS_RUNS) return undefined;
-          const seeds = { actuators: [target], systems: pair.flatMap((c) => (c.system ? [c.system.id] : [])), rules: pair.flatMap((c) => (c.rule ? [c.rule.name] : [])) };
+          const seeds = { actuators: [target], systems: [...setup.systems, ...pair.flatMap((c) => (c.system ? [c.system.id] : []))], rules: pair.flatMap((c) => (c.rule ? [c.rule.name] : [])) };
           const expected = expectedConflict(target, first, second);
           const shown = (await this.replay(seeds, steps)).find((e) => e.type === 'conflict' && expected.matches(e));
           if (shown?.type === 'conflict') {
             const expect = { type: 'conflict', target, winner: shown.winner, loser: shown.loser, resolution: shown.resolution };
-            return { witness: { facts }, scenario: this.document(q, seeds, [...steps, { at: 0, expect: { events: [expect] } }]) };
+            return { witness: { facts: setup.witness }, scenario: this.document(q, seeds, [...steps, { at: 0, expect: { events: [expect] } }]) };
           }
         }
       }
@@ -103,11 +137,10 @@ export class WitnessSearch {
   }
 
   async loop(q: LoopQuery): Promise<WitnessFound | undefined> {
-    const seeds = { actuators: q.actuators, rules: q.rules };
-    for (const facts of this.settable(q.candidates)) {
-      const steps = factStep(facts);
+    for (const { witness, steps, systems } of this.realizable(q.candidates)) {
+      const seeds = { actuators: q.actuators, rules: q.rules, systems };
       if ((await this.replay(seeds, steps)).some((e) => e.type === 'alarm' && e.kind === 'policy-loop')) {
-        return { witness: { facts }, scenario: this.document(q, seeds, [...steps, { at: 0, expect: { events: [{ type: 'alarm', kind: 'policy-loop' }] } }]) };
+        return { witness: { facts: witness }, scenario: this.document(q, seeds, [...steps, { at: 0, expect: { events: [{ type: 'alarm', kind: 'policy-loop' }] } }]) };
       }
     }
     return undefined;

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import type { Command } from 'commander';
 import { Document } from 'yaml';
@@ -7,7 +7,7 @@ import type { Finding } from '../check/finding';
 import { checkExitCode, humanCheckReport, jsonCheckReport, type CheckFileResult } from '../check/check-report';
 import { ConfigError } from '../engine/config/config-error';
 import type { CoreConfig } from '../engine/core/arbiter-core';
-import { parseYaml, scenarioFiles } from '../scenario/load-scenario';
+import { readYamlFile, scenarioFiles } from '../scenario/load-scenario';
 import { parseScenario } from '../scenario/scenario-schema';
 import { serverConfigFrom } from '../server/server-config';
 
@@ -16,13 +16,7 @@ import { serverConfigFrom } from '../server/server-config';
  * validate it; the check reads its actuators, systems, facts and policies (SPEC.md §11).
  */
 export function loadCheckedConfig(file: string): CoreConfig {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], file);
-  }
-  const doc = parseYaml(text, file);
+  const doc = readYamlFile(file);
   const scenario = typeof doc === 'object' && doc !== null && !Array.isArray(doc) && ('steps' in doc || 'name' in doc);
   return scenario ? parseScenario(doc, file).config : serverConfigFrom(doc, file).core;
 }

@@ -1,8 +1,11 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { checkConfig } from '../check/check-config';
+import { StoreBackups, inspectBackup } from '../engine/store/store-backups';
+import { StoreLock } from '../engine/store/store-lock';
+import { restoreStore } from '../engine/store/store-restore';
 import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
@@ -10,8 +13,8 @@ import { EdgeNode } from '../cluster/edge-node';
 import { fleetExtensions } from '../fleet/fleet-member';
 import { LogSigner } from '../fleet/log-signer';
 import { verifyAgainst } from '../fleet/off-box-verify';
-import { eraseFiles, storeFiles } from '../server/erase';
-import { listFaults } from '../server/fault-records';
+import { eraseFiles, lockFiles, storeFiles } from '../server/erase';
+import { FaultRecords, listFaults } from '../server/fault-records';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
 import { loadServerConfig, type ServerConfig } from '../server/server-config';
 
@@ -39,7 +42,7 @@ function openStore(config: ServerConfig): Database.Database {
   return new Database(config.storeFile, { readonly: true, fileMustExist: true });
 }
 
-async function serve(opts: { config: string; port?: number; host?: string; insecureDev?: boolean }): Promise<void> {
+async function serve(opts: { config: string; port?: number; host?: string; insecureDev?: boolean; acceptLoss?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
   let secrets: LoadedSecrets | null = null;
   if (opts.insecureDev) say('WARNING: --insecure-dev: no authentication; every request is accepted. Never use this on a network.');
@@ -51,12 +54,16 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }
   }
-  const options = { config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say };
+  const options = { config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss };
   const server = config.cluster || config.fleet ? new EdgeNode({ ...options, extensions: fleetExtensions(config, say) }) : new EdgeServer(options);
   process.once('uncaughtException', (err) => {
-    say(`fatal: ${err.stack ?? err.message}`);
-    server.recordException(err);
-    process.exit(70);
+    // The crash handler never throws (issue 11): recordException reports what it could not write.
+    try {
+      say(`fatal: ${err.stack ?? err.message}`);
+      say(server.recordException(err));
+    } finally {
+      process.exit(70);
+    }
   });
   // Handlers first: a signal that arrives while starting (or right after the URL is printed) still stops cleanly.
   const starting = server.start();
@@ -157,37 +164,71 @@ async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
     out(`nothing to erase at ${config.storeFile}`);
     return;
   }
-  if (runningServer(config.storeFile)) throw new Error(`a server is running on ${config.storeFile}; stop it first`);
-  // Listed after the check: opening the store may have created its WAL companions.
-  const files = storeFiles(config.storeFile).filter((f) => existsSync(f));
-  if (!opts.yes) {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
-    const answer = await rl.question(`Erase claims, facts, states, the decision log and fault records in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
-    rl.close();
-    if (answer.trim() !== 'erase') {
-      out('not erased');
-      process.exitCode = 1;
-      return;
+  // The store's lock: a running server (or Node-RED supervisor) has it, and erase refuses naming the holder.
+  const lock = StoreLock.acquire(config.storeFile, 'erase');
+  let erased: string[];
+  try {
+    const backups = backupsOf(config);
+    const files = [...storeFiles(config.storeFile), ...backups.list().map((b) => b.file)].filter((f) => existsSync(f));
+    if (!opts.yes) {
+      const rl = createInterface({ input: process.stdin, output: process.stdout });
+      const answer = await rl.question(`Erase claims, facts, states, the decision log, fault records and backups in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
+      rl.close();
+      if (answer.trim() !== 'erase') {
+        out('not erased');
+        process.exitCode = 1;
+        return;
+      }
     }
+    erased = eraseFiles(files);
+    if (existsSync(backups.dir) && readdirSync(backups.dir).length === 0) rmdirSync(backups.dir);
+  } finally {
+    lock.release();
   }
-  for (const file of eraseFiles(files)) out(`overwritten and deleted ${file}`);
+  // The lock files last, once released: erased while held, they would be recreated by the next one to open them.
+  erased.push(...eraseFiles(lockFiles(config.storeFile).filter((f) => existsSync(f))));
+  for (const file of erased) out(`overwritten and deleted ${file}`);
 }
 
-/** A server that has the store open has its pid in the run marker (fault-records.ts) and is alive. */
-function runningServer(storeFile: string): boolean {
-  const db = new Database(storeFile, { readonly: true, fileMustExist: true });
-  try {
-    const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'server_run'").get();
-    const run = exists ? (db.prepare('SELECT pid FROM server_run WHERE id = 1').get() as { pid: number } | undefined) : undefined;
-    if (!run || run.pid === process.pid) return false;
+function backupsOf(config: ServerConfig): StoreBackups {
+  if (config.storeFile === 'memory') throw new Error(`${config.source}: store.file is memory; there is nothing to back up or restore`);
+  return new StoreBackups(config.storeFile, config.backups.dir, config.backups.keep);
+}
+
+/** `home-arbiter backup`: an online backup, with or without a server running (WAL readers wait for no one). */
+async function backup(opts: { config: string }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  if (config.storeFile !== 'memory' && !existsSync(config.storeFile)) throw new Error(`${config.source}: no store at ${config.storeFile} (has the server run yet?)`);
+  const entry = await backupsOf(config).takeOfFile();
+  out(`backed up ${config.storeFile} at commit ${entry.commit} to ${entry.file}`);
+}
+
+/** `home-arbiter restore --from FILE`: the backup replaces the store (the store before is backed up first). */
+async function restore(opts: { config: string; from: string }): Promise<void> {
+  const config = loadServerConfig(opts.config);
+  const restored = await restoreStore(config.storeFile, opts.from, backupsOf(config), (reason) => {
+    const db = new Database(config.storeFile);
     try {
-      process.kill(run.pid, 0);
-      return true;
-    } catch (err) {
-      return (err as NodeJS.ErrnoException).code === 'EPERM';
+      const faults = new FaultRecords(db);
+      faults.record('restore', reason, { claims: [], actuators: [], lastEvents: [] });
+      // The backup may have been taken while a server ran: its run marker is not a crash of this store.
+      faults.markStopped();
+    } finally {
+      db.close();
     }
-  } finally {
-    db.close();
+    out(reason);
+  });
+  out(`restored ${config.storeFile}: store ${restored.info.identity} at commit ${restored.info.commits}; start the server to use it`);
+}
+
+/** `home-arbiter backups`: what there is to restore from, newest first, each checked. */
+function listBackups(opts: { config: string }): void {
+  const backups = backupsOf(loadServerConfig(opts.config));
+  const entries = backups.list();
+  if (entries.length === 0) out(`no backups in ${backups.dir}`);
+  for (const b of entries) {
+    const inspection = inspectBackup(b.file);
+    out(`${b.file}  commit ${b.commit}  ${new Date(b.taken).toISOString()}${b.tag ? `  (${b.tag})` : ''}  ${inspection.ok ? 'sound' : `NOT SOUND: ${inspection.problem}`}`);
   }
 }
 
@@ -207,6 +248,7 @@ export function registerServerCommands(program: Command): void {
     .option('-p, --port <port>', 'listen port (default: server.port or 8787; 0 picks a free one)', intArg)
     .option('--host <host>', 'listen address (default: server.host or 127.0.0.1)')
     .option('--insecure-dev', 'run without authentication (development only)')
+    .option('--accept-loss', 'start even though the store lost acknowledged data (emptied, replaced, rolled back, corrupt); a fault record is written')
     .action(serve);
   program
     .command('doctor')
@@ -235,4 +277,20 @@ export function registerServerCommands(program: Command): void {
     .addOption(configOption())
     .option('-y, --yes', 'do not ask for confirmation')
     .action(erase);
+  program
+    .command('backup')
+    .description('take an online backup of the store into its backups folder (a running server may stay up)')
+    .addOption(configOption())
+    .action(backup);
+  program
+    .command('backups')
+    .description('list the backups of the store, newest first, each checked')
+    .addOption(configOption())
+    .action(listBackups);
+  program
+    .command('restore')
+    .description('replace the store by a backup (the server must be stopped; the store before is backed up first)')
+    .addOption(configOption())
+    .requiredOption('--from <file>', 'the backup to restore')
+    .action(restore);
 }

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import type { ArbiterStore } from '../engine/store/arbiter-store';
+import type { SqliteStore } from '../engine/store/sqlite-store';
 import { claimStream, resetBatch, snapshotSubject, type ClaimMessage } from './claim-message';
 import type { NatsLink } from './nats-link';
 
@@ -40,7 +40,7 @@ export class ClaimApplier {
   constructor(
     private readonly link: NatsLink,
     private readonly home: string,
-    private readonly store: ArbiterStore,
+    private readonly store: Pick<SqliteStore, 'load' | 'write'>,
     private readonly progress: ApplyProgress,
   ) {}
 

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import type { KV } from '@nats-io/kv';
 import type { Subscription } from 'rxjs';
 import { SqliteStore } from '../engine/store/sqlite-store';
+import { StoreLock } from '../engine/store/store-lock';
 import { EdgeServer, type EdgeServerHooks } from '../server/edge-server';
 import { systemCredential, type CredentialId } from '../server/secrets';
 import type { ServerConfig } from '../server/server-config';
@@ -36,6 +37,8 @@ export interface EdgeNodeOptions {
   readonly port?: number;
   readonly host?: string;
   readonly say?: (line: string) => void;
+  /** Passed on to the server: start on a store that lost data (issue 11). */
+  readonly acceptLoss?: boolean;
   readonly extensions?: readonly NodeExtension[];
 }
 
@@ -58,7 +61,7 @@ export class EdgeNode {
   private lease?: LeadershipLease;
   private replicator?: ClaimReplicator;
   private fence?: DispatchFence;
-  private applier?: { applier: ClaimApplier; store: SqliteStore; db: Database.Database };
+  private applier?: { applier: ClaimApplier; store: SqliteStore; db: Database.Database; lock: StoreLock };
   private readonly standby: StandbyHttp;
   private port = 0;
   private role: Role = 'standby';
@@ -186,8 +189,8 @@ export class EdgeNode {
     });
   }
 
-  recordException(err: unknown): void {
-    this.server?.recordException(err);
+  recordException(err: unknown): string {
+    return this.server ? this.server.recordException(err) : 'no fault record: this node is the standby (no server runs)';
   }
 
   status(): Record<string, unknown> {
@@ -291,7 +294,7 @@ export class EdgeNode {
       },
       status: () => Object.assign({}, this.status(), ...extensions.map((e) => e.hooks.status?.() ?? {})),
     };
-    const server = new EdgeServer({ config: this.config, secrets: this.options.secrets, port: this.port || this.options.port, host: this.options.host, say: this.say, hooks });
+    const server = new EdgeServer({ config: this.config, secrets: this.options.secrets, port: this.port || this.options.port, host: this.options.host, say: this.say, acceptLoss: this.options.acceptLoss, hooks });
     try {
       await server.start();
     } catch (err) {
@@ -308,22 +311,27 @@ export class EdgeNode {
     await server?.stop();
   }
 
+  /** The standby writes its store as the server would: under the store's lock (issue 11), one writer at a time. */
   private async startApplier(resync = false): Promise<void> {
     const cluster = this.cluster!;
-    const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
-    const db = new Database(this.config.storeFile);
-    db.pragma('busy_timeout = 5000');
-    const progress = new ApplyProgress(db);
-    if (resync) progress.seq = 0;
-    const applier = new ClaimApplier(this.link!, cluster.home, store, progress);
+    const lock = StoreLock.acquire(this.config.storeFile, `serve (cluster ${cluster.home} node ${cluster.node}, standby)`);
+    let store: SqliteStore | undefined;
+    let db: Database.Database | undefined;
     try {
+      store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
+      db = new Database(this.config.storeFile);
+      db.pragma('busy_timeout = 5000');
+      const progress = new ApplyProgress(db);
+      if (resync) progress.seq = 0;
+      const applier = new ClaimApplier(this.link!, cluster.home, store, progress);
       await applier.start();
+      this.applier = { applier, store, db, lock };
     } catch (err) {
-      store.close();
-      db.close();
+      store?.close();
+      db?.close();
+      lock.release();
       throw err;
     }
-    this.applier = { applier, store, db };
   }
 
   /** `diverging`: the engine is about to write this store, so the next standby run starts from a snapshot. */
@@ -335,6 +343,7 @@ export class EdgeNode {
     current.store.close();
     if (diverging) new ApplyProgress(current.db).seq = 0;
     current.db.close();
+    current.lock.release();
   }
 
   /** Every second: presence for the peers, and a handover the operator asked for. */
@@ -356,7 +365,8 @@ export class EdgeNode {
     if (request && request.revision > this.handoverSeen) {
       this.handoverSeen = request.revision;
       const { to } = JSON.parse(request.string()) as { to?: string };
-      void this.handover(to === cluster.node ? undefined : to);
+      // Asked to hand over to itself: it has the lease already (it took it on that request, or held it).
+      if (to !== cluster.node) void this.handover(to);
     }
   }
 }

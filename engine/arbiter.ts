@@ -1,7 +1,6 @@
 import { BehaviorSubject, Observable, Subject, distinctUntilChanged, filter, type OperatorFunction } from 'rxjs';
 import type { StateValue } from './core/actuator';
 import type { CommandInput } from './core/admission';
-import type { Claim } from './core/claim';
 import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from './core/arbiter-core';
 import type { SystemSpec } from './core/control-system';
 import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
@@ -9,6 +8,8 @@ import type { Explanation } from './core/explain';
 import type { FactWriteOutcome, FactWriter } from './core/fact-admission';
 import { RealClock, type Clock } from './clock';
 import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
+import { GroupCommit } from './group-commit';
+export { NotAcknowledgedError } from './group-commit';
 import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
 import { MemoryStore } from './store/memory-store';
 import { RuleEvaluator } from './rule-evaluator';
@@ -47,6 +48,12 @@ export interface ArbiterOptions {
    * replicated stream too). Batches are handed over in commit order.
    */
   readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
+  /**
+   * ms: a commit at least this often, even without changes, carries the clock to the store's wall-clock
+   * high-water mark (issue 11: a clock found behind it at the next start is reported, and leases are measured
+   * from the mark). Off by default; the server and the Node-RED supervisor turn it on.
+   */
+  readonly heartbeat?: number;
 }
 
 /** What an actuator looks like from outside, on `actuator$(id)`. */
@@ -75,11 +82,14 @@ export class ArbiterStoppedError extends Error {
   }
 }
 
-/** The local commit succeeded but the acknowledgement hook refused: the caller must not count on the command. */
-export class NotAcknowledgedError extends Error {
-  readonly code = 'NOT_ACKNOWLEDGED';
-  constructor(readonly reason: string) {
-    super(`not acknowledged: ${reason}`);
+/** A fact value the store could not keep (too deeply nested, a cycle, a BigInt): refused before it is in force. */
+export class FactValueError extends RangeError {
+  readonly code = 'FACT_VALUE';
+  constructor(
+    readonly fact: string,
+    reason: string,
+  ) {
+    super(`setFacts: fact "${fact}": the value cannot be stored (${reason})`);
   }
 }
 
@@ -94,6 +104,7 @@ export class Arbiter {
   private readonly core: ArbiterCore;
   private readonly clock: Clock;
   private readonly store: ArbiterStore;
+  private readonly commits: GroupCommit;
   private readonly devices: DevicePort;
   private readonly logger: DecisionLogger;
   private readonly evaluator: RuleEvaluator;
@@ -107,7 +118,6 @@ export class Arbiter {
   private readonly followUps: ((now: number) => void)[] = [];
   private cancelTimer?: () => void;
   private armedAt?: number;
-  private flushing?: Promise<void>;
   private evaluating?: Promise<void>;
 
   /** Every event of SPEC.md's vocabulary (and ours), in the order the engine decided them. */
@@ -120,6 +130,21 @@ export class Arbiter {
     this.devices = options.devices ?? INSTANT_DEVICES;
     this.logger = options.logger ?? defaultDecisionLogger();
     this.evaluator = new RuleEvaluator(options.config.policies);
+    this.commits = new GroupCommit(
+      this.store,
+      {
+        core: this.core,
+        clock: this.clock,
+        logger: this.logger,
+        running: () => this.running,
+        feed: (input, operation) => this.run(input, operation),
+      },
+      {
+        grouped: options.groupCommit !== false,
+        ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+        ...(options.acknowledge ? { acknowledge: options.acknowledge } : {}),
+      },
+    );
   }
 
   get config(): CoreConfig {
@@ -130,11 +155,17 @@ export class Arbiter {
     return this.status === 'running';
   }
 
+  /** Why the store cannot write, while it cannot (commands are refused meanwhile); undefined when it can. */
+  get storeUnavailable(): string | undefined {
+    return this.commits.unavailable;
+  }
+
   /** Restores the store, expires what ran out while down, dispatches what differs and evaluates the rules. */
   async start(): Promise<void> {
     if (this.status !== 'created') throw new Error(`start: the arbiter is already ${this.status}`);
-    this.core.restore(this.store.load(), this.clock.now());
+    this.core.restore(await this.store.load(), this.clock.now());
     this.status = 'running';
+    this.commits.start();
     this.run((now) => this.core.start(now));
     await this.settled();
     this.markStarted();
@@ -146,29 +177,39 @@ export class Arbiter {
     if (this.status === 'created') {
       // Never started, or start() failed: nothing to flush, but the store is ours to release.
       this.status = 'stopped';
-      this.store.close();
+      await this.store.close();
       return;
     }
     await this.settled();
     this.status = 'stopped';
     this.cancelTimer?.();
-    const last = this.flush();
-    if (last) await this.acknowledged(last).catch((err) => this.logger.error('the last batch at stop was not acknowledged', { err: String(err) }));
-    this.store.close();
+    await this.commits.close();
     this.eventsSubject.complete();
     for (const view of this.views.values()) view.complete();
   }
 
-  /** Resolves once the accepted command is durable (group commit) with its outcome. */
+  /**
+   * Resolves once the accepted command is durable (group commit) with its outcome. Rejects with
+   * `StoreUnavailableError` when the store cannot make it durable: the command is then not in force.
+   */
   async command(command: CommandInput): Promise<Outcome> {
-    const outcome = this.run((now) => this.core.command(command, now), 'command');
-    await this.flushing;
+    let durable: Promise<void> | undefined;
+    const outcome = this.run((now) => {
+      this.commits.refuseWhileUnavailable('command');
+      const decided = this.core.command(command, now);
+      if (decided.outcome !== 'denied') durable = this.commits.join([command.target, command.system]);
+      return decided;
+    }, 'command');
+    await durable;
     return outcome;
   }
 
   async release(system: string, target: string): Promise<void> {
-    this.run((now) => this.core.release(system, target, now), 'release');
-    await this.flushing;
+    await this.run((now) => {
+      this.commits.refuseWhileUnavailable('release');
+      this.core.release(system, target, now);
+      return this.commits.join([target, system]);
+    }, 'release');
   }
 
   /** A device reported its state; false when the actuator or the state is unknown (nothing changes then). */
@@ -182,15 +223,20 @@ export class Arbiter {
 
   /**
    * Facts change, as a sensor (default), the operator, or a control system that may set only the facts whose
-   * `writers` list it (SPEC.md §6): a refused write changes nothing.
+   * `writers` list it (SPEC.md §6): a refused write changes nothing. Facts are observations: in force even while
+   * the store cannot write, and written once it can. A value the store could not keep is refused (`FactValueError`).
    */
   setFacts(facts: Readonly<Record<string, unknown>>, writer: FactWriter = 'sensor'): FactWriteOutcome {
+    for (const [name, value] of Object.entries(facts)) storable(name, value);
     return this.run((now) => this.core.writeFacts(facts, writer, now), 'setFacts');
   }
 
   async operator(action: OperatorAction, subject: { target?: string; system?: string } = {}): Promise<void> {
-    this.run((now) => this.core.operator({ action, ...subject }, now), 'operator');
-    await this.flushing;
+    await this.run((now) => {
+      this.commits.refuseWhileUnavailable('operator');
+      this.core.operator({ action, ...subject }, now);
+      return this.commits.join(undefined, true);
+    }, 'operator');
   }
 
   /** Adds a control system at run time and hands its plugin a handle (the plugin API). */
@@ -208,7 +254,7 @@ export class Arbiter {
   /** Removes a control system at run time (a plugin unloaded, a Node-RED node deleted); its claims go with it. */
   async unregisterSystem(id: string): Promise<void> {
     this.run((now) => this.core.unregisterSystem(id, now), 'unregisterSystem');
-    await this.flushing;
+    await this.commits.settled();
   }
 
   /** The winner and every claim with its priority and why it wins or loses. */
@@ -244,10 +290,9 @@ export class Arbiter {
 
   /** Resolves when no policy evaluation and no store write is pending. */
   async settled(): Promise<void> {
-    while (this.evaluating || this.flushing) {
-      await this.evaluating;
-      await this.flushing;
-    }
+    while (this.evaluating) await this.evaluating;
+    await this.commits.settled();
+    if (this.evaluating) await this.settled();
   }
 
   // ---- the loop --------------------------------------------------------------------------------------------
@@ -272,8 +317,7 @@ export class Arbiter {
         else if (events.length === 0) break;
       }
       this.publishViews();
-      if (this.options.groupCommit === false) this.flush();
-      else this.scheduleFlush();
+      this.commits.afterInput();
       this.armTimer();
       if (this.core.needsEvaluation) this.scheduleEvaluation();
     } finally {
@@ -335,57 +379,6 @@ export class Arbiter {
     });
   }
 
-  /** Group commit: everything decided in this turn of the event loop goes to the store in one transaction. */
-  private scheduleFlush(): void {
-    if (this.flushing || this.core.changes.empty) return;
-    this.flushing = new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
-        this.flushing = undefined;
-        let batch: StoreBatch | undefined;
-        try {
-          batch = this.flush();
-        } catch (err) {
-          this.logger.error('store write failed: commands of this batch are not acknowledged', { err: String(err) });
-          reject(err);
-          return;
-        }
-        if (batch) this.acknowledged(batch).then(resolve, reject);
-        else resolve();
-      });
-    });
-    // The rejection reaches whoever awaits an acknowledgement; keep it from surfacing as unhandled elsewhere.
-    this.flushing.catch(() => undefined);
-  }
-
-  private acknowledged(batch: StoreBatch): Promise<void> {
-    if (!this.options.acknowledge) return Promise.resolve();
-    return this.options.acknowledge(batch).catch((err: unknown) => {
-      throw err instanceof NotAcknowledgedError ? err : new NotAcknowledgedError(err instanceof Error ? err.message : String(err));
-    });
-  }
-
-  /** Writes what changed since the last commit; returns the batch written, if any. */
-  private flush(): StoreBatch | undefined {
-    if (this.core.changes.empty) return undefined;
-    const keys = this.core.changes.take();
-    const claimsPut: Claim[] = [];
-    const claimsDeleted: (readonly [string, string])[] = [];
-    for (const key of keys.claims) {
-      const claim = this.core.claim(key[1], key[0]);
-      if (claim) claimsPut.push(claim);
-      else claimsDeleted.push(key);
-    }
-    const batch: StoreBatch = {
-      claimsPut,
-      claimsDeleted,
-      actuators: keys.actuators.map((id) => this.core.actuatorRow(id)!),
-      facts: keys.facts.map((name) => this.core.fact(name)!).filter(Boolean),
-      ...(keys.meta ? { meta: this.core.metaRow() } : {}),
-    };
-    this.store.write(batch);
-    return batch;
-  }
-
   private scheduleEvaluation(): void {
     if (this.evaluating) return;
     this.evaluating = this.evaluateRules().finally(() => {
@@ -412,6 +405,15 @@ export class Arbiter {
       }
       if (this.running) this.run((now) => this.core.applyHolding(holding, now), 'policies');
     }
+  }
+}
+
+/** Throws `FactValueError` for a value the store could not write, so that it never enters the engine. */
+function storable(name: string, value: unknown): void {
+  try {
+    JSON.stringify(value);
+  } catch (err) {
+    throw new FactValueError(name, err instanceof RangeError ? 'nested too deeply' : err instanceof Error ? err.message : String(err));
   }
 }
 

@@ -14,10 +14,16 @@ const MAX_DELAY = 2 ** 31 - 1;
 /**
  * Wall-clock time at start-up, advanced by the monotonic clock: leases and holds are immune to the wall clock
  * jumping (an NTP step, a user changing the time), while stored expiry times stay absolute across restarts.
+ * `notBefore` (the store's high-water mark) keeps a wall clock found behind the last time the store saw from
+ * giving stored leases and facts time they never had: they are measured from the mark instead (issue 11).
  */
 export class RealClock implements Clock {
-  private readonly wallAtStart = Date.now();
+  private readonly wallAtStart: number;
   private readonly monoAtStart = performance.now();
+
+  constructor(options: { readonly notBefore?: number } = {}) {
+    this.wallAtStart = Math.max(Date.now(), options.notBefore ?? 0);
+  }
 
   now(): number {
     return Math.round(this.wallAtStart + (performance.now() - this.monoAtStart));

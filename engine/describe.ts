@@ -19,7 +19,7 @@ export function describeEvent(e: ArbiterEvent): string {
     case 'degraded':
       return `degraded: ${e.target ?? `fact ${e.fact}`}${e.reason ? ` (${e.reason})` : ''}`;
     case 'restored':
-      return `restored: ${e.target ?? `fact ${e.fact}`}`;
+      return e.store ? 'restored: the store writes again' : `restored: ${e.target ?? `fact ${e.fact}`}`;
     case 'manual':
       return `manual change on ${e.target} → ${e.state}`;
     case 'claimed':
@@ -31,5 +31,9 @@ export function describeEvent(e: ArbiterEvent): string {
       return `fact ${e.name} = ${JSON.stringify(e.value) ?? 'undefined'} (by ${e.by ?? e.source})`;
     case 'operator':
       return `operator ${e.action}${e.target ? ` ${e.target}` : ''}${e.system ? ` ${e.system}` : ''}`;
+    case 'reverted':
+      return e.operator
+        ? 'operator state reverted to what the store holds: its commit failed'
+        : `claim of ${e.claimant} on ${e.target} reverted to what the store holds (${e.state === null ? 'none' : e.state}): its commit failed`;
   }
 }

@@ -1,4 +1,4 @@
-export { Arbiter, INSTANT_DEVICES, ArbiterStoppedError, NotAcknowledgedError, ofType } from './arbiter';
+export { Arbiter, INSTANT_DEVICES, ArbiterStoppedError, FactValueError, NotAcknowledgedError, ofType } from './arbiter';
 export type { ActuatorView, ArbiterOptions, DevicePort, DispatchContext, SystemHandle } from './arbiter';
 export { ArbiterCore, MAX_POLICY_ROUNDS } from './core/arbiter-core';
 export type { CoreConfig, Outcome } from './core/arbiter-core';
@@ -20,8 +20,9 @@ export { pinoDecisionLogger, silentLogger, type DecisionLogger } from './decisio
 export { describeEvent } from './describe';
 export { buildCoreConfig, coreConfigFrom, deviceBindings, arbiterConfigShape, type RawArbiterConfig } from './config/arbiter-config';
 export { ConfigError, type ConfigIssue } from './config/config-error';
-export type { ArbiterStore, StoreBatch } from './store/arbiter-store';
+export { StoreUnavailableError, type ArbiterStore, type StoreBatch } from './store/arbiter-store';
 export { MemoryStore } from './store/memory-store';
 export { NoStore } from './store/no-store';
-export { SqliteStore } from './store/sqlite-store';
+export { SqliteStore, type StoreInfo } from './store/sqlite-store';
+export { ThreadedStore } from './store/threaded-store';
 export { DEFAULT_MONITOR_SETTINGS, type MonitorSettings } from './monitors/monitor';

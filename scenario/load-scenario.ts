@@ -20,14 +20,19 @@ export function parseYaml(text: string, source: string): unknown {
   return doc.toJS({ maxAliasCount: 100 });
 }
 
-export function loadScenario(file: string): Scenario {
+/** Reads a YAML (or JSON) file; an unreadable file is a ConfigError naming it. */
+export function readYamlFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new ConfigError([{ path: '', message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }], file);
   }
-  return parseScenario(parseYaml(text, file), file);
+  return parseYaml(text, file);
+}
+
+export function loadScenario(file: string): Scenario {
+  return parseScenario(readYamlFile(file), file);
 }
 
 /** Files and directories (their `.yaml`, `.yml` and `.json` files, sorted) to the list of scenario files. */

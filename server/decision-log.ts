@@ -38,6 +38,8 @@ CREATE INDEX IF NOT EXISTS decision_log_wall ON decision_log (wall);
 CREATE TABLE IF NOT EXISTS decision_log_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
 `;
 const GENESIS = '0'.repeat(64);
+/** Entries kept in memory while the disk refuses them; beyond, events are counted, then logged as `log-dropped`. */
+const MAX_UNWRITTEN = 50_000;
 
 /**
  * The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. An alarm's
@@ -81,6 +83,9 @@ export class DecisionLog {
   private headSeq: number;
   private lastHash: string;
   private last?: { seq: number; event: LoggedEvent; repeats: number; lastAt: unknown };
+  /** Why the last write failed, while entries wait in memory; events not even kept there. */
+  private failure?: string;
+  private dropped = 0;
   private readonly monoStart = performance.now();
 
   constructor(
@@ -103,10 +108,20 @@ export class DecisionLog {
     return this.headSeq;
   }
 
+  /** Why entries are waiting in memory (the disk refused them), or undefined when everything is written. */
+  get unwritten(): string | undefined {
+    return this.failure && `${this.pending.length} entries not written (${this.failure})${this.dropped > 0 ? `, ${this.dropped} events dropped` : ''}`;
+  }
+
   /** Records an event; an exact repeat of the previous one is only counted (written as one `repeated` entry). */
   append(event: LoggedEvent): LogEntry {
     const wall = Date.now();
     const mono = Math.round((performance.now() - this.monoStart) * 1000) / 1000;
+    if (this.pending.length >= MAX_UNWRITTEN) {
+      // The chain stays whole: a dropped event gets no sequence number, and the count is logged once writes resume.
+      this.dropped++;
+      return { seq: this.headSeq, wall, mono, event };
+    }
     if (this.last && this.last.event.type !== 'repeated' && sameButTime(this.last.event, event)) {
       this.last.repeats++;
       this.last.lastAt = event.at;
@@ -118,12 +133,27 @@ export class DecisionLog {
     return { seq, wall, mono, event };
   }
 
-  /** Writes what is pending now (shutdown, `log verify` in tests). */
+  /**
+   * Writes what is pending now (each turn, shutdown, `log verify` in tests). Entries the disk refuses stay pending
+   * for the next flush: a full disk must not end the server (issue 11).
+   */
   flush(): void {
-    this.closeRepeats(Date.now(), Math.round((performance.now() - this.monoStart) * 1000) / 1000);
-    const rows = this.pending;
+    const wall = Date.now();
+    const mono = Math.round((performance.now() - this.monoStart) * 1000) / 1000;
+    this.closeRepeats(wall, mono);
+    if (this.pending.length === 0) return;
+    try {
+      this.writeRows(this.pending);
+    } catch (err) {
+      this.failure = err instanceof Error ? err.message : String(err);
+      return;
+    }
     this.pending = [];
-    if (rows.length > 0) this.writeRows(rows);
+    this.failure = undefined;
+    if (this.dropped > 0) {
+      this.push(wall, mono, { type: 'log-dropped', count: this.dropped, reason: 'the disk refused writes' });
+      this.dropped = 0;
+    }
   }
 
   /** Entries after `since` (a sequence number), oldest first; pruned entries come without their event. */

@@ -28,13 +28,17 @@ export class Diagnostics {
     private readonly wall: () => number = Date.now,
   ) {}
 
-  /** Checks everything once the adapters have started; returns the results (the `diagnostics` event). */
-  run(adapters: readonly AdapterStart[]): readonly DiagnosticResult[] {
-    const { storeFile, bindings } = this.config;
+  /**
+   * Checks everything once the adapters have started; returns the results (the `diagnostics` event). The store
+   * and the clock were checked when the store was opened (its identity and commit, the clock against the store's
+   * high-water mark): `startup` says how they were found.
+   */
+  run(adapters: readonly AdapterStart[], startup: Readonly<Record<'store' | 'clock', Omit<DiagnosticResult, 'subject'>>>): readonly DiagnosticResult[] {
+    const { bindings } = this.config;
     this.at = this.wall();
     this.results = [
-      { subject: 'store', ok: storeFile !== 'memory', message: storeFile === 'memory' ? 'in memory: claims are lost at exit' : storeFile },
-      { subject: 'clock', ok: true, message: `wall clock ${new Date(this.at).toISOString()}` },
+      { subject: 'store', ...startup.store },
+      { subject: 'clock', ...startup.clock },
       ...adapters.map((r) => ({ subject: `adapter:${r.adapter}`, ok: r.started, message: r.started ? 'started' : r.reason })),
       ...[...this.arbiter.tables.actuatorIds()].map((id) => {
         const binding = bindings.find((b) => b.actuatorId === id);

@@ -10,14 +10,17 @@ import { Arbiter, type DevicePort } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore, StoreBatch } from '../engine/store/arbiter-store';
+import { openDurableStore, type DurableStore } from '../engine/store/durable-store';
 import { MemoryStore } from '../engine/store/memory-store';
-import { SqliteStore } from '../engine/store/sqlite-store';
+import { StoreBackups, type BackupEntry } from '../engine/store/store-backups';
+import type { StoreCheck } from '../engine/store/store-check';
+import { formatDuration } from '../engine/core/duration';
 import { DeviceRouter } from '../adapters/device-router';
 import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
 import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
-import { ClockJumpMonitor } from './clock-jump-monitor';
+import { CLOCK_JUMP_MS, ClockJumpMonitor } from './clock-jump-monitor';
 import { DecisionLog, type LogEntry } from './decision-log';
 import { DemoDriver } from './demo-driver';
 import { Diagnostics } from './diagnostics';
@@ -33,7 +36,8 @@ import type { CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
 import { StatusPage } from './status-page';
-import type { AnyEvent, ServerEvent, ServerEventInput } from './server-events';
+import { timeSynchronisation } from './time-sync';
+import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
 
 export interface EdgeServerOptions {
   readonly config: ServerConfig;
@@ -43,6 +47,8 @@ export interface EdgeServerOptions {
   readonly host?: string;
   /** Human-readable lines for the operator (stderr in the CLI). */
   readonly say?: (line: string) => void;
+  /** Start on a store that lost data (issue 11): without it, start-up is refused and names the fix. */
+  readonly acceptLoss?: boolean;
   /** Where cluster mode and the fleet plug in (cluster/, fleet/); a single home needs none. */
   readonly hooks?: EdgeServerHooks;
 }
@@ -65,14 +71,23 @@ const EVENTS_IN_FAULT_RECORD = 50;
 const RETENTION_EVERY_MS = 3_600_000;
 /** How long a stop waits for the requests under way to be answered. */
 const STOP_GRACE_MS = 2_000;
+/** How often the engine carries the clock to the store when nothing else is committed (the high-water mark). */
+const HEARTBEAT_MS = 10_000;
+/** setTimeout's longest delay. */
+const MAX_DELAY = 2 ** 31 - 1;
+const NO_SNAPSHOT: FaultSnapshot = { claims: [], actuators: [], lastEvents: [] };
 
 /**
  * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
  * and HTTP API, and starts them in that order (zigbee2mqtt's controller.ts is the model); `stop()` undoes it.
  */
 export class EdgeServer {
-  private readonly clock = new RealClock();
+  private clock = new RealClock();
   private readonly say: (line: string) => void;
+  private durable?: DurableStore;
+  private backups?: StoreBackups;
+  private backupTimer?: NodeJS.Timeout;
+  private lossFault?: { id: number; reason: string };
   private db?: Database.Database;
   private log?: DecisionLog;
   private faults?: FaultRecords;
@@ -121,7 +136,11 @@ export class EdgeServer {
       },
     );
     const memory = config.storeFile === 'memory';
-    const store: ArbiterStore = memory ? new MemoryStore() : new SqliteStore(config.storeFile, { synchronous: config.synchronous });
+    const timeSync = timeSynchronisation();
+    // The lock and the check for silent loss come before anything else starts (issue 11).
+    const store: ArbiterStore = memory ? new MemoryStore() : await this.openStore();
+    const mark = this.durable?.store.info.mark ?? 0;
+    this.clock = new RealClock({ notBefore: mark });
     // The log, fault records and counters use their own connection to the same file: the engine closes its store.
     const db = (this.db = new Database(memory ? ':memory:' : config.storeFile));
     db.pragma('journal_mode = WAL');
@@ -131,23 +150,24 @@ export class EdgeServer {
     this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
-    if (crashed) this.recordCrash(store, crashed);
-    faults.markRunning();
-    log.applyRetention();
+    if (crashed) await this.tolerate('the crash fault record', () => this.recordCrash(store, crashed));
+    if (this.lossFault) log.append({ type: 'fault', at: this.clock.now(), id: this.lossFault.id, kind: 'store-loss', reason: this.lossFault.reason });
+    await this.tolerate('the run marker', () => faults.markRunning());
+    this.retain(log);
 
     const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
     const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
     const router = (this.router = new DeviceRouter(adapters, config.bindings));
     const hooks = this.options.hooks ?? {};
     const limiter = new DispatchLimiter(hooks.devices ? hooks.devices(router) : router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
-    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), acknowledge: hooks.acknowledge }));
+    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS, acknowledge: hooks.acknowledge }));
     this.subscription = arbiter.events$.subscribe((event) => this.record(event));
     this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
     await arbiter.start();
     this.recovered = crashed !== undefined;
     this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e));
     this.lifetime.start();
-    await this.startAdapters();
+    await this.startAdapters(mark, await timeSync);
     limiter.open();
 
     this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
@@ -162,9 +182,10 @@ export class EdgeServer {
     this.demo.start();
     this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
     this.clockMonitor.start();
-    this.retentionTimer = setInterval(() => log.applyRetention(), RETENTION_EVERY_MS);
+    this.retentionTimer = setInterval(() => this.retain(log), RETENTION_EVERY_MS);
     this.retentionTimer.unref();
     this.stream.start();
+    this.scheduleBackups();
     await this.listen(metrics, arbiter, log);
     this.emit({ type: 'server-started', recovered: this.recovered, claims: arbiter.tables.snapshot().claims.length });
   }
@@ -179,6 +200,7 @@ export class EdgeServer {
     this.checkAbort.abort();
     await this.checking?.catch(() => undefined);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.backupTimer) clearTimeout(this.backupTimer);
     this.clockMonitor?.stop();
     this.stream.stop();
     if (this.http) {
@@ -197,29 +219,153 @@ export class EdgeServer {
     await this.plugins?.stop();
     this.lifetime?.stop();
     await this.router?.stop();
-    if (this.arbiter?.running) {
-      this.emit({ type: 'server-stopped', clean: true });
-      await this.arbiter.stop();
-    }
+    if (this.arbiter?.running) this.emit({ type: 'server-stopped', clean: true });
+    if (this.arbiter) await this.arbiter.stop();
+    else await this.durable?.store.close();
     this.subscription?.unsubscribe();
     this.log?.flush();
-    this.faults?.markStopped();
+    if (this.faults) await this.tolerate('the clean-stop marker', () => this.faults!.markStopped());
     this.db?.close();
+    this.durable?.lock.release();
   }
 
-  /** An uncaught exception: a fault record with what the home looked like, before the process exits. */
-  recordException(err: unknown): void {
-    if (!this.faults || !this.arbiter || !this.db?.open) return;
-    const id = this.faults.record('exception', err instanceof Error ? (err.stack ?? err.message) : String(err), this.snapshot());
-    this.log?.append({ type: 'fault', at: this.clock.now(), id, kind: 'exception', reason: String(err) });
-    this.log?.flush();
+  /** An online backup now (the schedule's, and `home-arbiter backup` through a running server's store). */
+  async backup(): Promise<BackupEntry> {
+    if (!this.durable || !this.backups) throw new Error('the store is in memory: there is nothing to back up');
+    const store = this.durable.store;
+    const entry = await this.backups.take((destination) => store.backup(destination));
+    this.emit({ type: 'backup', file: entry.file, commit: entry.commit });
+    return entry;
   }
 
-  private async startAdapters(): Promise<void> {
-    this.diagnostics = new Diagnostics(this.options.config, this.arbiter!, () => this.clock.drift());
-    const results = this.diagnostics.run(await this.router!.start(this.arbiter!));
+  /**
+   * An uncaught exception: a fault record with what the home looked like, before the process exits. It never
+   * throws: a record it cannot write (a full disk) is reported in the returned sentence instead.
+   */
+  recordException(err: unknown): string {
+    try {
+      if (!this.faults || !this.arbiter || !this.db?.open) return 'no fault record: the server had not started';
+      const id = this.faults.record('exception', err instanceof Error ? (err.stack ?? err.message) : String(err), this.snapshot());
+      this.log?.append({ type: 'fault', at: this.clock.now(), id, kind: 'exception', reason: String(err) });
+      this.log?.flush();
+      return `fault record #${id} written`;
+    } catch (failure) {
+      return `no fault record: ${failure instanceof Error ? failure.message : String(failure)}`;
+    }
+  }
+
+  /** Lock, loss check, pre-upgrade backup, the store on its thread (engine/store/durable-store.ts). */
+  private async openStore(): Promise<ArbiterStore> {
+    const { config } = this.options;
+    this.backups = new StoreBackups(config.storeFile, config.backups.dir, config.backups.keep);
+    this.durable = await openDurableStore(config.storeFile, {
+      command: 'serve',
+      backups: this.backups,
+      synchronous: config.synchronous,
+      acceptLoss: this.options.acceptLoss,
+      problem: (message) => this.say(`store: ${message}`),
+      recordLoss: (check, accepted) => this.recordLoss(check, accepted),
+    });
+    const { upgradeBackup, movedAside } = this.durable;
+    if (upgradeBackup) this.say(`store: upgraded to the current schema; the store as it was is backed up in ${upgradeBackup.file}`);
+    if (movedAside) this.say(`store: the corrupt store was moved to ${movedAside}; a new store begins`);
+    return this.durable.store;
+  }
+
+  /** A loss found at start (accepted or not) is a fault record in the store, written on a connection of its own. */
+  private recordLoss(check: StoreCheck, accepted: boolean): void {
+    const reason = `${check.file} ${check.findings.map((f) => f.message).join('; ')}${accepted ? ' (accepted with --accept-loss)' : ' (start refused)'}`;
+    const db = new Database(check.file);
+    try {
+      db.pragma('journal_mode = WAL');
+      const id = new FaultRecords(db).record('store-loss', reason, NO_SNAPSHOT);
+      if (accepted) this.lossFault = { id, reason };
+      this.say(`store: ${reason}; fault record #${id} written`);
+    } finally {
+      db.close();
+    }
+  }
+
+  /** Writes of the server's own that a full disk may refuse: said, and the server carries on (issue 11). */
+  private async tolerate(what: string, write: () => unknown): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.say(`${what} not written: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Retention writes too: on a full disk it waits for the next hour rather than ending the server. */
+  private retain(log: DecisionLog): void {
+    try {
+      log.applyRetention();
+    } catch (err) {
+      this.say(`decision log retention postponed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** The first backup when the newest is older than `every`, then one every `every`. */
+  private scheduleBackups(): void {
+    if (!this.backups) return;
+    const { every } = this.options.config.backups;
+    const newest = this.backups.list().find((b) => !b.tag)?.taken ?? 0;
+    const arm = (delay: number) => {
+      this.backupTimer = setTimeout(() => {
+        this.backup().then(
+          () => arm(every),
+          (err: unknown) => {
+            this.say(`backup failed: ${err instanceof Error ? err.message : String(err)}`);
+            this.emit({ type: 'backup', error: err instanceof Error ? err.message : String(err) });
+            arm(every);
+          },
+        );
+      }, Math.min(Math.max(0, delay), MAX_DELAY));
+      this.backupTimer.unref();
+    };
+    arm(newest + every - Date.now());
+  }
+
+  private async startAdapters(mark: number, timeSync: string): Promise<void> {
+    const { config } = this.options;
+    this.diagnostics = new Diagnostics(config, this.arbiter!, () => this.clock.drift());
+    const results = this.diagnostics.run(await this.router!.start(this.arbiter!), {
+      store: config.storeFile === 'memory' ? { ok: false, message: 'in memory: claims are lost at exit' } : { ok: true, message: this.storeDiagnostic() },
+      clock: this.clockDiagnostic(mark, timeSync),
+    });
     this.emit({ type: 'diagnostics', results });
     for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
+  }
+
+  /** For `/api/status`: whether the store and the log can write, and the store's last commit. */
+  private storeStatus(): Record<string, unknown> {
+    const info = this.durable?.store.info;
+    return {
+      file: this.options.config.storeFile,
+      writable: this.arbiter?.storeUnavailable === undefined,
+      ...(this.arbiter?.storeUnavailable !== undefined ? { problem: this.arbiter.storeUnavailable } : {}),
+      ...(this.log?.unwritten ? { log: this.log.unwritten } : {}),
+      ...(info ? { identity: info.identity, commit: info.commits, mark: info.mark } : {}),
+    };
+  }
+
+  private storeDiagnostic(): string {
+    const { info } = this.durable!.store;
+    const accepted = this.durable!.accepted.map((f) => f.kind);
+    return `${this.options.config.storeFile}: store ${info.identity}, commit ${info.commits}${accepted.length > 0 ? `; loss accepted (${accepted.join(', ')})` : ''}`;
+  }
+
+  /**
+   * A wall clock behind the store's high-water mark (a dead RTC battery, a wrong manual setting) would give stored
+   * leases and facts time they never had: the engine's clock starts at the mark instead, and this is an error and
+   * an alarm until someone fixes the clock.
+   */
+  private clockDiagnostic(mark: number, timeSync: string): Omit<DiagnosticResult, 'subject'> {
+    const wall = Date.now();
+    const behind = mark - wall;
+    if (behind <= CLOCK_JUMP_MS) return { ok: true, message: `wall clock ${new Date(wall).toISOString()}; ${timeSync}` };
+    const message = `clock-behind: the wall clock (${new Date(wall).toISOString()}) is ${formatDuration(Math.round(behind / 1000) * 1000)} behind the store's high-water mark (${new Date(mark).toISOString()}); leases and staleness are measured from the mark, never extended; set the clock right (${timeSync})`;
+    this.record({ type: 'alarm', at: this.clock.now(), kind: 'clock-behind', message });
+    return { ok: false, message };
   }
 
   private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {
@@ -243,6 +389,7 @@ export class EdgeServer {
       emit: (e) => this.emit(e),
       check: () => this.checking!,
       status: () => ({
+        store: this.storeStatus(),
         diagnostics: this.diagnostics?.report() ?? [],
         alarms: this.alarms.list(),
         factDeclarations: config.core.facts,
@@ -278,8 +425,14 @@ export class EdgeServer {
     this.alarms.observe(entry);
     this.lastCommands.observe(entry);
     if (event.type === 'degraded' && event.target && this.status === 'running' && this.faults) {
-      const id = this.faults.record('adapter', `${event.target}: ${event.reason ?? 'unreachable'}`, this.snapshot());
-      this.emit({ type: 'fault', id, kind: 'adapter', reason: `${event.target}: ${event.reason ?? 'unreachable'}` });
+      const reason = `${event.target}: ${event.reason ?? 'unreachable'}`;
+      try {
+        const id = this.faults.record('adapter', reason, this.snapshot());
+        this.emit({ type: 'fault', id, kind: 'adapter', reason });
+      } catch (err) {
+        // A full disk must not turn a degraded device into a crash (this runs inside an rxjs subscriber).
+        this.say(`no fault record for ${reason}: ${err instanceof Error ? err.message : String(err)}`);
+      }
     }
   }
 
@@ -299,8 +452,8 @@ export class EdgeServer {
   }
 
   /** The previous run died without a clean stop: record what the store holds before the engine recovers it. */
-  private recordCrash(store: ArbiterStore, run: { pid: number; started: number }): void {
-    const s = store.load();
+  private async recordCrash(store: ArbiterStore, run: { pid: number; started: number }): Promise<void> {
+    const s = await store.load();
     const reason = `the previous run (pid ${run.pid}, started ${new Date(run.started).toISOString()}) did not stop cleanly`;
     const id = this.faults!.record('crash', reason, { claims: s.claims, actuators: s.actuators, lastEvents: this.log!.read(Math.max(0, this.log!.lastSeq - EVENTS_IN_FAULT_RECORD)) });
     this.log!.append({ type: 'fault', at: this.clock.now(), id, kind: 'crash', reason });

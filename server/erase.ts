@@ -1,11 +1,18 @@
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, fstatSync, fsyncSync, openSync, unlinkSync, writeSync } from 'node:fs';
+import { holderFile, lockFile } from '../engine/store/store-lock';
+import { sidecarFile } from '../engine/store/store-sidecar';
 
 const CHUNK = 1 << 20;
 
-/** The store's file and SQLite's companions (WAL, shared memory, rollback journal). */
+/** The store's file, SQLite's companions (WAL, shared memory, rollback journal) and its sidecar. */
 export function storeFiles(storeFile: string): string[] {
-  return [storeFile, `${storeFile}-wal`, `${storeFile}-shm`, `${storeFile}-journal`];
+  return [storeFile, `${storeFile}-wal`, `${storeFile}-shm`, `${storeFile}-journal`, sidecarFile(storeFile)];
+}
+
+/** The store's lock (a SQLite file of its own and its journal) and the file naming its holder. */
+export function lockFiles(storeFile: string): string[] {
+  return [lockFile(storeFile), `${lockFile(storeFile)}-journal`, holderFile(storeFile)];
 }
 
 /**

@@ -106,16 +106,24 @@ export class LifetimeMonitor {
     this.check(spec.id);
   }
 
+  /**
+   * Writes the counters that changed. One that cannot be written (a full disk) stays in memory and is written by
+   * the next attempt: the engine's `alarm {kind: store}` is what tells the operator about the disk.
+   */
   private persist(): void {
     if (this.dirty.size === 0) return;
     const ids = [...this.dirty];
     this.dirty.clear();
-    this.db.transaction(() => {
-      for (const id of ids) {
-        const row = this.rows.get(id)!;
-        this.put.run(id, row.cycles, row.onMs, row.onSince);
-      }
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const id of ids) {
+          const row = this.rows.get(id)!;
+          this.put.run(id, row.cycles, row.onMs, row.onSince);
+        }
+      })();
+    } catch {
+      for (const id of ids) this.dirty.add(id);
+    }
   }
 
   private checkAll(): void {

@@ -42,6 +42,8 @@ const storeSchema = z.strictObject({
   /** SQLite file, or `memory` for a store that forgets everything at exit (doctor warns about it). */
   file: z.string().min(1).optional(),
   synchronous: z.enum(['full', 'normal']).optional(),
+  /** Online backups on a schedule (and before every schema upgrade): how often, how many kept, where. */
+  backups: z.strictObject({ every: durationSchema.optional(), keep: positiveInt.optional(), dir: z.string().min(1).optional() }).optional(),
 });
 
 const logSchema = z.strictObject({
@@ -121,6 +123,8 @@ export interface ServerConfig {
   /** Absolute path of the SQLite file, or `memory`. */
   readonly storeFile: string;
   readonly synchronous: 'full' | 'normal';
+  /** Scheduled online backups of the store (absolute `dir`). */
+  readonly backups: { readonly every: number; readonly keep: number; readonly dir: string };
   readonly retention: LogRetention;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
@@ -164,6 +168,11 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     reads: data.auth?.reads ?? 'open',
     storeFile: data.store?.file === 'memory' ? 'memory' : at(data.store?.file ?? 'home-arbiter.sqlite'),
     synchronous: data.store?.synchronous ?? 'full',
+    backups: {
+      every: data.store?.backups?.every ?? DAY,
+      keep: data.store?.backups?.keep ?? 7,
+      dir: at(data.store?.backups?.dir ?? `${data.store?.file ?? 'home-arbiter.sqlite'}.backups`),
+    },
     retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],

@@ -26,6 +26,8 @@ export interface ServerEventCatalogue {
   'plugin-refused': { module: string; reason: string };
   /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
+  /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */
+  backup: { file?: string; commit?: number; error?: string };
   /** Cluster mode (cluster/): this node became active or standby, with the lease's epoch and the other node. */
   'cluster-role': { role: 'active' | 'standby'; epoch: number; node: string; peer: string | null; reason: string };
   /**

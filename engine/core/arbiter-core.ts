@@ -276,6 +276,48 @@ export class ArbiterCore {
     }
   }
 
+  // ---- the store --------------------------------------------------------------------------------------------
+
+  /** A commit failed: commands are refused until the store writes again (issue 11); what is in force stays. */
+  storeFailed(reason: string, now: number): void {
+    this.emit({ type: 'alarm', at: now, kind: 'store', message: `the store cannot write: ${reason}; commands are refused until it can` });
+  }
+
+  storeRecovered(now: number): void {
+    this.emit({ type: 'restored', at: now, store: true });
+  }
+
+  /**
+   * Commands whose commit failed are not in force: each of their claims goes back to what the store holds (no
+   * claim, or the one it replaced), and with `operator` the stop flag, locks and quarantines too. Manual and policy
+   * claims are observations and derivations, not commands: they stay, to be written once the store can.
+   */
+  revert(durable: CoreSnapshot, claims: readonly (readonly [string /* target */, string /* claimant */])[], operator: boolean, now: number): void {
+    const stored = new Map(durable.claims.map((c) => [`${c.target}\u0000${c.claimant}`, c]));
+    const affected = new Set<ActuatorRecord>();
+    for (const [target, claimant] of claims) {
+      const rec = this.actuators.get(target);
+      const kept = stored.get(`${target}\u0000${claimant}`);
+      // The same seq: the same claim (or none on either side).
+      if (!rec || !isSystemClaimant(claimant) || this.claims.get(claimant, target)?.seq === kept?.seq) continue;
+      if (kept) {
+        this.claims.put(kept);
+        if (kept.expiresAt !== null) this.deadlines.push(kept.expiresAt, { kind: 'expire', claimant, target, seq: kept.seq });
+      } else this.claims.remove(claimant, target);
+      this.changes.claim(target, claimant);
+      this.emit({ type: 'reverted', at: now, claimant, target, state: kept ? kept.state : null });
+      affected.add(rec);
+    }
+    if (operator) {
+      this.operatorState.replace(durable);
+      this.changes.meta();
+      this.emit({ type: 'reverted', at: now, operator: true });
+      for (const rec of this.actuators.values()) affected.add(rec);
+    }
+    for (const rec of affected) this.settle(rec, now);
+    this.tick(now);
+  }
+
   // ---- policies --------------------------------------------------------------------------------------------
 
   /** Whether a fact rules read has changed since the last `applyHolding`. */

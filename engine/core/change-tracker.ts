@@ -1,3 +1,10 @@
+export interface TakenChanges {
+  readonly claims: readonly (readonly [string /* target */, string /* claimant */])[];
+  readonly actuators: readonly string[];
+  readonly facts: readonly string[];
+  readonly meta: boolean;
+}
+
 /**
  * What changed since the store last wrote: keys only, the writer reads the current values, so that a claim
  * replaced ten times in one batch is written once.
@@ -31,7 +38,7 @@ export class ChangeTracker {
   }
 
   /** Hands over the keys gathered so far and starts afresh. */
-  take(): { claims: (readonly [string, string])[]; actuators: string[]; facts: string[]; meta: boolean } {
+  take(): TakenChanges {
     const claims: (readonly [string, string])[] = [];
     for (const [target, claimants] of this.claimKeys) for (const claimant of claimants) claims.push([target, claimant]);
     const taken = { claims, actuators: [...this.actuatorIds], facts: [...this.factNames], meta: this.metaChanged };
@@ -40,5 +47,13 @@ export class ChangeTracker {
     this.factNames = new Set();
     this.metaChanged = false;
     return taken;
+  }
+
+  /** Keys taken for a write that failed: they are written with the next one. */
+  putBack(taken: TakenChanges): void {
+    for (const [target, claimant] of taken.claims) this.claim(target, claimant);
+    for (const id of taken.actuators) this.actuator(id);
+    for (const name of taken.facts) this.fact(name);
+    if (taken.meta) this.meta();
   }
 }

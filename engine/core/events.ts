@@ -15,7 +15,11 @@ export type DenialReason =
 /** SPEC.md §6: why a control system's fact write was refused, in the order the checks run. */
 export type FactDenialReason = Extract<DenialReason, 'unknown-system' | 'quarantined' | 'unauthorized'>;
 
-export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable';
+/**
+ * `store`: a commit failed and commands are refused until the store writes again; `clock-behind`: the server
+ * started with the wall clock behind the store's high-water mark (issue 11).
+ */
+export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable' | 'store' | 'clock-behind';
 /** Who set a fact (SPEC.md §6): a sensor and the operator may set any fact, a control system only its own. */
 export type FactSource = 'sensor' | 'operator' | 'system';
 
@@ -26,7 +30,7 @@ export type OperatorAction = 'stop' | 'resume' | 'lock' | 'unlock' | 'release';
 /**
  * The typed catalogue of everything the engine says, keyed by event type. `at` is engine time in ms.
  * The first nine and `released {reason: invalid-on-restore}` are SPEC.md's vocabulary; `claimed`, the other
- * `released`, `fact` and `operator` are ours, so that the decision log can answer "who asked for this" without
+ * `released`, `fact`, `operator` and `reverted` are ours, so that the decision log can answer "who asked for this" without
  * reconstructing it.
  */
 export interface EventCatalogue {
@@ -49,7 +53,8 @@ export interface EventCatalogue {
   /** `state` is the life state that cannot be delivered (`undeliverable`, SPEC.md §4). */
   alarm: { kind: AlarmKind; target?: string; systems?: string[]; system?: string; rule?: string; message?: string; state?: StateValue };
   degraded: { target?: string; fact?: string; reason?: string };
-  restored: { target?: string; fact?: string };
+  /** `store`: the store writes again after a failure. */
+  restored: { target?: string; fact?: string; store?: true };
   manual: { target: string; state: StateValue };
   claimed: {
     claimant: string;
@@ -70,6 +75,11 @@ export interface EventCatalogue {
   /** An accepted fact write: every one, with who made it (`by`: the system, for `source: system`). */
   fact: { name: string; value: unknown; source: FactSource; by?: string };
   operator: { action: OperatorAction; target?: string; system?: string };
+  /**
+   * A commit failed, so a command it carried is not in force: the claim is back to what the store holds (`state`
+   * null: no claim), or with `operator` the stop flag, locks and quarantines are.
+   */
+  reverted: { claimant?: string; target?: string; state?: StateValue | null; operator?: true };
 }
 
 export type EventType = keyof EventCatalogue;
@@ -79,5 +89,5 @@ export type ArbiterEvent = { [K in EventType]: ArbiterEventOf<K> }[EventType];
 
 export const EVENT_TYPES: readonly EventType[] = [
   'dispatched', 'conflict', 'denied', 'expired', 'revoked', 'alarm', 'degraded', 'restored', 'manual',
-  'claimed', 'released', 'fact', 'operator',
+  'claimed', 'released', 'fact', 'operator', 'reverted',
 ];

@@ -50,6 +50,14 @@ export class OperatorState {
     this.stop = snapshot.stopped;
   }
 
+  /** Back to a stored state exactly (a commit that failed is undone). */
+  replace(snapshot: Pick<CoreSnapshot, 'quarantined' | 'lockedTargets' | 'lockedSystems' | 'stopped'>): void {
+    this.quarantined.clear();
+    this.lockedTargets.clear();
+    this.lockedSystems.clear();
+    this.restore(snapshot);
+  }
+
   row(): Pick<CoreSnapshot, 'quarantined' | 'lockedTargets' | 'lockedSystems' | 'stopped'> {
     return { quarantined: [...this.quarantined], lockedTargets: [...this.lockedTargets], lockedSystems: [...this.lockedSystems], stopped: this.stop };
   }

@@ -10,6 +10,7 @@ const CATALOGUE = 'home-arbiter/arbiter-supervisor';
 const LOOK = {
   starting: { fill: 'grey', shape: 'ring' },
   ready: { fill: 'green', shape: 'ring' },
+  checked: { fill: 'yellow', shape: 'ring' },
   invalid: { fill: 'red', shape: 'ring' },
   'no-supervisor': { fill: 'red', shape: 'ring' },
   failed: { fill: 'red', shape: 'dot' },

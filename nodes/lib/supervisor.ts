@@ -1,6 +1,9 @@
-import { resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
-import { Arbiter, INSTANT_DEVICES, RealClock, SqliteStore, type CoreConfig, type DecisionLogger } from '../../engine';
+import { checkConfig } from '../../check/check-config';
+import { findingLine, type Finding } from '../../check/finding';
+import { Arbiter, INSTANT_DEVICES, RealClock, type CoreConfig, type DecisionLogger } from '../../engine';
+import { openDurableStore, type DurableStore } from '../../engine/store/durable-store';
+import { StoreBackups } from '../../engine/store/store-backups';
 import type { Node, Translate } from './node-red';
 import { statusOf, type StatusWord } from './status-vocabulary';
 
@@ -24,12 +27,15 @@ function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(e
 
 type Phase = 'invalid' | 'starting' | 'running' | 'failed' | 'closed';
 
-/**
- * Store files in use in this process. Two engines on one store would overwrite each other's claims (a copied
- * supervisor with an explicit store file), so the second one refuses to start. A redeploy closes the old supervisor
- * before the new one starts, so it never meets its predecessor here.
- */
-const storesInUse = new Map<string /* absolute store path */, { readonly nodeId: string; readonly label: string }>();
+/** The static check found errors (SPEC.md §11): the configuration is refused, as an invalid one is. */
+class CheckRefusal extends Error {
+  constructor(label: string, errors: readonly Finding[]) {
+    super(`${label}: home-arbiter check refuses the configuration:\n${errors.map((f) => `  ${findingLine(f)}`).join('\n')}`);
+  }
+}
+
+/** How often the engine carries the clock to the store's high-water mark when nothing else is committed. */
+const HEARTBEAT_MS = 10_000;
 
 /**
  * What an `arbiter-supervisor` config node owns: one engine on one SQLite store, and the client nodes that use it
@@ -40,8 +46,11 @@ export class Supervisor {
   private readonly clients = new Map<string /* client node id */, { client: ArbiterClient; subscription?: Subscription }>();
   private phase: Phase;
   private arbiter?: Arbiter;
-  private store?: SqliteStore;
+  private durable?: DurableStore;
   private readonly started = deferred<Arbiter>();
+  private refusal?: string;
+  /** The static check's warnings, shown on every client once the engine runs. */
+  private warnings: readonly Finding[] = [];
 
   constructor(
     private readonly node: Node,
@@ -57,12 +66,15 @@ export class Supervisor {
     return 'config' in this.setup ? this.setup.config : undefined;
   }
 
-  /** The configuration error, for client nodes that must not attach an input handler. */
+  /** The configuration error (or the static check's refusal), for client nodes that must not attach an input handler. */
   get problem(): string | undefined {
-    return 'problem' in this.setup ? this.setup.problem : undefined;
+    return 'problem' in this.setup ? this.setup.problem : this.refusal;
   }
 
-  /** Opens the store and starts the engine: claims of the previous deploy come back (SPEC.md §9). */
+  /**
+   * Checks the configuration (SPEC.md §11: errors refuse it, warnings are logged and badged), then opens the store
+   * and starts the engine: claims of the previous deploy come back (SPEC.md §9).
+   */
   start(): void {
     if ('problem' in this.setup) {
       this.node.error(this.setup.problem);
@@ -71,11 +83,18 @@ export class Supervisor {
     if (this.phase !== 'starting' || this.arbiter) return;
     const { config, storeFile } = this.setup;
     const starting = (async () => {
-      const owner = storesInUse.get(resolve(storeFile));
-      if (owner) throw new Error(`the store is already used by ${owner.label}`);
-      storesInUse.set(resolve(storeFile), { nodeId: this.node.id, label: this.label });
-      this.store = new SqliteStore(storeFile);
-      const arbiter = new Arbiter({ config, store: this.store, clock: new RealClock(), devices: INSTANT_DEVICES, logger: this.logger() });
+      const { findings } = await checkConfig(config);
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length > 0) throw new CheckRefusal(this.label, errors);
+      this.warnings = findings.filter((f) => f.severity === 'warning');
+      for (const w of this.warnings) this.node.warn(`home-arbiter check: ${findingLine(w)}`);
+      if (this.phase !== 'starting') throw new Error(`${this.label}: closed before it started`);
+      // The store's lock (two engines on one store would overwrite each other's claims: a copied supervisor with
+      // an explicit store file, another process), the check for silent loss, the store on its own thread.
+      this.durable = await openDurableStore(storeFile, { command: this.label, backups: new StoreBackups(storeFile), problem: (m) => this.node.warn(m) });
+      const { store } = this.durable;
+      const clock = new RealClock({ notBefore: store.info.mark });
+      const arbiter = new Arbiter({ config, store, clock, devices: INSTANT_DEVICES, logger: this.logger(), heartbeat: HEARTBEAT_MS });
       this.arbiter = arbiter;
       await arbiter.start();
       return arbiter;
@@ -88,8 +107,17 @@ export class Supervisor {
         this.started.resolve(arbiter);
       },
       (err: unknown) => {
+        if (this.phase === 'closed') return;
+        if (err instanceof CheckRefusal) {
+          this.phase = 'invalid';
+          this.refusal = err.message;
+          this.node.error(err.message);
+          this.badgeAll('invalid');
+          this.started.reject(err);
+          return;
+        }
         this.phase = 'failed';
-        this.closeStore();
+        void this.closeStore();
         const failure = `cannot start the arbiter on ${storeFile}: ${err instanceof Error ? err.message : String(err)}`;
         this.node.error(failure);
         this.badgeAll('failed');
@@ -129,13 +157,14 @@ export class Supervisor {
     // A no-op once settled; otherwise inputs still waiting learn that this engine will not start.
     this.started.reject(new Error(`${this.label}: closed before it started`));
     await this.started.promise.catch(() => undefined);
-    await this.arbiter?.stop();
-    this.closeStore();
+    await this.closeStore();
   }
 
-  private closeStore(): void {
-    this.store?.close();
-    if (this.store && storesInUse.get(resolve(this.store.file))?.nodeId === this.node.id) storesInUse.delete(resolve(this.store.file));
+  /** The engine closes its store; a store without an engine (a failed start) is closed here; then the lock goes. */
+  private async closeStore(): Promise<void> {
+    if (this.arbiter) await this.arbiter.stop();
+    else await this.durable?.store.close();
+    this.durable?.lock.release();
   }
 
   private get label(): string {
@@ -144,6 +173,7 @@ export class Supervisor {
 
   private connect(entry: { client: ArbiterClient; subscription?: Subscription }): void {
     this.badge(entry.client, 'ready');
+    if (this.warnings.length > 0) entry.client.node.status(statusOf(this.translate, 'checked', { count: this.warnings.length }));
     try {
       entry.subscription = entry.client.connect(this.arbiter!);
     } catch (err) {

@@ -16,8 +16,8 @@ describe('check: manual-overridden', () => {
     assert.deepEqual(found[0].targets, ['front.lock']);
     assert.deepEqual(found[0].claimants, ['manual', 'policy:fire-evacuation', 'security']);
     assert.deepEqual(found[0].rules, ['fire-evacuation']);
-    // Security, a system, needs no fact to lock the door again: the initial facts show it.
-    assert.deepEqual(found[0].witness, { facts: {} });
+    // Security, a system, locks the door again while the fire rule, which would win over both, does not hold.
+    assert.deepEqual(found[0].witness, { facts: { smoke: false } });
     assert.match(found[0].message, /front\.lock is recorded at comfort, below security \(property\) and policy:fire-evacuation \(unlocked at life\)/);
   });
 

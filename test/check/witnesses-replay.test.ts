@@ -23,10 +23,17 @@ const sets: [string, string[]][] = [
 type Expected = { type: string; kind?: string; target?: string; winner?: string; loser?: string; resolution?: string };
 
 /** What the scenario of a finding must expect: the finding's own claim, in the engine's events. */
-function assertExpectsWhatTheFindingSays(f: Finding, doc: { steps: { fact?: unknown; expect?: { events: Expected[] } }[] }): void {
+type Claim = { target: string; state: unknown };
+function assertExpectsWhatTheFindingSays(f: Finding, doc: { steps: { fact?: unknown; command?: Claim; report?: Claim; expect?: { events: Expected[] } }[] }): void {
   const expected = doc.steps.at(-1)!.expect!.events[0];
   const factStep = doc.steps.find((s) => s.fact !== undefined);
-  assert.deepEqual(factStep?.fact ?? {}, f.witness!.facts, 'the scenario sets exactly the witness facts');
+  const witness = Object.entries(f.witness!.facts);
+  assert.deepEqual(factStep?.fact ?? {}, Object.fromEntries(witness.filter(([name]) => !name.startsWith('actuator:'))), 'the scenario sets exactly the witness facts');
+  for (const [name, state] of witness.filter(([n]) => n.startsWith('actuator:'))) {
+    const target = name.slice('actuator:'.length);
+    const sets = doc.steps.some((s) => [s.command, s.report].some((c) => c?.target === target && c.state === state));
+    assert.ok(sets, `a command or a report puts ${target} in ${String(state)}`);
+  }
   const claimants = new Set(f.claimants);
   const byKind: Record<FindingKind, () => void> = {
     loop: () => assert.deepEqual(expected, { type: 'alarm', kind: 'policy-loop' }),

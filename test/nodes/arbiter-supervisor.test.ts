@@ -93,7 +93,7 @@ describe('arbiter-supervisor', function () {
       ...helpers('outcomes'),
     ]);
     await h.statusMatching('sys-copy', (s) => s.text === 'engine failed', 'the copy fails');
-    await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: the store is already used by arbiter-supervisor "home"/);
+    await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: .*shared\.sqlite is in use by arbiter-supervisor "home" \(pid \d+ on .*\): stop it first/);
     await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
     assert.equal((h.messages('outcomes')[0].payload as { outcome: string }).outcome, 'accepted', 'the first supervisor runs');
   });

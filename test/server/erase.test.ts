@@ -37,7 +37,7 @@ describe('home-arbiter erase: the erasure function', () => {
       await server.url;
       const run = cli(['erase', '--config', home.configFile, '--yes']);
       assert.equal(run.status, 2);
-      assert.match(run.stderr, /a server is running on .*home\.sqlite; stop it first/);
+      assert.match(run.stderr, /home\.sqlite is in use by serve \(pid \d+ on .+, since .+\): stop it first\n$/);
       assert.ok(existsSync(join(home.dir, 'home.sqlite')));
     } finally {
       await server.terminate();

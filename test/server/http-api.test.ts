@@ -54,7 +54,7 @@ describe('server/http-api: the JSON API on a real server on 127.0.0.1', () => {
     assert.equal(answer.status, 200);
     const lock = answer.body.findings.find((f: { kind: string; targets: string[] }) => f.kind === 'manual-overridden' && f.targets[0] === 'front.lock');
     assert.deepEqual(lock.claimants, ['manual', 'policy:fire-evacuation', 'security']);
-    assert.deepEqual(lock.witness, { facts: {} });
+    assert.deepEqual(lock.witness, { facts: { smoke: false } });
     assert.equal(answer.body.counts.warning, answer.body.findings.filter((f: { severity: string }) => f.severity === 'warning').length);
     assert.equal(answer.body.counts.error, 0);
   });

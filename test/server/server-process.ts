@@ -11,8 +11,11 @@ export class ServerProcess {
   stderr = '';
   stdout = '';
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, [BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `clockShift`: ms the server's wall clock reads off the machine's (test/support/shift-clock.ts). */
+  constructor(args: readonly string[], options: { clockShift?: number } = {}) {
+    const shifted = options.clockShift ? ['--require', resolve(__dirname, '../support/shift-clock.js')] : [];
+    const env = options.clockShift ? { ...process.env, HOME_ARBITER_CLOCK_SHIFT_MS: String(options.clockShift) } : process.env;
+    this.child = spawn(process.execPath, [...shifted, BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.url = new Promise((resolveUrl, reject) => {
       this.child.stdout!.on('data', (d: Buffer) => {

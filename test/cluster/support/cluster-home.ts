@@ -133,8 +133,9 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
  * A bounded load: `count` commands from two systems on four numeric set-points, each (system, target) with
  * rising values, and now and then the hall light; at most `concurrency` in flight. Returns, per (system, target),
  * the highest acknowledged value: a node that lost none holds at least that value (a later command that was in
- * flight may have landed too). With `retried`, a command answered 503 (not acknowledged, or a standby) is sent
- * again, as a client honouring `retry-after` does, until it is acknowledged or RETRY_WITHIN_MS has passed.
+ * flight may have landed too). With `retried`, a command answered 503 (not acknowledged, or a standby) or not
+ * answered at all (the node is between roles) is sent again, as a client honouring `retry-after` does, until it
+ * is acknowledged or RETRY_WITHIN_MS has passed.
  */
 export async function load(home: ClusterHome, node: () => string, from: number, count: number, acknowledged: Map<string, number>, concurrency = 4, during?: (done: number) => Promise<void> | void, retried?: { count: number }): Promise<number> {
   let next = from;
@@ -148,7 +149,7 @@ export async function load(home: ClusterHome, node: () => string, from: number, 
       const target = light ? 'hall.light' : ZONES[i % ZONES.length];
       const state = light ? (i % 20 === 1 ? 'on' : 'off') : i;
       let answer = await home.command(node(), system, target, state);
-      for (const deadline = Date.now() + RETRY_WITHIN_MS; retried && answer?.status === 503 && Date.now() < deadline; ) {
+      for (const deadline = Date.now() + RETRY_WITHIN_MS; retried && (answer === undefined || answer.status === 503) && Date.now() < deadline; ) {
         retried.count++;
         await new Promise((r) => setTimeout(r, 100));
         answer = await home.command(node(), system, target, state);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildCoreConfig } from '../../../engine';
@@ -7,22 +7,24 @@ import type { Node, NodeStatus } from '../../../nodes/lib/node-red';
 import { Supervisor } from '../../../nodes/lib/supervisor';
 
 /** A stand-in for a Node-RED node: the Supervisor only badges, logs and reads id and name. */
-function fakeNode(id: string): Node & { statuses: NodeStatus[]; errors: unknown[] } {
+function fakeNode(id: string): Node & { statuses: NodeStatus[]; errors: unknown[]; warnings: unknown[] } {
   const statuses: NodeStatus[] = [];
   const errors: unknown[] = [];
+  const warnings: unknown[] = [];
   return {
     id,
     type: 'fake',
     statuses,
     errors,
+    warnings,
     on() {},
     send() {},
     status: (s: NodeStatus) => statuses.push(s),
     log() {},
     debug() {},
-    warn() {},
+    warn: (w: unknown) => warnings.push(w),
     error: (e: unknown) => errors.push(e),
-  } as Node & { statuses: NodeStatus[]; errors: unknown[] };
+  } as Node & { statuses: NodeStatus[]; errors: unknown[]; warnings: unknown[] };
 }
 
 const translate = (key: string) => key.replace(/^.*:status\./, '');
@@ -64,6 +66,49 @@ describe('Supervisor', function () {
     assert.deepEqual(faulty.statuses.map((s) => s.text), ['ready', 'failed']);
     assert.match(String(faulty.errors[0]), /cannot connect to arbiter-supervisor "sup": boom/);
     assert.deepEqual(fine.statuses.map((s) => s.text), ['ready']);
+    await supervisor.stop();
+  });
+
+  it('refuses a configuration in which the static check finds an error, naming the rules and actuators', async () => {
+    const looping = buildCoreConfig({
+      actuators: [
+        { id: 'vent', kind: 'valve', initial: 'closed', default: 'closed' },
+        { id: 'fan', kind: 'switch', initial: 'off', default: 'off' },
+      ],
+      policies: [
+        { name: 'vent-follows-fan', conditions: { all: [{ fact: 'actuator:fan', operator: 'equal', value: 'off' }] }, event: { type: 'assert', params: { target: 'vent', state: 'open', category: 'comfort' } } },
+        { name: 'fan-against-vent', conditions: { all: [{ fact: 'actuator:vent', operator: 'equal', value: 'open' }] }, event: { type: 'assert', params: { target: 'fan', state: 'on', category: 'comfort' } } },
+      ],
+    });
+    const node = fakeNode('sup');
+    const supervisor = new Supervisor(node, translate, { config: looping, storeFile: join(dir, 'd.sqlite') });
+    const client = fakeNode('client');
+    supervisor.register({ node: client, connect: () => undefined });
+    supervisor.start();
+    await assert.rejects(supervisor.ready(), /arbiter-supervisor "sup": home-arbiter check refuses the configuration:\n {2}loop on fan, vent \(rules fan-against-vent, vent-follows-fan\): rules fan-against-vent and vent-follows-fan chase each other/);
+    assert.deepEqual(client.statuses.map((s) => s.text), ['starting', 'invalid']);
+    assert.match(String(node.errors[0]), /loop on fan, vent/);
+    assert.match(supervisor.problem ?? '', /check refuses the configuration/);
+    assert.deepEqual(readdirSync(dir), [], 'no store was opened');
+    await supervisor.stop();
+  });
+
+  it('logs each warning of the static check, naming the rule and actuator, and badges the count on every client', async () => {
+    const overridden = buildCoreConfig({
+      actuators: [{ id: 'front.lock', kind: 'lock', initial: 'locked' }],
+      systems: [{ id: 'security', category: 'property' }],
+    });
+    const node = fakeNode('sup');
+    const supervisor = new Supervisor(node, translate, { config: overridden, storeFile: join(dir, 'e.sqlite') });
+    const client = fakeNode('client');
+    supervisor.register({ node: client, connect: () => undefined });
+    supervisor.start();
+    await supervisor.ready();
+    assert.deepEqual(node.warnings, [
+      "home-arbiter check: manual-overridden on front.lock: a person's change by hand on front.lock is recorded at comfort, below security (property), which can revert it at once",
+    ]);
+    assert.deepEqual(client.statuses.map((s) => s.text), ['starting', 'ready', 'checked']);
+    assert.equal(client.statuses[2].fill, 'yellow');
     await supervisor.stop();
   });
 
