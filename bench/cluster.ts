@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Arbiter, type ArbiterOptions } from '../engine/arbiter';
@@ -7,6 +8,11 @@ import { SqliteStore } from '../engine/store/sqlite-store';
 import { batchSubject, claimStream, snapshotSubject } from '../cluster/claim-message';
 import { ClaimReplicator } from '../cluster/claim-replicator';
 import { NatsLink } from '../cluster/nats-link';
+import { BundleFollower, BUNDLES_BUCKET, homeBundleKey, type BundleHost } from '../fleet/bundle-follower';
+import { BUNDLE_FORMAT, signBundle } from '../fleet/policy-bundle';
+import { SigningKey } from '../fleet/signing-key';
+import { parseYaml } from '../scenario/load-scenario';
+import { serverConfigFrom } from '../server/server-config';
 import { ClusterHome, FAILOVER_MS } from '../test/cluster/support/cluster-home';
 import { NatsCluster, natsUnavailable } from '../test/cluster/support/nats-cluster';
 import { quantile, type BenchOptions, type Row } from './measure';
@@ -101,7 +107,69 @@ async function fleetThroughput(opts: BenchOptions): Promise<Row[]> {
   }
 }
 
-/** Issue 15's figures: acknowledgement latency with and without cluster mode, failover time, fleet throughput. */
+const BUNDLE_HOME = `
+auth: { secretsFile: secrets.json }
+store: { file: bench.sqlite }
+actuators:
+  - { id: living.window, kind: window, initial: closed, safe: closed }
+systems:
+  - { id: security, category: property }
+facts:
+  - { name: mode, initial: away }
+`;
+
+/**
+ * A policy bundle's way on one home: from the publisher's put to the home's restart on it (the home reads the
+ * bucket every second), and the home's own part of it (signature, admission, the configuration rules and the
+ * static check). The home is a follower with a host that only records; one NATS server.
+ */
+async function bundlePath(opts: BenchOptions): Promise<Row[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'home-arbiter-bench-bundles-'));
+  const nats = await NatsCluster.start(1);
+  const link = await NatsLink.open(nats.urls, 'bench bundles');
+  const db = new Database(':memory:');
+  const key = SigningKey.loadOrCreate(join(dir, 'fleet.pem'));
+  const config = serverConfigFrom(parseYaml(BUNDLE_HOME, 'bench'), join(dir, 'home.yaml'));
+  let received = 0;
+  let applied: ((at: number) => void) | undefined;
+  const host: BundleHost = {
+    reconfigure: async () => applied?.(performance.now()),
+    note: (event) => ((received = event.type === 'bundle' && event.step === 'received' ? performance.now() : received), true),
+    deciding: true,
+    missingCredentials: () => [],
+  };
+  const follower = new BundleFollower({ home: 'bench', publicKey: key.publicKey, probation: 3_600_000 }, config, host, db, 'main', () => undefined);
+  const endToEnd: number[] = [];
+  const homePart: number[] = [];
+  try {
+    await follower.start(link, 1);
+    const kv = await link.bucket(BUNDLES_BUCKET, 1);
+    for (let version = 1; version <= (opts.quick ? 8 : 30); version++) {
+      const rule = { name: `night-${version}`, conditions: { all: [{ fact: 'mode', operator: 'equal', value: 'night' }] }, event: { type: 'assert', params: { target: 'living.window', state: 'open', category: 'comfort' } } };
+      const signed = signBundle({ format: BUNDLE_FORMAT, version, scope: { home: 'bench' }, issued: Date.now(), content: { policies: [rule] } }, key);
+      const done = new Promise<number>((resolve) => (applied = resolve));
+      const put = performance.now();
+      await kv.put(homeBundleKey('bench'), JSON.stringify(signed));
+      const at = await done;
+      endToEnd.push(at - put);
+      homePart.push(at - received);
+    }
+  } finally {
+    await follower.stop();
+    db.close();
+    await link.close();
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const p50 = (l: number[]) => Math.round(quantile([...l].sort((a, b) => a - b), 0.5) * 10) / 10;
+  const name = 'policy bundle, one home, one NATS server';
+  return [
+    { section: SECTION, case: name, metric: 'publish to applied p50', value: p50(endToEnd), unit: 'ms', note: 'the home reads the bucket every second' },
+    { section: SECTION, case: name, metric: "the home's checks p50", value: p50(homePart), unit: 'ms', note: 'signature, version, configuration rules, static check' },
+  ];
+}
+
+/** Issue 15's figures: acknowledgement latency with and without cluster mode, failover time, fleet throughput, bundles. */
 export async function measureCluster(opts: BenchOptions): Promise<Row[]> {
   const missing = natsUnavailable();
   if (missing) return [{ section: SECTION, case: 'skipped', metric: missing, value: null, unit: '' }];
@@ -115,5 +183,7 @@ export async function measureCluster(opts: BenchOptions): Promise<Row[]> {
   process.stderr.write(`bench: cluster: acknowledgement measured\n`);
   rows.push(...(await failover()));
   process.stderr.write(`bench: cluster: failover measured\n`);
-  return [...rows, ...(await fleetThroughput(opts))];
+  rows.push(...(await fleetThroughput(opts)));
+  process.stderr.write(`bench: cluster: fleet throughput measured\n`);
+  return [...rows, ...(await bundlePath(opts))];
 }

@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { zodIssues } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
-import { parseYaml } from '../scenario/load-scenario';
+import { readYamlFile } from '../scenario/load-scenario';
 import { NatsLink } from '../cluster/nats-link';
 import { BUNDLES_BUCKET, groupBundleKey, homeBundleKey } from '../fleet/bundle-follower';
 import { HOMES_BUCKET, type HomeReport } from '../fleet/fleet-member';
@@ -64,7 +64,7 @@ interface PublishOptions {
 async function publish(file: string, opts: PublishOptions): Promise<void> {
   if ((opts.home === undefined) === (opts.group === undefined)) throw new Error('give exactly one of --home and --group');
   if (!existsSync(opts.key)) throw new Error(`no signing key at ${opts.key}: "home-arbiter fleet key --key ${opts.key}" generates one`);
-  const parsed = bundleContentSchema.safeParse(parseYaml(readFileSync(file, 'utf8'), file));
+  const parsed = bundleContentSchema.safeParse(readYamlFile(file));
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), `${file} (a bundle carries policies, facts, systems and config only)`);
   const scope: { home: string } | { group: string } = opts.home !== undefined ? { home: opts.home } : { group: opts.group! };
   const signed = signBundle(

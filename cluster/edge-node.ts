@@ -3,8 +3,8 @@ import type { KV } from '@nats-io/kv';
 import type { Subscription } from 'rxjs';
 import { SqliteStore } from '../engine/store/sqlite-store';
 import { StoreLock } from '../engine/store/store-lock';
-import { EdgeServer, type EdgeServerHooks } from '../server/edge-server';
-import { systemCredential, type CredentialId } from '../server/secrets';
+import { EdgeServer, type EdgeServerHooks, type EdgeServerOptions } from '../server/edge-server';
+import { systemCredential } from '../server/secrets';
 import type { ServerConfig } from '../server/server-config';
 import type { ServerEventInput } from '../server/server-events';
 import { ApplyProgress, ClaimApplier } from './claim-applier';
@@ -31,14 +31,8 @@ export interface NodeExtension {
   stop(): Promise<void>;
 }
 
-export interface EdgeNodeOptions {
-  readonly config: ServerConfig;
-  readonly secrets: ReadonlyMap<CredentialId, string> | null;
-  readonly port?: number;
-  readonly host?: string;
-  readonly say?: (line: string) => void;
-  /** Passed on to the server: start on a store that lost data (issue 11). */
-  readonly acceptLoss?: boolean;
+/** The server's options (passed on to each EdgeServer it runs) but its hooks, which the node makes. */
+export interface EdgeNodeOptions extends Omit<EdgeServerOptions, 'hooks'> {
   readonly extensions?: readonly NodeExtension[];
 }
 

@@ -40,7 +40,7 @@ export class LeadershipLease {
   private holder: string | null = null;
   private revision = 0;
   private renewedAt = -Infinity;
-  private observedAt = performance.now();
+  private observedAt: number;
   private lastRenewal = -Infinity;
   /** The check under way (one at a time): a renewal in flight changes the key's revision. */
   private checking?: Promise<void>;
@@ -54,8 +54,11 @@ export class LeadershipLease {
     private readonly key: string,
     private readonly node: string,
     private readonly failover: number,
+    /** The monotonic clock, in ms (injected by the tests). */
+    private readonly now: () => number = () => performance.now(),
   ) {
     this.margin = Math.min(1_000, failover / 5);
+    this.observedAt = now();
   }
 
   start(): void {
@@ -74,7 +77,7 @@ export class LeadershipLease {
   /** The epoch under which this node may dispatch now, or undefined when it must not. */
   validEpoch(): number | undefined {
     if (this.role !== 'active') return undefined;
-    if (performance.now() - this.renewedAt >= this.failover - this.margin) {
+    if (this.now() - this.renewedAt >= this.failover - this.margin) {
       this.lose(`the lease was not renewed for ${this.failover - this.margin} ms`);
       return undefined;
     }
@@ -94,13 +97,13 @@ export class LeadershipLease {
     // A renewal sent just before would make this compare-and-set fail on a stale revision: wait for it.
     await this.checking;
     this.revision = await this.kv.update(this.key, encode({ node: this.node, epoch, released: true, ...(to ? { to } : {}) }), this.revision);
-    this.observedAt = performance.now();
+    this.observedAt = this.now();
   }
 
   private async check(): Promise<void> {
     try {
       if (this.validEpoch() !== undefined) {
-        if (performance.now() - this.lastRenewal >= RENEW_EVERY_MS) await this.renew();
+        if (this.now() - this.lastRenewal >= RENEW_EVERY_MS) await this.renew();
       } else await this.watchForLapse();
     } catch {
       // NATS unreachable or slow: the holder's validity runs out by itself, and a standby tries again next check.
@@ -108,7 +111,7 @@ export class LeadershipLease {
   }
 
   private async renew(): Promise<void> {
-    const sentAt = performance.now();
+    const sentAt = this.now();
     this.lastRenewal = sentAt;
     try {
       this.revision = await this.kv.update(this.key, encode({ node: this.node, epoch: this.epoch }), this.revision);
@@ -128,7 +131,7 @@ export class LeadershipLease {
     const value = decode(entry.value);
     if (entry.revision !== this.revision) {
       this.revision = entry.revision;
-      this.observedAt = performance.now();
+      this.observedAt = this.now();
       this.epoch = value.epoch;
       this.holder = value.released ? null : value.node;
     }
@@ -136,11 +139,11 @@ export class LeadershipLease {
     const take = () => this.kv.update(this.key, encode({ node: this.node, epoch: next }), entry.revision);
     // A node does not take back at once the lease it just released: that is for the others (or the one named).
     if (value.released && value.node !== this.node && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`);
-    else if (performance.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`);
+    else if (this.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`);
   }
 
   private async acquire(cas: () => Promise<number>, epoch: number, reason: string): Promise<void> {
-    const sentAt = performance.now();
+    const sentAt = this.now();
     try {
       this.revision = await cas();
     } catch (err) {
@@ -158,7 +161,7 @@ export class LeadershipLease {
     if (this.role !== 'active') return;
     this.role = 'standby';
     this.holder = null;
-    this.observedAt = performance.now();
+    this.observedAt = this.now();
     this.changesSubject.next({ role: 'standby', epoch: this.epoch, holder: null, reason });
   }
 }

@@ -110,7 +110,7 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
   /** The hall light's dispatches in order, each with the epoch it carried or the node that sent it. */
   dispatches(): Dispatch[] {
     const published = this.mqtt.published;
-    if (!published) return this.bridge.received.filter((r) => r.name === 'hall_light').map(({ at, epoch }) => ({ at, epoch }));
+    if (!published) return this.bridge.received.filter((r) => r.name === 'hall_light' && r.epoch !== undefined).map(({ at, epoch }) => ({ at: at!, epoch }));
     const node = (clientId: string) => /^arbiter-(\w+)-\d+$/.exec(clientId)?.[1];
     return published.filter((p) => p.topic === 'zigbee2mqtt/hall_light/set').map(({ at, clientId }) => ({ at, node: node(clientId) }));
   }

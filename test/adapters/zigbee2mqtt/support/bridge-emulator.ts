@@ -25,10 +25,10 @@ export class BridgeEmulator {
   private readonly changesSubject = new Subject<{ name: string; state: DeviceState }>();
   private readonly commandsSubject = new ReplaySubject<{ name: string; payload: unknown }>();
   /**
-   * Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON), when it arrived
-   * (`performance.now()`), and the cluster epoch of its MQTT 5 user property (cluster mode, MQTT 5).
+   * Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON); with the cluster
+   * epoch of its MQTT 5 user property (cluster mode, MQTT 5), also when it arrived (`performance.now()`).
    */
-  readonly received: { name: string; payload: unknown; epoch?: number; at: number }[] = [];
+  readonly received: { name: string; payload: unknown; epoch?: number; at?: number }[] = [];
   /** The same, as a stream that replays what came before. */
   readonly commands$ = this.commandsSubject.asObservable();
   private client?: MqttClient;
@@ -117,7 +117,7 @@ export class BridgeEmulator {
     } catch {
       payload = text;
     }
-    this.received.push({ name, payload, at: performance.now(), ...(epoch === undefined ? {} : { epoch }) });
+    this.received.push({ name, payload, ...(epoch === undefined ? {} : { epoch, at: performance.now() }) });
     this.commandsSubject.next({ name, payload });
     if (!device || !this.online || typeof payload !== 'object' || payload === null) return;
     for (const step of this.transition(device, payload as Record<string, unknown>)) {
