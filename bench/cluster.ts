@@ -19,36 +19,42 @@ import { quantile, type BenchOptions, type Row } from './measure';
 
 const SECTION = 'cluster';
 
-/** Sequential commands on a SQLite store; with `acknowledge`, each waits for the replicated stream too. */
-async function ackLatencies(count: number, acknowledge?: ArbiterOptions['acknowledge']): Promise<number[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'home-arbiter-bench-cluster-'));
+/** An engine on its own SQLite store in `dir`; with `acknowledge`, each commit waits for the replicated stream too. */
+async function engineOn(dir: string, name: string, acknowledge?: ArbiterOptions['acknowledge']): Promise<Arbiter> {
   const config = buildCoreConfig({ actuators: [{ id: 'zone.setpoint', kind: 'setpoint', range: [0, 1e9], initial: 0 }], systems: [{ id: 'hvac', category: 'comfort' }] });
-  const arbiter = new Arbiter({ config, store: new SqliteStore(join(dir, 'a.sqlite')), logger: { decision: () => undefined, error: () => undefined }, ...(acknowledge ? { acknowledge } : {}) });
+  const arbiter = new Arbiter({ config, store: new SqliteStore(join(dir, `${name}.sqlite`)), logger: { decision: () => undefined, error: () => undefined }, ...(acknowledge ? { acknowledge } : {}) });
   await arbiter.start();
-  const latencies: number[] = [];
-  try {
-    for (let i = 1; i <= count; i++) {
-      const t = performance.now();
-      await arbiter.command({ system: 'hvac', target: 'zone.setpoint', state: i });
-      latencies.push(performance.now() - t);
-    }
-  } finally {
-    await arbiter.stop();
-    rmSync(dir, { recursive: true, force: true });
-  }
-  return latencies.sort((a, b) => a - b);
+  return arbiter;
 }
 
+/**
+ * Sequential commands, one to each engine in turn, so that the shared machine's load falls on both alike: the
+ * single server's (SQLite, full sync) and cluster mode's (SQLite, then the R3 stream's ack).
+ */
 async function acknowledgement(opts: BenchOptions, nats: NatsCluster): Promise<Row[]> {
   const count = opts.quick ? 500 : 3_000;
-  const local = await ackLatencies(count);
+  const dir = mkdtempSync(join(tmpdir(), 'home-arbiter-bench-cluster-'));
   const link = await NatsLink.open(nats.urls, 'bench');
   await link.stream(claimStream('bench'), [batchSubject('bench'), snapshotSubject('bench')], 3);
   // The lease is taken as held: this measures the acknowledgement path, not leadership.
   const replicator = new ClaimReplicator(link, 'bench', 'bench', 1, () => true, { claims: [], actuators: [], facts: [], quarantined: [], lockedTargets: [], lockedSystems: [], stopped: false, holding: [] });
-  const replicated = await ackLatencies(count, (batch) => replicator.replicate(batch));
-  replicator.close('bench done');
-  await link.close();
+  const engines = [await engineOn(dir, 'single'), await engineOn(dir, 'cluster', (batch) => replicator.replicate(batch))];
+  const latencies: [number[], number[]] = [[], []];
+  try {
+    for (let i = 1; i <= count; i++) {
+      for (const [k, arbiter] of engines.entries()) {
+        const t = performance.now();
+        await arbiter.command({ system: 'hvac', target: 'zone.setpoint', state: i });
+        latencies[k].push(performance.now() - t);
+      }
+    }
+  } finally {
+    for (const arbiter of engines) await arbiter.stop();
+    replicator.close('bench done');
+    await link.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const [local, replicated] = latencies.map((l) => l.sort((a, b) => a - b));
   const p = (l: number[], q: number) => Math.round(quantile(l, q) * 1000) / 1000;
   return [
     { section: SECTION, case: 'single server (SQLite, full sync)', metric: 'ack p50', value: p(local, 0.5), unit: 'ms' },
