@@ -25,6 +25,16 @@ export interface AvailabilityChange {
   readonly reason?: string;
 }
 
+/**
+ * A health reading a device gives beside its state, for trend warnings: `battery` (percent) and `linkquality`
+ * (0-255) where zigbee2mqtt reports them, `fault` (1: the device reports a fault, 0: none; ECHONET Lite 0x88).
+ */
+export interface DeviceReading {
+  readonly actuatorId: string;
+  readonly measure: 'battery' | 'linkquality' | 'fault';
+  readonly value: number;
+}
+
 /** Bad input from the network or the configuration: named device and field, never a crash. */
 export interface AdapterProblem {
   readonly adapter: string;
@@ -50,15 +60,25 @@ export class DeviceError extends Error {
 /**
  * One adapter per protocol. It keeps its library object private and speaks only in actuator ids and states.
  * `apply` resolves on the device's confirmation and rejects with a DeviceError on refusal or timeout.
+ *
+ * Recovery (`device-recovery.ts`): at start each bound device is read and its answer says it is available; after a
+ * refusal or a time-out it is probed (read, never sent the command again) and its next answer makes it available.
+ * A `start` that rejects leaves the adapter as it was before: `start` may be called again.
  */
 export interface DeviceAdapter {
   readonly name: string;
   readonly reports$: Observable<DeviceReport>;
   readonly availability$: Observable<AvailabilityChange>;
   readonly problems$: Observable<AdapterProblem>;
+  readonly readings$: Observable<DeviceReading>;
   start(bindings: readonly ActuatorBinding[]): Promise<void>;
   /** `context.epoch` (cluster mode): adapters whose protocol can carry it pass it on, so a peer can drop older ones. */
   apply(actuatorId: string, state: StateValue, context?: DispatchContext): Promise<void>;
+  /**
+   * Reads the device's state back without changing anything (a Get, a ZCL read, never an actuation); the answer
+   * is a report too. Rejects with a DeviceError when the device does not answer.
+   */
+  read(actuatorId: string): Promise<StateValue>;
   /** Releases sockets, clients and timers; a second call does nothing. */
   stop(): Promise<void>;
 }

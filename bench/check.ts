@@ -37,22 +37,32 @@ export function checkedHome(shape: HomeShape = CHECKED): Record<string, unknown>
   return { ...home, actuators, policies };
 }
 
-/** `home-arbiter check` on the generated home: wall and CPU time of `checkConfig`, best of the runs. */
+/** One run of `checkConfig`: wall and CPU seconds, and what it found. */
+async function timedCheck(config: ReturnType<typeof buildCoreConfig>): Promise<{ seconds: number; cpuSeconds: number; summary: string }> {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = await checkConfig(config);
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  const summary = `${formatCounts(countBySeverity(result.findings))}; ${result.findings.filter((f) => f.witness).length} witnesses from ${result.explored.replays} replays, ${result.explored.evaluations} rule evaluations, ${result.explored.cycles} cycles, ${result.notes.length} limits`;
+  return { seconds, cpuSeconds: (used.user + used.system) / 1e6, summary };
+}
+
+/**
+ * `home-arbiter check` on the generated home. The figure is the first run in a fresh process, as a user running the
+ * command gets it (V8 compiles as it goes); the best of the runs after it is in the note.
+ */
 export async function measureCheck(opts: BenchOptions): Promise<Row[]> {
   const config = buildCoreConfig(checkedHome());
-  let best: { seconds: number; cpuSeconds: number; summary: string } | undefined;
+  const first = await timedCheck(config);
+  let warm: number | undefined;
   for (let run = 0; run < repetitions(opts); run++) {
-    const cpu = process.cpuUsage();
-    const start = performance.now();
-    const result = await checkConfig(config);
-    const seconds = (performance.now() - start) / 1000;
-    const used = process.cpuUsage(cpu);
-    const summary = `${formatCounts(countBySeverity(result.findings))}; ${result.findings.filter((f) => f.witness).length} witnesses from ${result.explored.replays} replays, ${result.explored.evaluations} rule evaluations, ${result.explored.cycles} cycles, ${result.notes.length} limits`;
-    if (!best || seconds < best.seconds) best = { seconds, cpuSeconds: (used.user + used.system) / 1e6, summary };
+    const { seconds } = await timedCheck(config);
+    warm = Math.min(warm ?? seconds, seconds);
   }
   const c = `${CHECKED.actuators} actuators, ${CHECKED.systems} systems, ${CHECKED.rules} rules`;
   return [
-    { section: 'check', case: c, metric: 'wall time', value: round(best!.seconds, 2), unit: 's', note: best!.summary, id: 'check.wall' },
-    { section: 'check', case: c, metric: 'CPU time', value: round(best!.cpuSeconds, 2), unit: 's', note: 'user + system', id: 'check.cpu' },
+    { section: 'check', case: c, metric: 'wall time, first run', value: round(first.seconds, 2), unit: 's', note: `${first.summary}; warm, best of ${repetitions(opts)}: ${round(warm!, 2)} s`, id: 'check.wall' },
+    { section: 'check', case: c, metric: 'CPU time, first run', value: round(first.cpuSeconds, 2), unit: 's', note: 'user + system', id: 'check.cpu' },
   ];
 }

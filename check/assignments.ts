@@ -44,3 +44,13 @@ export function* assignments(domains: readonly FactDomain[]): Generator<Assignme
     }
   }
 }
+
+/** The first `n` items. */
+export function* takeFirst<T>(items: Iterable<T>, n: number): Generator<T> {
+  if (n <= 0) return;
+  let taken = 0;
+  for (const item of items) {
+    yield item;
+    if (++taken >= n) return;
+  }
+}

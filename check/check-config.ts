@@ -1,18 +1,17 @@
-import type { CoreConfig } from '../engine/core/arbiter-core';
-import { comparePriority } from '../engine/core/lattice';
-import { assignmentCount, assignments, type Assignment } from './assignments';
 import type { ActuatorSpec } from '../engine/core/actuator';
+import type { CoreConfig } from '../engine/core/arbiter-core';
+import { assignmentCount, assignments, takeFirst, type Assignment } from './assignments';
 import { ClaimCapabilities, type Capability } from './claim-capabilities';
+import { claimPairs, pairFinding } from './claim-pairs';
 import { CoOccurrence } from './co-occurrence';
-import { claimPairs, type ClaimPair } from './claim-pairs';
 import { ConfigSlicer } from './config-slice';
 import { deadRuleFinding, isDead } from './dead-rules';
 import { factDomains } from './fact-domains';
 import { factWriterFindings } from './fact-writers';
-import { compareFindings, finding, type Finding } from './finding';
-import { describeClaim, listed } from './finding-text';
+import { compareFindings, type Finding } from './finding';
+import { listed } from './finding-text';
 import { manualOverrideFinding, manualOverrides } from './manual-overrides';
-import { ruleCycles, type RuleCycle } from './rule-cycles';
+import { loopFinding, loopMessage, ruleCycles } from './rule-cycles';
 import { ruleSatisfaction, type RuleSatisfaction } from './rule-satisfaction';
 import { WitnessSearch, type ScenarioDoc, type WitnessFound } from './witness-search';
 
@@ -131,43 +130,4 @@ export async function checkConfig(config: CoreConfig, options: { readonly signal
   findings.push(...factWriterFindings(config));
   const evaluations = [...satisfaction.values()].reduce((n, s) => n + s.explored, 0);
   return { findings: findings.sort(compareFindings), notes, scenarios, explored: { evaluations, replays: search.runs, cycles: cycles.length } };
-}
-
-function* takeFirst<T>(items: Iterable<T>, n: number): Generator<T> {
-  if (n <= 0) return;
-  let taken = 0;
-  for (const item of items) {
-    yield item;
-    if (++taken >= n) return;
-  }
-}
-
-function pairFinding(pair: ClaimPair): Finding {
-  const entries = [...pair.on.entries()];
-  const rules = entries[0][1].flatMap((c) => (c.rule ? [c.rule.name] : []));
-  const targets = entries.map(([id]) => id);
-  if (pair.kind === 'tie') {
-    const [a, b] = entries[0][1];
-    return finding('tie', {
-      targets,
-      claimants: pair.claimants,
-      rules,
-      message: `${describeClaim(a)} and ${describeClaim(b)} can claim different states on ${listed(targets)} at the same priority: only the tie rules decide (the safe state, then the claim already winning, then the earliest)`,
-    });
-  }
-  // A person's category is per actuator: say who wins where.
-  const clauses = new Map<string, string[]>();
-  for (const [id, [a, b]] of entries) {
-    const [winner, loser] = comparePriority(a, b) > 0 ? [a, b] : [b, a];
-    const clause = `${describeClaim(winner)} wins over ${describeClaim(loser)}`;
-    clauses.set(clause, [...(clauses.get(clause) ?? []), id]);
-  }
-  return finding('conflict', { targets, claimants: pair.claimants, rules, message: [...clauses].map(([clause, ids]) => `${clause} on ${listed(ids)}`).join('; ') });
-}
-
-const loopMessage = (cycle: RuleCycle) =>
-  `rules ${listed(cycle.rules)} chase each other through ${listed(cycle.actuators.map((a) => `actuator:${a}`))} and never settle: the engine cuts the cascade with alarm policy-loop`;
-
-function loopFinding(cycle: RuleCycle): Finding {
-  return finding('loop', { targets: cycle.actuators, claimants: cycle.rules.map((r) => `policy:${r}`), rules: cycle.rules, message: loopMessage(cycle) });
 }

@@ -1,6 +1,8 @@
 import type { ActuatorSpec } from '../engine/core/actuator';
 import { comparePriority } from '../engine/core/lattice';
 import { canDiffer, type Capability, type ClaimCapabilities } from './claim-capabilities';
+import { finding, type Finding } from './finding';
+import { describeClaim, listed } from './finding-text';
 
 /** Two claimants that can claim different states on the same actuators, with their claims on each. */
 export interface ClaimPair {
@@ -34,4 +36,28 @@ export function claimPairs(actuators: readonly ActuatorSpec[], capabilities: Cla
     }
   }
   return [...pairs.values()];
+}
+
+/** SPEC.md §11 `tie` or `conflict` for a pair: who claims what, and where the lattice lets whom win. */
+export function pairFinding(pair: ClaimPair): Finding {
+  const entries = [...pair.on.entries()];
+  const rules = entries[0][1].flatMap((c) => (c.rule ? [c.rule.name] : []));
+  const targets = entries.map(([id]) => id);
+  if (pair.kind === 'tie') {
+    const [a, b] = entries[0][1];
+    return finding('tie', {
+      targets,
+      claimants: pair.claimants,
+      rules,
+      message: `${describeClaim(a)} and ${describeClaim(b)} can claim different states on ${listed(targets)} at the same priority: only the tie rules decide (the safe state, then the claim already winning, then the earliest)`,
+    });
+  }
+  // A person's category is per actuator: say who wins where.
+  const clauses = new Map<string, string[]>();
+  for (const [id, [a, b]] of entries) {
+    const [winner, loser] = comparePriority(a, b) > 0 ? [a, b] : [b, a];
+    const clause = `${describeClaim(winner)} wins over ${describeClaim(loser)}`;
+    clauses.set(clause, [...(clauses.get(clause) ?? []), id]);
+  }
+  return finding('conflict', { targets, claimants: pair.claimants, rules, message: [...clauses].map(([clause, ids]) => `${clause} on ${listed(ids)}`).join('; ') });
 }

@@ -1,6 +1,8 @@
 import type { ActuatorSpec } from '../engine/core/actuator';
 import { ACTUATOR_FACT_PREFIX, type PolicyRule } from '../engine/core/policy-rule';
 import { selects } from '../engine/core/selector';
+import { finding, type Finding } from './finding';
+import { listed } from './finding-text';
 
 /** Rules that reach each other through `actuator:<id>` facts: the only way a cascade can fail to settle (SPEC.md §6). */
 export interface RuleCycle {
@@ -53,4 +55,11 @@ export function ruleCycles(rules: readonly PolicyRule[], actuators: readonly Act
   };
   for (const r of asserts) if (!index.has(r.name)) visit(r.name);
   return cycles;
+}
+
+export const loopMessage = (cycle: RuleCycle) =>
+  `rules ${listed(cycle.rules)} chase each other through ${listed(cycle.actuators.map((a) => `actuator:${a}`))} and never settle: the engine cuts the cascade with alarm policy-loop`;
+
+export function loopFinding(cycle: RuleCycle): Finding {
+  return finding('loop', { targets: cycle.actuators, claimants: cycle.rules.map((r) => `policy:${r}`), rules: cycle.rules, message: loopMessage(cycle) });
 }

@@ -3,7 +3,7 @@ import type { StateValue } from './core/actuator';
 import type { CommandInput } from './core/admission';
 import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from './core/arbiter-core';
 import type { SystemSpec } from './core/control-system';
-import type { ArbiterEvent, ArbiterEventOf, EventType, OperatorAction } from './core/events';
+import type { ArbiterEvent, ArbiterEventOf, EventCatalogue, EventType, OperatorAction } from './core/events';
 import type { Explanation } from './core/explain';
 import type { FactWriteOutcome, FactWriter } from './core/fact-admission';
 import { RealClock, type Clock } from './clock';
@@ -94,6 +94,12 @@ export class FactValueError extends RangeError {
 }
 
 type Status = 'created' | 'running' | 'stopped';
+
+/** What a health monitor may announce: a trend warning, a diagnosis, a lifetime alarm. */
+export type HealthEventInput =
+  | ({ type: 'trend-warning' } & EventCatalogue['trend-warning'])
+  | ({ type: 'diagnostics' } & EventCatalogue['diagnostics'])
+  | { type: 'alarm'; kind: 'lifetime-exceeded'; target: string; message: string };
 
 /**
  * The imperative shell around `ArbiterCore`: it owns the clock's single timer, the store's group commit,
@@ -229,6 +235,15 @@ export class Arbiter {
   setFacts(facts: Readonly<Record<string, unknown>>, writer: FactWriter = 'sensor'): FactWriteOutcome {
     for (const [name, value] of Object.entries(facts)) storable(name, value);
     return this.run((now) => this.core.writeFacts(facts, writer, now), 'setFacts');
+  }
+
+  /**
+   * Publishes what a health monitor found (engine/health/: trend warnings, diagnoses, lifetime alarms) on
+   * `events$`, stamped with engine time, beside the engine's own decisions; it changes no claim or state.
+   */
+  announce(event: HealthEventInput): void {
+    if (this.status !== 'running') throw new ArbiterStoppedError('announce');
+    this.publish({ ...event, at: this.clock.now() } as ArbiterEvent);
   }
 
   async operator(action: OperatorAction, subject: { target?: string; system?: string } = {}): Promise<void> {

@@ -35,5 +35,9 @@ export function describeEvent(e: ArbiterEvent): string {
       return e.operator
         ? 'operator state reverted to what the store holds: its commit failed'
         : `claim of ${e.claimant} on ${e.target} reverted to what the store holds (${e.state === null ? 'none' : e.state}): its commit failed`;
+    case 'trend-warning':
+      return `trend: ${e.subject} ${e.measure} at ${e.value}, baseline ${e.baseline}`;
+    case 'diagnostics':
+      return `diagnostics: ${e.results.map((r) => `${r.ok ? 'ok' : 'FAILED'} ${r.subject}: ${r.message}`).join('; ')}`;
   }
 }

@@ -2,6 +2,7 @@ import { filter } from 'rxjs';
 import { ofType, type Arbiter, type CoreConfig } from '../engine';
 import { selectorError, selects } from '../engine/core/selector';
 import { attachClient } from './lib/client';
+import { describeExplanation } from './lib/explanation';
 import { actuatorInputOf, MessageError } from './lib/messages';
 import type { Node, NodeAPI, NodeDef } from './lib/node-red';
 import { statusOf } from './lib/status-vocabulary';
@@ -24,6 +25,7 @@ function watchedBy(target: string | undefined, config: CoreConfig): string[] {
 /**
  * The device side of one actuator or a selection: dispatches go out to be wired into a device node (one message
  * per dispatch, `msg.topic` = actuator id, `msg.payload` = state); the device's reports and availability come in.
+ * `msg.topic = "explain"` answers with `explain()`: who owns the actuator, and why every other claim waits.
  */
 export = function (RED: NodeAPI) {
   RED.nodes.registerType('arbiter-actuator', function (this: Node, def: ActuatorDef) {
@@ -54,8 +56,13 @@ export = function (RED: NodeAPI) {
             );
           return subscription;
         },
-        input(arbiter, msg) {
+        input(arbiter, msg, send) {
           const request = actuatorInputOf(msg, watched);
+          if (request.kind === 'explain') {
+            const explanation = arbiter.explain(request.target)!;
+            send({ ...msg, payload: explanation, description: describeExplanation(explanation) });
+            return;
+          }
           if (request.kind === 'availability') {
             arbiter.setAvailability(request.target, request.available);
             return;

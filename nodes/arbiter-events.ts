@@ -1,7 +1,9 @@
 import { filter } from 'rxjs';
-import { describeEvent, EVENT_TYPES, type EventType } from '../engine';
+import { describeEvent, EVENT_TYPES, type ArbiterEventOf, type EventType } from '../engine';
+import { standingOf } from './lib/claim-standing';
 import { attachClient } from './lib/client';
-import type { Node, NodeAPI, NodeDef } from './lib/node-red';
+import { MessageError } from './lib/messages';
+import type { Node, NodeAPI, NodeDef, NodeStatus } from './lib/node-red';
 import { statusOf } from './lib/status-vocabulary';
 
 interface EventsDef extends NodeDef {
@@ -10,6 +12,9 @@ interface EventsDef extends NodeDef {
   readonly types?: readonly string[] | string;
 }
 
+/** The input (and the editor button) that acknowledges the alarms the badge shows. */
+const ACKNOWLEDGE = 'acknowledge';
+
 function typesOf(raw: EventsDef['types']): Set<EventType> {
   const list = (typeof raw === 'string' ? raw.split(/[\s,]+/) : raw ?? []).filter(Boolean);
   const unknown = list.filter((t) => !EVENT_TYPES.includes(t as EventType));
@@ -17,20 +22,53 @@ function typesOf(raw: EventsDef['types']): Set<EventType> {
   return new Set((list.length > 0 ? list : EVENT_TYPES) as EventType[]);
 }
 
-/** The engine's events as messages: `msg.topic` = type, `msg.payload` = the event, `msg.description` = a sentence. */
+/**
+ * The engine's events as messages: `msg.topic` = type, `msg.payload` = the event, `msg.description` = a sentence;
+ * a conflict also carries `msg.reason`, why the loser waits. An alarm stays on the badge until it is acknowledged
+ * (`msg.topic = "acknowledge"`, or the button in the editor): a conflict after it does not hide it.
+ */
 export = function (RED: NodeAPI) {
+  RED.httpAdmin.post('/arbiter-events/:id/acknowledge', RED.auth.needsPermission('arbiter-events.write'), (req, res) => {
+    const node = RED.nodes.getNode(req.params.id!);
+    if (!node || node.type !== 'arbiter-events') return res.sendStatus(404);
+    node.receive({ topic: ACKNOWLEDGE });
+    res.sendStatus(200);
+  });
+
   RED.nodes.registerType('arbiter-events', function (this: Node, def: EventsDef) {
     RED.nodes.createNode(this, def);
     const node = this;
     attachClient(RED, node, def.supervisor, () => {
       const types = typesOf(def.types);
+      const alarms: ArbiterEventOf<'alarm'>[] = [];
+      let conflictBadge: NodeStatus | undefined;
+      const showAlarms = () => {
+        const last = alarms.at(-1)!;
+        const shown = { kind: last.kind, subject: last.target ?? last.system ?? last.rule ?? '' };
+        node.status(alarms.length === 1 ? statusOf(RED._, 'alarm', shown) : statusOf(RED._, 'alarms', { count: alarms.length, ...shown }));
+      };
       return {
         connect: (arbiter) =>
           arbiter.events$.pipe(filter((e) => types.has(e.type))).subscribe((e) => {
+            if (e.type === 'conflict') {
+              const loser = standingOf(arbiter, e.loser, e.target);
+              const reason = loser?.outcome === 'deferred' ? loser.reason : undefined;
+              node.send({ topic: e.type, payload: e, description: `${describeEvent(e)}${reason ? `: ${e.loser} waits, ${reason}` : ''}`, ...(reason ? { reason } : {}) });
+              conflictBadge = statusOf(RED._, 'conflict', { ...e });
+              if (alarms.length === 0) node.status(conflictBadge);
+              return;
+            }
             node.send({ topic: e.type, payload: e, description: describeEvent(e) });
-            if (e.type === 'conflict') node.status(statusOf(RED._, 'conflict', { ...e }));
-            else if (e.type === 'alarm') node.status(statusOf(RED._, 'alarm', { kind: e.kind, subject: e.target ?? e.system ?? e.rule ?? '' }));
+            if (e.type === 'alarm') {
+              alarms.push(e);
+              showAlarms();
+            }
           }),
+        input(_arbiter, msg) {
+          if (msg.topic !== ACKNOWLEDGE) throw new MessageError('msg.topic', `"${String(msg.topic)}": this node takes only "${ACKNOWLEDGE}", which acknowledges the alarms it shows`);
+          alarms.length = 0;
+          node.status(conflictBadge ?? statusOf(RED._, 'ready'));
+        },
       };
     });
   });

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import type { SupervisorHost } from './lib/client';
 import type { NodeAPI } from './lib/node-red';
 import { Supervisor, type SupervisorSetup } from './lib/supervisor';
+import { checkSupervisor } from './lib/supervisor-check';
 import { storePath, supervisorCoreConfig, type SupervisorDef, type SystemDef } from './lib/supervisor-config';
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Config node: one engine per supervisor, shared by every client node. The configuration (its own fields and the
@@ -21,6 +24,21 @@ export = function (RED: NodeAPI) {
       return { problem: err instanceof Error ? err.message : String(err) };
     }
   }
+
+  // The editor validates a configuration while it is written, with the deploy's own validation: `{supervisor, systems}`
+  // (the fields of the dialog and of the arbiter-system nodes that use it) → every problem, actuators and facts.
+  // Write permission: the check reads the policies file, and only someone who may deploy may read what it says.
+  RED.httpAdmin.post('/arbiter-supervisor/check', RED.auth.needsPermission('arbiter-supervisor.write'), (req, res) => {
+    const body = req.body;
+    if (!isRecord(body) || !isRecord(body.supervisor) || !Array.isArray(body.systems) || !body.systems.every(isRecord)) {
+      return res.status(400).json({ error: '(body): expected {supervisor: {...fields}, systems: [{...fields}]}' });
+    }
+    const def = { type: 'arbiter-supervisor', ...body.supervisor } as unknown as SupervisorDef;
+    checkSupervisor(def, body.systems as unknown as SystemDef[], RED.settings.userDir, (p) => readFileSync(p, 'utf8')).then(
+      (result) => res.json(result),
+      (err: unknown) => res.status(500).json({ error: `checking the configuration: ${err instanceof Error ? err.message : String(err)}` }),
+    );
+  });
 
   RED.nodes.registerType('arbiter-supervisor', function (this: SupervisorHost, def: SupervisorDef) {
     RED.nodes.createNode(this, def);

@@ -9,16 +9,20 @@ export interface DiagnosticReport extends DiagnosticResult {
   readonly at: number;
   /** The same subject as it is now, beside what the start-up check found. */
   readonly now: { readonly ok: boolean; readonly message: string };
+  /** The latest periodic read-back of an idle life or property path (engine/health/idle-path-diagnosis.ts). */
+  readonly readBack?: DiagnosticResult & { readonly at: number };
 }
 
 /**
  * The start-up check of the store, the clock, each adapter and each device's reachability (the seed's
  * self-diagnosis at start), and the same subjects as they are now, for the status page: a device unreachable at
- * start may be back, or one that was fine may have gone.
+ * start may be back, or one that was fine may have gone. Beside them, the latest periodic read-back of each idle
+ * path.
  */
 export class Diagnostics {
   private results: readonly DiagnosticResult[] = [];
   private at = 0;
+  private readonly readBacks = new Map<string /* subject */, DiagnosticResult & { at: number }>();
 
   constructor(
     private readonly config: ServerConfig,
@@ -49,8 +53,16 @@ export class Diagnostics {
     return this.results;
   }
 
+  /** A `diagnostics` event: the read-backs in it (results with an `outcome`) replace the subject's last one. */
+  observe(results: readonly DiagnosticResult[], at: number): void {
+    for (const r of results) if (r.outcome) this.readBacks.set(r.subject, { ...r, at });
+  }
+
   report(): DiagnosticReport[] {
-    return this.results.map((r) => ({ ...r, at: this.at, now: this.current(r) }));
+    return this.results.map((r) => {
+      const readBack = this.readBacks.get(r.subject);
+      return { ...r, at: this.at, now: this.current(r), ...(readBack ? { readBack } : {}) };
+    });
   }
 
   private current(result: DiagnosticResult): DiagnosticReport['now'] {

@@ -16,6 +16,9 @@ import { StoreBackups, type BackupEntry } from '../engine/store/store-backups';
 import type { StoreCheck } from '../engine/store/store-check';
 import { formatDuration } from '../engine/core/duration';
 import { DeviceRouter } from '../adapters/device-router';
+import { IdlePathDiagnosis } from '../engine/health/idle-path-diagnosis';
+import { MeasuredDevices } from '../engine/health/measured-devices';
+import { TrendMonitor } from '../engine/health/trend-monitor';
 import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
 import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
@@ -31,6 +34,7 @@ import { HttpApi } from './http-api';
 import { LastCommands } from './last-commands';
 import { LifetimeMonitor } from './lifetime-monitor';
 import { ServerMetrics } from './metrics';
+import { ServerTrends } from './server-trends';
 import { PluginHost, type PluginOutcome } from './plugins';
 import type { CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
@@ -94,6 +98,8 @@ export class EdgeServer {
   private arbiter?: Arbiter;
   private router?: DeviceRouter;
   private lifetime?: LifetimeMonitor;
+  private diagnosis?: IdlePathDiagnosis;
+  private serverTrends?: ServerTrends;
   private plugins?: PluginHost;
   private demo?: DemoDriver;
   private clockMonitor?: ClockJumpMonitor;
@@ -146,6 +152,8 @@ export class EdgeServer {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // The store's checkpoint thread copies the WAL back; a commit of the log must never do it on the event loop.
+    if (!memory) db.pragma('wal_autocheckpoint = 0');
     const log = (this.log = new DecisionLog(db, config.retention));
     this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
@@ -157,18 +165,26 @@ export class EdgeServer {
 
     const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
     const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
-    const router = (this.router = new DeviceRouter(adapters, config.bindings));
+    const router = (this.router = new DeviceRouter(adapters, config.bindings, { clock: this.clock }));
+    // Trend warnings go out on the engine's stream (log, live stream, Node-RED alike), once the engine runs.
+    const trends = new TrendMonitor((w) => this.arbiter?.running && this.arbiter.announce({ type: 'trend-warning', ...w }));
     const hooks = this.options.hooks ?? {};
-    const limiter = new DispatchLimiter(hooks.devices ? hooks.devices(router) : router, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
+    const measured = new MeasuredDevices(hooks.devices ? hooks.devices(router) : router, this.clock, trends);
+    const limiter = new DispatchLimiter(measured, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
     const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS, acknowledge: hooks.acknowledge }));
     this.subscription = arbiter.events$.subscribe((event) => this.record(event));
     this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
+    this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
     await arbiter.start();
     this.recovered = crashed !== undefined;
-    this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e));
+    this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e), this.clock);
     this.lifetime.start();
+    this.serverTrends = new ServerTrends(trends, this.clock, config.storeFile, config.trendsEvery);
+    this.serverTrends.start();
     await this.startAdapters(mark, await timeSync);
     limiter.open();
+    this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.clock, config.diagnosticsEvery);
+    this.diagnosis.start();
 
     this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
     this.pluginOutcomes = await this.plugins.start();
@@ -177,8 +193,11 @@ export class EdgeServer {
       else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
     }
     const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
-    const setReachable = (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable'));
-    this.demo = new DemoDriver(arbiter, config.demo, setReachable, (m) => this.say(m));
+    const devices = {
+      setReachable: (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable')),
+      slowDown: (id: string, latency: number) => virtual?.slowDown(id, latency),
+    };
+    this.demo = new DemoDriver(arbiter, config.demo, devices, (m) => this.say(m));
     this.demo.start();
     this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
     this.clockMonitor.start();
@@ -217,6 +236,8 @@ export class EdgeServer {
     }
     this.demo?.stop();
     await this.plugins?.stop();
+    this.diagnosis?.stop();
+    this.serverTrends?.stop();
     this.lifetime?.stop();
     await this.router?.stop();
     if (this.arbiter?.running) this.emit({ type: 'server-stopped', clean: true });
@@ -332,7 +353,7 @@ export class EdgeServer {
       store: config.storeFile === 'memory' ? { ok: false, message: 'in memory: claims are lost at exit' } : { ok: true, message: this.storeDiagnostic() },
       clock: this.clockDiagnostic(mark, timeSync),
     });
-    this.emit({ type: 'diagnostics', results });
+    this.arbiter!.announce({ type: 'diagnostics', results });
     for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
   }
 
@@ -419,6 +440,7 @@ export class EdgeServer {
    */
   private record(event: AnyEvent): void {
     const entry = this.log!.append(event);
+    if (event.type === 'diagnostics') this.diagnostics?.observe(event.results, event.at);
     this.stream.publish(entry);
     this.options.hooks?.recorded?.(entry);
     this.metrics?.observe(event);

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { Subscription } from 'rxjs';
 import type { Arbiter } from '../engine/arbiter';
+import { RealClock, type Clock } from '../engine/clock';
 import type { ActuatorSpec, StateValue } from '../engine/core/actuator';
 import type { LifetimeLimit } from './server-config';
 import type { ServerEventOf } from './server-events';
@@ -14,9 +15,10 @@ export interface LifetimeCounters {
 const SCHEMA = `CREATE TABLE IF NOT EXISTS lifetime (actuator TEXT PRIMARY KEY, cycles INTEGER NOT NULL, on_ms INTEGER NOT NULL, on_since INTEGER) WITHOUT ROWID;`;
 /** Counters are written at most this often (a crash loses at most this much counting, never a claim). */
 const PERSIST_EVERY_MS = 10_000;
-/** A warning when a counter passes this share of its declared limit. */
+/** A warning when a counter passes this share of its declared limit; the `lifetime-exceeded` alarm at all of it. */
 export const WARN_AT = 0.9;
 const HOUR = 3_600_000;
+const CHECK_EVERY_MS = 60_000;
 
 /** Working, as opposed to resting: on, open, or a numeric actuator above its minimum. */
 function isActive(spec: ActuatorSpec, state: StateValue | undefined): boolean {
@@ -33,15 +35,17 @@ interface Row {
 
 /**
  * Lifetime counters per actuator: cycles (confirmed state changes) and on-hours, persisted across restarts;
- * a `lifetime-warning` when a declared `lifetime: {cycles, hours}` is 90 % used. Hours are checked each minute;
- * counters are written every 10 s and at stop.
+ * a `lifetime-warning` when a declared `lifetime: {cycles, hours}` is 90 % used, and `alarm {kind:
+ * lifetime-exceeded}` on the engine's stream when it is all used or the service period `until` has ended
+ * (function 22 of the seed list). Hours and dates are checked each minute; counters are written every 10 s and at
+ * stop. Time comes from the clock (virtual in tests).
  */
 export class LifetimeMonitor {
   private readonly rows = new Map<string /* actuator id */, Row>();
-  private readonly warned = new Set<string /* actuator id + counter */>();
+  private readonly warned = new Set<string /* actuator id + counter + warning or alarm */>();
   private readonly dirty = new Set<string /* actuator id */>();
   private readonly subscription = new Subscription();
-  private timer?: NodeJS.Timeout;
+  private cancelTimer?: () => void;
   private readonly put: Database.Statement;
 
   constructor(
@@ -49,7 +53,7 @@ export class LifetimeMonitor {
     private readonly arbiter: Arbiter,
     private readonly limits: ReadonlyMap<string, LifetimeLimit>,
     private readonly warn: (event: Omit<ServerEventOf<'lifetime-warning'>, 'at'>) => void,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = new RealClock(),
   ) {
     db.exec(SCHEMA);
     this.put = db.prepare('INSERT OR REPLACE INTO lifetime (actuator, cycles, on_ms, on_since) VALUES (?, ?, ?, ?)');
@@ -70,31 +74,34 @@ export class LifetimeMonitor {
       );
     }
     let ticks = 0;
-    this.timer = setInterval(() => {
-      this.persist();
-      if (++ticks % 6 === 0) this.checkAll();
-    }, PERSIST_EVERY_MS);
-    this.timer.unref();
+    const tick = () => {
+      this.cancelTimer = this.clock.schedule(this.clock.now() + PERSIST_EVERY_MS, () => {
+        this.persist();
+        if (++ticks % (CHECK_EVERY_MS / PERSIST_EVERY_MS) === 0) this.checkAll();
+        tick();
+      });
+    };
+    tick();
     this.checkAll();
   }
 
   stop(): void {
     this.subscription.unsubscribe();
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
     if (this.db.open) this.persist();
   }
 
   counters(id: string): LifetimeCounters {
     const row = this.rows.get(id) ?? { cycles: 0, onMs: 0, onSince: null };
-    const onMs = row.onMs + (row.onSince !== null ? this.now() - row.onSince : 0);
+    const onMs = row.onMs + (row.onSince !== null ? this.clock.now() - row.onSince : 0);
     const limit = this.limits.get(id);
     return { cycles: row.cycles, hours: onMs / HOUR, ...(limit ? { limit } : {}) };
   }
 
   private changed(spec: ActuatorSpec, state: StateValue | undefined): void {
     const row = this.rows.get(spec.id) ?? { cycles: 0, onMs: 0, onSince: null };
-    const now = this.now();
+    const now = this.clock.now();
     row.cycles++;
     const active = isActive(spec, state);
     if (!active && row.onSince !== null) {
@@ -135,9 +142,23 @@ export class LifetimeMonitor {
     if (!limit) return;
     const c = this.counters(id);
     for (const [counter, value, max] of [['cycles', c.cycles, limit.cycles], ['hours', c.hours, limit.hours]] as const) {
-      if (max === undefined || value < max * WARN_AT || this.warned.has(`${id}/${counter}`)) continue;
-      this.warned.add(`${id}/${counter}`);
-      this.warn({ type: 'lifetime-warning', target: id, counter, value: Math.round(value * 100) / 100, limit: max });
+      if (max === undefined || value < max * WARN_AT) continue;
+      const shown = Math.round(value * 100) / 100;
+      if (this.once(`${id}/${counter}/warning`)) this.warn({ type: 'lifetime-warning', target: id, counter, value: shown, limit: max });
+      if (value >= max && this.once(`${id}/${counter}/alarm`)) this.exceeded(id, `${counter} at ${shown} of ${max}: replace or service the device`);
     }
+    if (limit.until !== undefined && this.clock.now() >= Date.parse(limit.until) && this.once(`${id}/until/alarm`)) {
+      this.exceeded(id, `service period ended on ${limit.until}: replace or service the device`);
+    }
+  }
+
+  private once(key: string): boolean {
+    if (this.warned.has(key)) return false;
+    this.warned.add(key);
+    return true;
+  }
+
+  private exceeded(target: string, message: string): void {
+    if (this.arbiter.running) this.arbiter.announce({ type: 'alarm', kind: 'lifetime-exceeded', target, message });
   }
 }

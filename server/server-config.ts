@@ -13,14 +13,22 @@ import {
 } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
 import type { ActuatorBinding } from '../adapters/device-adapter';
+import { DEFAULT_DIAGNOSIS_EVERY } from '../engine/health/idle-path-diagnosis';
 import { parseYaml } from '../scenario/load-scenario';
 import { clusterSchema, clusterSettingsFrom, type ClusterSettings } from '../cluster/cluster-config';
 import { DEFAULT_PROBATION_MS, fleetSchema, type FleetSettings } from '../fleet/fleet-config';
 
 const positiveInt = z.number().int().positive();
 
-/** The issue's `lifetime: {cycles, hours}` on an actuator: a warning event when a declared limit nears. */
-const lifetimeSchema = z.strictObject({ cycles: positiveInt.optional(), hours: z.number().positive().optional() });
+/**
+ * `lifetime: {cycles, hours, until}` on an actuator: a warning event when a declared limit nears, a
+ * `lifetime-exceeded` alarm when it is reached or the service period `until` (a date, `2031-04-01`) ends.
+ */
+const lifetimeSchema = z.strictObject({
+  cycles: positiveInt.optional(),
+  hours: z.number().positive().optional(),
+  until: z.union([z.iso.date(), z.iso.datetime({ offset: true })], { error: 'must be a date (2031-04-01) or a date and time with its offset' }).optional(),
+});
 const actuatorSchema = arbiterConfigShape.actuators.element.extend({ lifetime: lifetimeSchema.optional() });
 
 const serverSchema = z.strictObject({
@@ -62,12 +70,14 @@ const pluginSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
 });
 
-/** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period. */
+/** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period; a device failing. */
 const demoStepSchema = z.union([
   z.strictObject({ system: z.string().min(1), target: z.string().min(1), states: z.array(stateSchema).min(1), every: durationSchema, ttl: durationSchema.optional(), offset: durationSchema.optional() }),
   z.strictObject({ fact: z.string().min(1), values: z.array(z.unknown()).min(1), every: durationSchema, offset: durationSchema.optional() }),
   /** A device of the virtual adapter drops off every `every` for `for`, to show a degraded device. */
   z.strictObject({ fault: z.string().min(1), every: durationSchema, for: durationSchema, offset: durationSchema.optional() }),
+  /** A device of the virtual adapter takes `latency` per command from `offset` on (wearing out), to show a trend warning. */
+  z.strictObject({ slow: z.string().min(1), latency: durationSchema, offset: durationSchema.optional() }),
 ]);
 
 export const serverConfigSchema = z.strictObject({
@@ -85,6 +95,10 @@ export const serverConfigSchema = z.strictObject({
   cluster: clusterSchema.optional(),
   /** The off-box decision log and signed policy bundles through NATS (fleet/); absent: none. */
   fleet: fleetSchema.optional(),
+  /** Read-back of the actuators life and property claims can reach (engine/health/idle-path-diagnosis.ts). */
+  diagnostics: z.strictObject({ every: durationSchema.optional() }).optional(),
+  /** How often the server samples its own trends (free disk of the store, memory, log growth). */
+  trends: z.strictObject({ every: durationSchema.optional() }).optional(),
 });
 type RawServerConfig = z.output<typeof serverConfigSchema>;
 export type DemoStep = z.output<typeof demoStepSchema>;
@@ -130,6 +144,10 @@ export interface ServerConfig {
   readonly demo: readonly DemoStep[];
   readonly cluster?: ClusterSettings;
   readonly fleet?: FleetSettings;
+  /** ms between two diagnoses of the idle life and property paths. */
+  readonly diagnosticsEvery: number;
+  /** ms between two samples of the server's trends. */
+  readonly trendsEvery: number;
 }
 
 export const DEFAULT_PORT = 8787;
@@ -176,6 +194,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
+    diagnosticsEvery: data.diagnostics?.every ?? DEFAULT_DIAGNOSIS_EVERY,
+    trendsEvery: data.trends?.every ?? 60_000,
     ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
     ...(data.fleet ? { fleet: fleetSettings(data, at) } : {}),
   };
@@ -220,8 +240,9 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
   (data.demo ?? []).forEach((d, i) => {
     if ('system' in d && !systems.has(d.system)) issues.push({ path: `demo[${i}].system`, message: `"${d.system}" is not a declared system` });
     if ('target' in d && !actuators.has(d.target)) issues.push({ path: `demo[${i}].target`, message: `"${d.target}" is not a declared actuator` });
-    if ('fault' in d && data.actuators.find((a) => a.id === d.fault)?.device?.adapter !== 'virtual') {
-      issues.push({ path: `demo[${i}].fault`, message: `"${d.fault}" is not an actuator bound to the virtual adapter` });
+    const device = 'fault' in d ? (['fault', d.fault] as const) : 'slow' in d ? (['slow', d.slow] as const) : undefined;
+    if (device && data.actuators.find((a) => a.id === device[1])?.device?.adapter !== 'virtual') {
+      issues.push({ path: `demo[${i}].${device[0]}`, message: `"${device[1]}" is not an actuator bound to the virtual adapter` });
     }
   });
   if (data.fleet && !data.fleet.servers && !data.cluster) issues.push({ path: 'fleet.servers', message: 'is required without a cluster section' });

@@ -1,11 +1,6 @@
 import type { ArbiterEvent } from '../engine/core/events';
 
-export interface DiagnosticResult {
-  /** `adapter:<name>`, `actuator:<id>`, `store`, `secrets`, `clock`. */
-  readonly subject: string;
-  readonly ok: boolean;
-  readonly message: string;
-}
+export type { DiagnosticResult } from '../engine/core/events';
 
 /**
  * The server's own events, beside the engine's catalogue (engine/core/events.ts): they go to the same decision
@@ -14,7 +9,6 @@ export interface DiagnosticResult {
 export interface ServerEventCatalogue {
   'server-started': { recovered: boolean; claims: number };
   'server-stopped': { clean: true };
-  diagnostics: { results: readonly DiagnosticResult[] };
   /** Bad input from a device or the network, as the adapter reported it (device and field named). */
   'adapter-problem': { adapter: string; device?: string; field?: string; message: string };
   'auth-failure': { credential: string; reason: string };

@@ -28,8 +28,9 @@ export function parseBinding(binding: ActuatorBinding, defaultTimeout: number): 
   if (typeof profile === 'string') throw fail(options.property === undefined ? 'kind' : 'device.options.property', profile);
   const address = parseEchonetAddress(binding.address);
   if (typeof address === 'string') throw fail('device.address', address);
-  if (classOf(address.eoj) !== profile.classCode) {
-    throw fail('device.address', `EOJ ${address.eoj} is of class 0x${classOf(address.eoj)}, but kind ${binding.kind} needs class 0x${profile.classCode}`);
+  if (!profile.classCodes.includes(classOf(address.eoj))) {
+    const needs = profile.classCodes.map((c) => `0x${c}`).join(' or ');
+    throw fail('device.address', `EOJ ${address.eoj} is of class 0x${classOf(address.eoj)}, but kind ${binding.kind} needs class ${needs}`);
   }
   const timeout = options.timeout ?? defaultTimeout;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout <= 0) throw fail('device.options.timeout', `${JSON.stringify(timeout)} is not a positive number of milliseconds`);

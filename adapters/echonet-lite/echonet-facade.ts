@@ -1,6 +1,6 @@
 import { createSocket, type RemoteInfo, type Socket } from 'dgram';
 import { Subject, type Observable } from 'rxjs';
-import { decodeFrame, isFrameFault, type EchonetFrame, type FrameFault } from './echonet-frame';
+import { decodeFrame, encodeFrame, isFrameFault, ESV, type EchonetFrame, type EchonetProperty, type FrameFault } from './echonet-frame';
 import { echonetLitePackage as EL } from './echonet-lite-package';
 
 export interface ReceivedFrame {
@@ -21,6 +21,9 @@ export interface EchonetFacadeOptions {
 
 /** This process's ECHONET Lite node: instance 1 of the controller class 0x05FF (spec. Appendix, class group 0x05). */
 export const CONTROLLER_EOJ = '05ff01';
+/** The node profile object (spec. part II §6.11), the addressee of a search. */
+const NODE_PROFILE_EOJ = '0ef001';
+const INSTANCE_LIST = 'd6';
 
 /** The package keeps one module-level instance, so one facade at a time owns it. */
 let owner: EchonetFacade | undefined;
@@ -36,6 +39,8 @@ export class EchonetFacade {
   private readonly malformedSubject = new Subject<MalformedFrame>();
   private readonly errorsSubject = new Subject<Error>();
   private socket?: Socket;
+  /** Our own transaction ids: the package's counter belongs to what the package sends itself. */
+  private tid = 0;
   private readonly onMessage = (bytes: Buffer, rinfo: RemoteInfo) => this.receive(bytes, rinfo);
   private readonly onError = (err: Error) => this.errorsSubject.next(err);
 
@@ -70,6 +75,7 @@ export class EchonetFacade {
         EL.release();
         throw multicastError(err, this.options.interface);
       }
+      if (this.options.interface) socket.setMulticastInterface(this.options.interface);
       this.socket = socket;
     } catch (err) {
       owner = undefined;
@@ -77,17 +83,25 @@ export class EchonetFacade {
     }
   }
 
-  /** Sends one property to `ip`/`deoj` with the next transaction id, and returns that TID. */
-  send(ip: string, deoj: string, esv: number, epc: string, edt: Buffer): number {
-    if (!this.socket) throw new Error('echonet-lite: send before start');
-    const [high, low] = EL.sendOPC1(ip, bytes(CONTROLLER_EOJ), bytes(deoj), esv, parseInt(epc, 16), [...edt]);
-    return (high << 8) | low;
+  /**
+   * Sends properties to `ip`/`deoj` with the next transaction id, and returns that TID. The frame leaves from
+   * the long-lived socket bound to port 3610, so that a device answering to the request's source port and one
+   * answering to port 3610 are both heard (the package sends from a socket it closes at once).
+   */
+  send(ip: string, deoj: string, esv: number, properties: readonly EchonetProperty[]): number {
+    const socket = this.socket;
+    if (!socket) throw new Error('echonet-lite: send before start');
+    this.tid = (this.tid + 1) & 0xffff;
+    const tid = this.tid;
+    socket.send(encodeFrame({ tid, seoj: CONTROLLER_EOJ, deoj, esv, properties }), EL.EL_port, ip, (err) => {
+      if (err) this.errorsSubject.next(new Error(`send to ${ip} (TID ${tid}): ${err.message}`));
+    });
+    return tid;
   }
 
-  /** Multicast search: every node answers with its instance list (0xD6) on `frames$`. */
+  /** Multicast search: every node profile answers with its instance list (0xD6) on `frames$`. */
   search(): void {
-    if (!this.socket) throw new Error('echonet-lite: search before start');
-    EL.search();
+    this.send(EL.EL_Multi, NODE_PROFILE_EOJ, ESV.GET, [{ epc: INSTANCE_LIST, edt: Buffer.alloc(0) }]);
   }
 
   /** Closes the package's socket and frees the instance; a second call does nothing. */
@@ -157,8 +171,4 @@ function guardedJoin(socket: Socket): Promise<void> {
 function multicastError(err: unknown, iface: string | undefined): Error {
   const reason = err instanceof Error ? err.message : String(err);
   return new Error(`echonet-lite: cannot join the multicast group ${EL.EL_Multi}${iface ? ` on ${iface}` : ''} (${reason}); the host needs an interface with a route for 224.0.0.0/4`);
-}
-
-function bytes(hexText: string): number[] {
-  return [...Buffer.from(hexText, 'hex')];
 }

@@ -28,6 +28,7 @@ export interface FrameFault {
 
 /** Service codes (ESV) the adapter sends or reads (spec. part II §3.2.5). */
 export const ESV = {
+  SETI_SNA: 0x50,
   SETC_SNA: 0x51,
   GET_SNA: 0x52,
   SETC: 0x61,
@@ -39,6 +40,21 @@ export const ESV = {
 } as const;
 
 const HEADER = 12; // EHD1 EHD2 TID(2) SEOJ(3) DEOJ(3) ESV OPC
+
+/**
+ * 0x50 to 0x5F are the "not possible" answers (SetI_SNA, SetC_SNA, Get_SNA, INF_SNA, SetGet_SNA; spec. part II
+ * §3.2.5): whichever of them a device uses, an answer carrying our request's TID refuses that request.
+ */
+export function isRefusal(esv: number): boolean {
+  return esv >= 0x50 && esv <= 0x5f;
+}
+
+/** The bytes of a frame in the specified message format; a Get's properties carry empty EDTs. */
+export function encodeFrame(frame: EchonetFrame): Buffer {
+  const body = frame.properties.flatMap(({ epc, edt }) => [parseInt(epc, 16), edt.length, ...edt]);
+  const head = [0x10, 0x81, frame.tid >> 8, frame.tid & 0xff, ...Buffer.from(frame.seoj, 'hex'), ...Buffer.from(frame.deoj, 'hex'), frame.esv, frame.properties.length];
+  return Buffer.from([...head, ...body]);
+}
 
 export function decodeFrame(bytes: Buffer): EchonetFrame | FrameFault {
   if (bytes.length < HEADER) return { field: 'length', message: `${bytes.length} bytes, shorter than the 12-byte header` };

@@ -8,8 +8,8 @@ import type { StateValue } from '../../engine/core/actuator';
  */
 export interface EchonetProfile {
   readonly kind: string;
-  /** Class group code + class code, e.g. `0263`. */
-  readonly classCode: string;
+  /** The classes (class group code + class code, e.g. `0263`) whose objects carry this kind, the usual one first. */
+  readonly classCodes: readonly string[];
   /** The property that carries the state, e.g. `e0`. */
   readonly epc: string;
   encode(state: StateValue): Buffer | undefined;
@@ -17,11 +17,11 @@ export interface EchonetProfile {
 }
 
 /** A property with one byte per state. */
-function enumerated(kind: string, classCode: string, epc: string, codes: Readonly<Record<string, number>>): EchonetProfile {
+function enumerated(kind: string, classCodes: readonly string[], epc: string, codes: Readonly<Record<string, number>>): EchonetProfile {
   const byCode = new Map(Object.entries(codes).map(([state, code]) => [code, state]));
   return {
     kind,
-    classCode,
+    classCodes,
     epc,
     encode: (state) => (typeof state === 'string' && state in codes ? Buffer.from([codes[state]!]) : undefined),
     decode: (edt) => (edt.length === 1 ? byCode.get(edt[0]!) : undefined),
@@ -37,21 +37,23 @@ const OPERATION = { on: 0x30, off: 0x31 } as const;
 /** Set temperature 0xB3 of the home air conditioner class: 0 to 50 °C, one byte. */
 const AC_SETPOINT: EchonetProfile = {
   kind: 'ac',
-  classCode: '0130',
+  classCodes: ['0130'],
   epc: 'b3',
   encode: (state) => (typeof state === 'number' && Number.isInteger(state) && state >= 0 && state <= 50 ? Buffer.from([state]) : undefined),
   decode: (edt) => (edt.length === 1 && edt[0]! <= 50 ? edt[0] : undefined),
 };
 
 const PROFILES: Readonly<Record<string, EchonetProfile>> = {
-  shutter: enumerated('shutter', '0263', 'e0', OPEN_CLOSE),
-  blind: enumerated('blind', '0260', 'e0', OPEN_CLOSE),
-  window: enumerated('window', '0265', 'e0', OPEN_CLOSE),
+  // Electrically operated shutter 0x0261 and electrically operated rain sliding door/shutter 0x0263 share the
+  // open/close setting 0xE0.
+  shutter: enumerated('shutter', ['0261', '0263'], 'e0', OPEN_CLOSE),
+  blind: enumerated('blind', ['0260'], 'e0', OPEN_CLOSE),
+  window: enumerated('window', ['0265'], 'e0', OPEN_CLOSE),
   // Electric lock 0x026F, lock setting 1 (0xE0): 0x41 lock, 0x42 unlock.
-  lock: enumerated('lock', '026f', 'e0', { locked: 0x41, unlocked: 0x42 }),
-  ac: enumerated('ac', '0130', '80', OPERATION),
-  light: enumerated('light', '0290', '80', OPERATION),
-  av: enumerated('av', '0602', '80', OPERATION),
+  lock: enumerated('lock', ['026f'], 'e0', { locked: 0x41, unlocked: 0x42 }),
+  ac: enumerated('ac', ['0130'], '80', OPERATION),
+  light: enumerated('light', ['0290'], '80', OPERATION),
+  av: enumerated('av', ['0602'], '80', OPERATION),
 };
 
 /** Binding option `property` values that pick another profile than the kind's default. */
@@ -73,5 +75,5 @@ export function profileFor(kind: string, property?: unknown): EchonetProfile | s
 
 /** The kind whose default profile is this class, for discovery results. */
 export function kindOfClass(classCode: string): string | undefined {
-  return Object.values(PROFILES).find((p) => p.classCode === classCode)?.kind;
+  return Object.values(PROFILES).find((p) => p.classCodes.includes(classCode))?.kind;
 }

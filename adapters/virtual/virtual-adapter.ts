@@ -30,7 +30,7 @@ const bindingOptionsSchema = z.strictObject({
 
 interface Device {
   readonly actuatorId: string;
-  readonly latency: number;
+  latency: number;
   state: StateValue | undefined;
   fault?: VirtualFault;
 }
@@ -106,11 +106,46 @@ export class VirtualAdapter extends AdapterStreams implements DeviceAdapter {
     });
   }
 
+  /**
+   * Reads the simulated device back after its latency: its state, which is also a report; a device with a fault
+   * does not answer (TIMEOUT after `timeout`, OFFLINE at once when unreachable).
+   */
+  read(actuatorId: string): Promise<StateValue> {
+    const device = this.devices.get(actuatorId);
+    if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the virtual adapter'));
+    if (this.status !== 'running') return Promise.reject(new DeviceError('OFFLINE', actuatorId, `virtual adapter is ${this.status}`));
+    if (device.fault === 'unreachable') return Promise.reject(new DeviceError('OFFLINE', actuatorId, 'virtual device unreachable (injected)'));
+    const silent = device.fault === 'timeout' || device.fault === 'refuse';
+    return new Promise<StateValue>((resolve, reject) => {
+      const pending: Pending = {
+        device,
+        reject,
+        cancel: this.clock.schedule(this.clock.now() + (silent ? this.timeout : device.latency), () => {
+          this.pending.delete(pending);
+          if (silent || device.state === undefined) {
+            const err = new DeviceError('TIMEOUT', actuatorId, `virtual device gave no state within ${silent ? this.timeout : device.latency} ms`);
+            // As after a failed command, the device counts as unreachable until heal().
+            if (silent) this.emitAvailability({ actuatorId, available: false, reason: err.message });
+            return reject(err);
+          }
+          this.emitReport({ actuatorId, state: device.state });
+          resolve(device.state);
+        }),
+      };
+      this.pending.add(pending);
+    });
+  }
+
   /** Someone at the device changes it: the device takes the state and reports it (unless unreachable). */
   press(actuatorId: string, state: StateValue): void {
     const device = this.device('press', actuatorId);
     device.state = state;
     if (device.fault !== 'unreachable') this.emitReport({ actuatorId, state });
+  }
+
+  /** The device takes `latency` ms per command from now on (a motor wearing out, a weak radio link). */
+  slowDown(actuatorId: string, latency: number): void {
+    this.device('slowDown', actuatorId).latency = latency;
   }
 
   /** Makes the device misbehave from now on; `unreachable` also fails what it was carrying out. */

@@ -9,6 +9,7 @@ import { InterviewState } from 'zigbee-herdsman/dist/controller/model/device';
 import { setLogger as setConvertersLogger } from 'zigbee-herdsman-converters';
 import type { StateValue } from '../../engine/core/actuator';
 import { DeviceError, type ActuatorBinding, type DeviceAdapter } from '../device-adapter';
+import { DeviceRecovery } from '../device-recovery';
 import { clusterMappingFor, type ClusterMapping } from './cluster-mapping';
 import { herdsmanLogger } from './herdsman-logger';
 import { parseZigbeeAddress, type ZigbeeAddress } from './zigbee-address';
@@ -23,6 +24,8 @@ export interface ZigbeeHerdsmanOptions {
   readonly network?: Partial<NetworkOptions>;
   /** How long a device has to confirm a command, in ms (herdsman's ZCL response timeout). Default 10 s. */
   readonly commandTimeout?: number;
+  /** How often a device that failed (time-out, refusal) or has not answered since start is read again, ms. Default 30 s. */
+  readonly probeInterval?: number;
   /** Receives herdsman's and the converters' log lines. Default: pino at `warn`. */
   readonly logger?: pino.Logger;
 }
@@ -36,6 +39,7 @@ type Status = 'created' | 'starting' | 'running' | 'stopped';
 
 const NAME = 'zigbee-herdsman';
 const DEFAULT_COMMAND_TIMEOUT = 10_000;
+const DEFAULT_PROBE_INTERVAL = 30_000;
 
 /**
  * Drives Zigbee devices through a zigbee-herdsman Controller (coordinator on a serial port), mapping states to ZCL
@@ -53,7 +57,8 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
   #controller?: Controller;
   private readonly bound = new Map<string /* actuator id */, BoundActuator>();
   private readonly byIeee = new Map<string /* IEEE address */, BoundActuator[]>();
-  private readonly unreachable = new Set<string /* actuator id */>();
+  private readonly recovery = new DeviceRecovery<StateValue>((change) => this.emitAvailability(change));
+  private probeTimer?: NodeJS.Timeout;
   private status: Status = 'created';
 
   constructor(private readonly options: ZigbeeHerdsmanOptions) {
@@ -89,22 +94,75 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
     try {
       await controller.start();
     } catch (err) {
-      this.status = 'stopped';
+      // Ready to start again (the router retries): herdsman let go of the coordinator when its start failed.
+      controller.removeAllListeners();
+      this.status = 'created';
+      this.bound.clear();
+      this.byIeee.clear();
       ZigbeeHerdsmanAdapter.running = undefined;
-      this.complete();
       throw new Error(`${NAME}: the coordinator did not start (${(err as Error).message})`, { cause: err });
     }
     this.#controller = controller;
     this.status = 'running';
+    // Each actuator's first answer says it is available, whatever the engine's store restored (SPEC.md §4).
+    this.recovery.expectFirstAnswer(this.bound.keys(), undefined);
     for (const actuator of this.bound.values()) {
       const device = controller.getDeviceByIeeeAddr(actuator.ieeeAddr);
       const endpoint = this.endpointOf(actuator, device, true);
       if (endpoint) this.readState(actuator, endpoint);
-      else this.setReachable(actuator, false, device ? 'cluster missing' : 'not paired');
+      else this.setUnreachable(actuator, device ? 'cluster missing' : 'not paired');
     }
+    this.probeTimer = setInterval(() => this.probe(), this.options.probeInterval ?? DEFAULT_PROBE_INTERVAL);
+  }
+
+  /** A ZCL read of the actuator's attribute; the read response is also a report. */
+  async read(actuatorId: string): Promise<StateValue> {
+    const { actuator, endpoint } = this.target(actuatorId);
+    const { cluster, attribute } = actuator.mapping;
+    let values: Record<string, unknown>;
+    try {
+      values = await endpoint.read(cluster, [attribute] as never, { timeout: this.commandTimeout });
+    } catch (err) {
+      const timedOut = new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not answer reading ${cluster}.${attribute} (${(err as Error).message})`);
+      this.recovery.timedOut(actuatorId, timedOut.message);
+      throw timedOut;
+    }
+    const reading = actuator.mapping.read({ type: 'readResponse', cluster, data: values, endpoint, device: endpoint.getDevice() } as never);
+    if (!reading || 'problem' in reading) throw new DeviceError('UNSUPPORTED', actuatorId, `${actuator.ieeeAddr} gave no state in ${cluster}.${attribute}${reading ? `: ${reading.problem}` : ''}`);
+    return reading.state;
   }
 
   async apply(actuatorId: string, state: StateValue): Promise<void> {
+    const { actuator, endpoint } = this.target(actuatorId);
+    const command = await actuator.mapping.command(state).catch((err: Error) => {
+      throw new DeviceError('UNSUPPORTED', actuatorId, `the converter refused state ${JSON.stringify(state)} (${err.message})`);
+    });
+    if (!command) throw new DeviceError('UNSUPPORTED', actuatorId, `state ${JSON.stringify(state)} has no ${actuator.mapping.cluster} command`);
+    let response: Record<string, unknown> | undefined;
+    try {
+      response = await endpoint.command(command.cluster as never, command.command as never, command.payload as never, {
+        timeout: this.commandTimeout,
+      });
+    } catch (err) {
+      if (err instanceof Zcl.StatusError) throw this.refused(actuator, state, command.command, err.code);
+      // Anything else (waitress timeout, MAC no-ACK, route error) means the device did not confirm.
+      const timedOut = new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not confirm ${command.cluster}.${command.command} (${(err as Error).message})`);
+      this.recovery.timedOut(actuatorId, timedOut.message, state);
+      throw timedOut;
+    }
+    // The Lock Door Response carries `status` (ZCL 7.3, door lock); the default response to upOpen, on, ... carries
+    // `statusCode` (ZCL 2.5.12).
+    const status = response?.status ?? response?.statusCode;
+    if (typeof status === 'number' && status !== Zcl.Status.SUCCESS) throw this.refused(actuator, state, command.command, status);
+    this.recovery.spoke(actuatorId);
+  }
+
+  private get commandTimeout(): number {
+    return this.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT;
+  }
+
+  /** The actuator and the endpoint serving its cluster, or the DeviceError saying why there is none. */
+  private target(actuatorId: string): { actuator: BoundActuator; endpoint: Endpoint } {
     const actuator = this.bound.get(actuatorId);
     if (!actuator) throw new DeviceError('UNKNOWN_DEVICE', actuatorId, `no ${NAME} binding for this actuator`);
     const controller = this.#controller;
@@ -113,31 +171,15 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
     if (!device || device.isDeleted) throw new DeviceError('UNKNOWN_DEVICE', actuatorId, `no device ${actuator.ieeeAddr} on the network (not paired, or it left)`);
     const endpoint = this.endpointOf(actuator, device, false);
     if (!endpoint) throw new DeviceError('UNSUPPORTED', actuatorId, `device ${actuator.ieeeAddr} has no endpoint serving ${actuator.mapping.cluster}`);
-    const command = await actuator.mapping.command(state).catch((err: Error) => {
-      throw new DeviceError('UNSUPPORTED', actuatorId, `the converter refused state ${JSON.stringify(state)} (${err.message})`);
-    });
-    if (!command) throw new DeviceError('UNSUPPORTED', actuatorId, `state ${JSON.stringify(state)} has no ${actuator.mapping.cluster} command`);
-    let response: Record<string, unknown> | undefined;
-    try {
-      response = await endpoint.command(command.cluster as never, command.command as never, command.payload as never, {
-        timeout: this.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT,
-      });
-    } catch (err) {
-      if (err instanceof Zcl.StatusError) throw this.refused(actuator, command.command, err.code);
-      // Anything else (waitress timeout, MAC no-ACK, route error) means the device did not confirm.
-      this.setReachable(actuator, false, `no answer to ${command.cluster}.${command.command}`);
-      throw new DeviceError('TIMEOUT', actuatorId, `${actuator.ieeeAddr} did not confirm ${command.cluster}.${command.command} (${(err as Error).message})`);
-    }
-    // The Lock Door Response carries `status` (ZCL 7.3, door lock); the default response to upOpen, on, ... carries
-    // `statusCode` (ZCL 2.5.12).
-    const status = response?.status ?? response?.statusCode;
-    if (typeof status === 'number' && status !== Zcl.Status.SUCCESS) throw this.refused(actuator, command.command, status);
+    return { actuator, endpoint };
   }
 
   /** Stops the controller: herdsman saves its database, closes the coordinator and clears its timers. */
   async stop(): Promise<void> {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
+    clearInterval(this.probeTimer);
+    this.recovery.clear();
     const controller = this.#controller;
     this.#controller = undefined;
     try {
@@ -191,7 +233,7 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
   }
 
   private onDeviceLeave({ ieeeAddr }: DeviceLeavePayload): void {
-    for (const actuator of this.byIeee.get(ieeeAddr) ?? []) this.setReachable(actuator, false, 'left the Zigbee network');
+    for (const actuator of this.byIeee.get(ieeeAddr) ?? []) this.setUnreachable(actuator, 'left the Zigbee network');
   }
 
   /** A (re-)joined device whose clusters herdsman now knows: its actuators become reachable, or we say why not. */
@@ -204,7 +246,7 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
       }
       const endpoint = this.endpointOf(actuator, device, true);
       if (!endpoint) continue;
-      this.setReachable(actuator, true);
+      this.recovery.spoke(actuator.actuatorId);
       this.readState(actuator, endpoint);
     }
   }
@@ -216,37 +258,46 @@ export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapt
    */
   private readState(actuator: BoundActuator, endpoint: Endpoint): void {
     const { cluster, attribute } = actuator.mapping;
-    endpoint.read(cluster, [attribute] as never, { timeout: this.options.commandTimeout ?? DEFAULT_COMMAND_TIMEOUT }).catch((err: Error) => {
-      if (this.status === 'running') this.setReachable(actuator, false, `no answer to reading ${cluster}.${attribute} (${err.message})`);
+    endpoint.read(cluster, [attribute] as never, { timeout: this.commandTimeout }).catch((err: Error) => {
+      if (this.status === 'running') this.setUnreachable(actuator, `no answer to reading ${cluster}.${attribute} (${err.message})`);
     });
   }
 
-  /** Any frame or announce from an interviewed device we had written off makes it reachable again. */
+  /** Every `probeInterval`, each actuator that failed or has not answered since start is read again. */
+  private probe(): void {
+    const controller = this.#controller;
+    for (const id of this.recovery.unreachable) {
+      const actuator = this.bound.get(id)!;
+      const endpoint = controller && this.endpointOf(actuator, controller.getDeviceByIeeeAddr(actuator.ieeeAddr), false);
+      // No answer to a probe changes nothing: the actuator stays unavailable and is read again next time.
+      if (endpoint) endpoint.read(actuator.mapping.cluster, [actuator.mapping.attribute] as never, { timeout: this.commandTimeout }).catch(() => undefined);
+    }
+  }
+
+  /** Any frame or announce from an interviewed device answers the recovery (device-recovery.ts). */
   private onHeardFrom({ device }: LastSeenChangedPayload): void {
     if (device.interviewState !== InterviewState.Successful) return;
     for (const actuator of this.byIeee.get(device.ieeeAddr) ?? []) {
-      if (this.unreachable.has(actuator.actuatorId) && this.endpointOf(actuator, device, false)) this.setReachable(actuator, true);
+      if (this.endpointOf(actuator, device, false)) this.recovery.answered(actuator.actuatorId);
     }
   }
 
   private onCoordinatorLost(): void {
-    for (const actuator of this.bound.values()) this.setReachable(actuator, false, 'the Zigbee coordinator disconnected');
+    for (const actuator of this.bound.values()) this.setUnreachable(actuator, 'the Zigbee coordinator disconnected');
   }
 
-  private setReachable(actuator: BoundActuator, available: boolean, reason?: string): void {
-    if (available === !this.unreachable.has(actuator.actuatorId)) return;
-    if (available) this.unreachable.delete(actuator.actuatorId);
-    else this.unreachable.add(actuator.actuatorId);
-    this.emitAvailability({ actuatorId: actuator.actuatorId, available, ...(reason ? { reason } : {}) });
+  private setUnreachable(actuator: BoundActuator, reason: string): void {
+    this.recovery.timedOut(actuator.actuatorId, reason);
   }
 
   /**
-   * The device answered and said no. The engine then treats it as unreachable; we note that too, so that the next
-   * frame from the device (it is there, after all) makes it reachable again rather than a retry loop.
+   * The device answered and said no. The engine then treats it as unreachable; the recovery probes it and the
+   * device's next answers make it reachable again, more of them the more often it refused the same state.
    */
-  private refused(actuator: BoundActuator, command: string, status: number): DeviceError {
-    this.setReachable(actuator, false, `refused ${command}`);
-    return new DeviceError('REFUSED', actuator.actuatorId, `${actuator.ieeeAddr} refused ${actuator.mapping.cluster}.${command} with ZCL status ${Zcl.Status[status] ?? status}`);
+  private refused(actuator: BoundActuator, state: StateValue, command: string, status: number): DeviceError {
+    const err = new DeviceError('REFUSED', actuator.actuatorId, `${actuator.ieeeAddr} refused ${actuator.mapping.cluster}.${command} with ZCL status ${Zcl.Status[status] ?? status}`);
+    this.recovery.refused(actuator.actuatorId, state, err.message);
+    return err;
   }
 
   private problem(device: string, field: string, message: string): void {

@@ -70,6 +70,11 @@ export function encodeState(codec: DeviceCodec, state: StateValue): Record<strin
   return value === undefined ? undefined : { [codec.set.property]: value };
 }
 
+/** The property whose read (`<name>/get`) brings the actuator's state. */
+export function readProperty(codec: DeviceCodec): string {
+  return codec.type === 'numeric' ? codec.property : codec.set.property;
+}
+
 /** Reads the actuator's state from a device's JSON state message; the first read property present decides. */
 export function decodeState(codec: DeviceCodec, message: Readonly<Record<string, unknown>>): Decoded {
   if (codec.type === 'numeric') {

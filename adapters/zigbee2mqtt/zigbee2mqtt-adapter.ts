@@ -4,28 +4,32 @@ import type { StateValue } from '../../engine/core/actuator';
 import type { DispatchContext } from '../../engine/arbiter';
 import { durationSchema, zodIssues } from '../../engine/config/arbiter-config';
 import { ConfigError } from '../../engine/config/config-error';
-import { DeviceError, type ActuatorBinding, type AdapterProblem, type DeviceAdapter } from '../device-adapter';
-import { classifyTopic, parseOnline, parseStateObject } from './bridge-messages';
-import { codecFor, decodeState, encodeState, type DeviceCodec } from './device-codec';
+import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter } from '../device-adapter';
+import { DeviceRecovery } from '../device-recovery';
+import { classifyTopic, parseFailedCommand, parseOnline, parseStateObject } from './bridge-messages';
+import { codecFor, decodeState, encodeState, readProperty, type DeviceCodec } from './device-codec';
 import { AdapterStreams } from '../adapter-streams';
 
 export const ZIGBEE2MQTT = 'zigbee2mqtt';
 /** The MQTT 5 user property of a `/set` publish that carries the cluster leader's epoch. */
 export const EPOCH_PROPERTY = 'home-arbiter-epoch';
 const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_PROBE_INTERVAL_MS = 30_000;
 
 const optionsSchema = z.strictObject({
   /** `mqtt://host:1883`, `mqtts://...`, `ws://...`: whatever mqtt.js accepts. */
   url: z.string().min(1),
   /** zigbee2mqtt's `mqtt.base_topic`. */
   baseTopic: z.string().min(1).optional(),
-  /** How long `apply` waits for the state echo. */
+  /** How long `apply` waits for the state echo, and `read` for the state. */
   timeout: durationSchema.optional(),
   /**
    * The MQTT protocol version, as zigbee2mqtt's `mqtt.version`: 4 (3.1.1, its default, spoken by every broker) or
    * 5, which also carries the cluster leader's epoch with each `/set` (docs/cluster.md).
    */
   version: z.union([z.literal(4), z.literal(5)]).optional(),
+  /** How often a device that failed (time-out, refusal) or has not answered since start is asked for its state. */
+  probeInterval: durationSchema.optional(),
   clientId: z.string().min(1).optional(),
   username: z.string().optional(),
   password: z.string().optional(),
@@ -39,6 +43,12 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
+interface PendingRead {
+  readonly resolve: (state: StateValue) => void;
+  readonly reject: (err: DeviceError) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 interface Device {
   readonly actuatorId: string;
   readonly name: string;
@@ -47,10 +57,10 @@ interface Device {
   online: boolean;
   /** What availability$ last said (the engine starts every actuator available). */
   available: boolean;
-  /** A dispatch timed out and nothing was heard from the device since: unreachable until it speaks again. */
-  silent: boolean;
   /** Dispatches awaiting their echo, oldest first. */
   pending: Pending[];
+  /** Reads (`/get`) awaiting the device's state. */
+  reads: PendingRead[];
 }
 
 /**
@@ -67,6 +77,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   private readonly baseTopic: string;
   private readonly timeoutMs: number;
   private readonly version: 4 | 5;
+  private readonly probeIntervalMs: number;
+  private readonly recovery = new DeviceRecovery<StateValue>((change) => this.recovered(change));
+  private probeTimer?: NodeJS.Timeout;
   private readonly clientOptions: { clientId?: string; username?: string; password?: string };
   private readonly byName = new Map<string /* friendly name */, Device>();
   private readonly byActuator = new Map<string /* actuator id */, Device>();
@@ -84,15 +97,19 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     super();
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'zigbee2mqtt adapter');
-    const { url, baseTopic, timeout, version, ...clientOptions } = parsed.data;
+    const { url, baseTopic, timeout, probeInterval, version, ...clientOptions } = parsed.data;
     this.url = url;
     this.version = version ?? 4;
     this.baseTopic = baseTopic ?? 'zigbee2mqtt';
     this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
+    this.probeIntervalMs = probeInterval ?? DEFAULT_PROBE_INTERVAL_MS;
     this.clientOptions = clientOptions;
   }
 
-  /** Checks every binding, connects and subscribes to the whole base topic; a broker that refuses fails here. */
+  /**
+   * Checks every binding, connects, subscribes to the whole base topic and asks each device for its state (its
+   * answer says it is available). A broker that refuses fails here, and leaves the adapter ready to start again.
+   */
   async start(bindings: readonly ActuatorBinding[]): Promise<void> {
     if (this.status !== 'created') throw new Error(`zigbee2mqtt: start: the adapter is already ${this.status}`);
     for (const b of bindings) this.bind(b);
@@ -102,7 +119,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
       // MQTT 3.1.1 unless asked for 5: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker.
       client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: this.version, reconnectPeriod: 1000 }, false);
     } catch (err) {
-      await this.stop();
+      if (this.status === 'running') this.status = 'created';
+      this.byName.clear();
+      this.byActuator.clear();
       throw new Error(`zigbee2mqtt: cannot connect to ${this.url}: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (this.status !== 'running') {
@@ -122,6 +141,32 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     client.on('error', (err) => this.clientError(err));
     // One wildcard: friendly names may contain `/`, and messages of unbound devices must be seen to be reported.
     await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
+    this.recovery.expectFirstAnswer(this.byActuator.keys(), undefined);
+    for (const device of this.byActuator.values()) this.requestState(device);
+    this.armProbe();
+  }
+
+  /** Asks zigbee2mqtt to read the device (`<name>/get`); the state it publishes is a report. */
+  read(actuatorId: string): Promise<StateValue> {
+    const device = this.byActuator.get(actuatorId);
+    if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the zigbee2mqtt adapter'));
+    if (this.status !== 'running' || !this.client) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `zigbee2mqtt adapter is ${this.status}`));
+    const reason = this.linkDown(device);
+    if (reason) return Promise.reject(new DeviceError('OFFLINE', actuatorId, `"${device.name}": ${reason}`));
+    return new Promise<StateValue>((resolve, reject) => {
+      const read: PendingRead = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          device.reads.splice(device.reads.indexOf(read), 1);
+          const err = new DeviceError('TIMEOUT', actuatorId, `no state from "${device.name}" within ${this.timeoutMs} ms of ${this.baseTopic}/${device.name}/get`);
+          this.recovery.timedOut(actuatorId, err.message);
+          reject(err);
+        }, this.timeoutMs),
+      };
+      device.reads.push(read);
+      this.requestState(device);
+    });
   }
 
   apply(actuatorId: string, state: StateValue, context: DispatchContext = {}): Promise<void> {
@@ -154,7 +199,10 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   async stop(): Promise<void> {
     if (this.status === 'stopped') return;
     this.status = 'stopped';
+    clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
     for (const device of this.byActuator.values()) this.rejectPending(device, 'zigbee2mqtt adapter stopped');
+    this.recovery.clear();
     const client = this.client;
     this.client = undefined;
     if (client) await client.endAsync();
@@ -168,7 +216,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     if ('error' in codec) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}": ${codec.error}`);
     const other = this.byName.get(b.address);
     if (other) throw new DeviceError('UNSUPPORTED', b.actuatorId, `zigbee2mqtt device "${b.address}" is already bound to ${other.actuatorId}`);
-    const device: Device = { actuatorId: b.actuatorId, name: b.address, codec, online: true, available: true, silent: false, pending: [] };
+    const device: Device = { actuatorId: b.actuatorId, name: b.address, codec, online: true, available: true, pending: [], reads: [] };
     this.byName.set(b.address, device);
     this.byActuator.set(b.actuatorId, device);
   }
@@ -181,6 +229,8 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     switch (message.kind) {
       case 'bridge-state':
         return this.onBridgeState(payload);
+      case 'bridge-logging':
+        return this.onLogging(payload);
       case 'availability':
         return this.onAvailability(message.name, payload);
       case 'state':
@@ -201,7 +251,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     const online = parseOnline(payload);
     if (typeof online !== 'boolean') return this.problem({ device: name, field: 'availability', message: `${device.actuatorId}: ${online.error}` });
     device.online = online;
-    if (online) device.silent = false;
+    if (online) this.recovery.answered(device.actuatorId);
     this.updateAvailability();
   }
 
@@ -210,7 +260,37 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     if (!device) return;
     this.readState(device, payload);
     // After the report: the engine learns the device's state before it hears the device is back and re-dispatches.
-    this.heard(device);
+    this.recovery.answered(device.actuatorId);
+  }
+
+  /**
+   * zigbee2mqtt answers a failed `/set` or `/get` only in its log (`bridge/logging`, lib/extension/publish.ts):
+   * a ZCL status is a refusal, anything else (time-out, delivery failure) is no answer. Either way the command
+   * waiting longest for that device fails now rather than at our time-out.
+   */
+  private onLogging(payload: string): void {
+    const failed = parseFailedCommand(payload);
+    const device = failed && this.byName.get(failed.name);
+    if (!failed || !device) return;
+    if (failed.type === 'get') {
+      const message = `zigbee2mqtt could not read ${failed.property} of "${device.name}": ${failed.error}`;
+      const read = device.reads.shift();
+      if (read) {
+        clearTimeout(read.timer);
+        read.reject(new DeviceError(failed.refused ? 'REFUSED' : 'TIMEOUT', device.actuatorId, message));
+      } else if (failed.refused) {
+        // The start-up read or a probe: a device that refuses to be read is most likely bound to a property it lacks.
+        this.problem({ device: device.name, field: failed.property, message: `${device.actuatorId}: ${message}` });
+      }
+      if (!failed.refused) this.recovery.timedOut(device.actuatorId, `"${device.name}" did not answer a read: ${failed.error}`);
+      return;
+    }
+    const pending = device.pending[0];
+    if (!pending) return;
+    const message = `zigbee2mqtt could not set ${failed.property} of "${device.name}": ${failed.error}`;
+    if (failed.refused) this.recovery.refused(device.actuatorId, pending.state, message);
+    else this.recovery.timedOut(device.actuatorId, message, pending.state);
+    this.settle(device, pending, new DeviceError(failed.refused ? 'REFUSED' : 'TIMEOUT', device.actuatorId, message));
   }
 
   private readState(device: Device, payload: string): void {
@@ -218,9 +298,20 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     if (!parsed.ok) return this.problem({ device: device.name, message: `${device.actuatorId}: ${parsed.error}` });
     const decoded = decodeState(device.codec, parsed.value);
     if (decoded.problem) return this.problem({ device: device.name, field: decoded.problem.field, message: `${device.actuatorId}: ${decoded.problem.message}` });
+    for (const measure of ['battery', 'linkquality'] as const) {
+      const value = parsed.value[measure];
+      if (typeof value === 'number' && Number.isFinite(value)) this.emitReading({ actuatorId: device.actuatorId, measure, value });
+    }
     const state = decoded.state;
     if (state === undefined) return;
-    for (const echoed of device.pending.filter((p) => p.state === state)) this.settle(device, echoed);
+    for (const echoed of device.pending.filter((p) => p.state === state)) {
+      this.settle(device, echoed);
+      this.recovery.spoke(device.actuatorId);
+    }
+    for (const read of device.reads.splice(0)) {
+      clearTimeout(read.timer);
+      read.resolve(state);
+    }
     this.emitReport({ actuatorId: device.actuatorId, state });
   }
 
@@ -249,25 +340,44 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     return undefined;
   }
 
-  /** A silent device may still take commands (it is how it gets a chance to answer), but counts as unavailable. */
+  /** A device that failed may still take commands (it is how it gets a chance to answer), but counts as unavailable. */
   private unavailableReason(device: Device): string | undefined {
-    return this.linkDown(device) ?? (device.silent ? `no state echo from the device since a command timed out after ${this.timeoutMs} ms` : undefined);
+    return this.linkDown(device) ?? this.recovery.reason(device.actuatorId);
+  }
+
+  /** The engine holds a device unreachable after a failed dispatch (SPEC.md §4) until its adapter says it is back. */
+  private timedOut(device: Device, pending: Pending): void {
+    const err = new DeviceError('TIMEOUT', device.actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`);
+    this.recovery.timedOut(device.actuatorId, err.message, pending.state);
+    this.settle(device, pending, err);
   }
 
   /**
-   * The engine holds a device unreachable after a failed dispatch (SPEC.md §4) until its adapter says it is
-   * available again: a device that timed out is marked silent, and any message from it lifts that.
+   * What the recovery decided: unavailable at once; available unless the link is down (then `updateAvailability`
+   * says so when it comes back). An answer at start says "available" even where nothing changed here: the engine
+   * may have restored the actuator unavailable from its store.
    */
-  private timedOut(device: Device, pending: Pending): void {
-    this.settle(device, pending, new DeviceError('TIMEOUT', device.actuatorId, `no state echo from "${device.name}" within ${this.timeoutMs} ms`));
-    device.silent = true;
-    this.updateAvailability();
+  private recovered(change: AvailabilityChange): void {
+    const device = this.byActuator.get(change.actuatorId)!;
+    if (change.available && this.linkDown(device)) return;
+    device.available = change.available;
+    this.emitAvailability(change);
   }
 
-  private heard(device: Device): void {
-    if (!device.silent) return;
-    device.silent = false;
-    this.updateAvailability();
+  /** Every `probeInterval`, each device that failed or has not answered since start is asked for its state. */
+  private armProbe(): void {
+    this.probeTimer = setInterval(() => {
+      for (const id of this.recovery.unreachable) {
+        const device = this.byActuator.get(id)!;
+        if (!this.linkDown(device)) this.requestState(device);
+      }
+    }, this.probeIntervalMs);
+  }
+
+  private requestState(device: Device): void {
+    this.client?.publish(`${this.baseTopic}/${device.name}/get`, JSON.stringify({ [readProperty(device.codec)]: '' }), { qos: 1 }, (err) => {
+      if (err) this.problem({ device: device.name, message: `${device.actuatorId}: publish to ${this.baseTopic}/${device.name}/get failed: ${err.message}` });
+    });
   }
 
   /** Emits each device whose availability changed; what was waiting on a now unreachable device fails at once. */
@@ -294,7 +404,12 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   }
 
   private rejectPending(device: Device, reason: string): void {
-    for (const p of [...device.pending]) this.settle(device, p, new DeviceError('OFFLINE', device.actuatorId, `"${device.name}": ${reason}`));
+    const err = new DeviceError('OFFLINE', device.actuatorId, `"${device.name}": ${reason}`);
+    for (const p of [...device.pending]) this.settle(device, p, err);
+    for (const read of device.reads.splice(0)) {
+      clearTimeout(read.timer);
+      read.reject(err);
+    }
   }
 
   private clientError(err: Error): void {

@@ -77,11 +77,13 @@ export const arbiterConfigShape = {
 const arbiterConfigSchema = z.strictObject(arbiterConfigShape);
 export type RawArbiterConfig = z.output<typeof arbiterConfigSchema>;
 
+const isMissing = (issue: z.core.$ZodIssue) => issue.code === 'invalid_type' && /received undefined/.test(issue.message);
+
 /** zod's issues in our words: the field path, and "is required" rather than "received undefined". */
 export function zodIssues(error: z.ZodError, prefix = ''): ConfigIssue[] {
   return error.issues.map((issue) => {
     let message = issue.message;
-    if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = `is required (${message.replace(/^Invalid input: /, '')})`;
+    if (isMissing(issue)) message = `is required (${message.replace(/^Invalid input: /, '')})`;
     if (issue.code === 'unrecognized_keys') message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     return { path: joinPath(prefix, formatPath(issue.path)), message };
   });
@@ -93,6 +95,7 @@ function checkActuator(a: z.output<typeof actuatorSchema>, path: string, issues:
     states = KIND_STATES[a.kind] ? [...KIND_STATES[a.kind]] : undefined;
     if (!states) issues.push({ path: `${path}.states`, message: `is required for kind "${a.kind}" (known kinds: ${Object.keys(KIND_STATES).join(', ')}; or give range)` });
   }
+  const knowsStates = states !== undefined || a.range !== undefined;
   if (a.states && a.range) issues.push({ path: `${path}.range`, message: 'give either states or range, not both' });
   if (a.range && a.range[0] > a.range[1]) issues.push({ path: `${path}.range`, message: `minimum ${a.range[0]} is above maximum ${a.range[1]}` });
   const spec: ActuatorSpec = {
@@ -108,7 +111,8 @@ function checkActuator(a: z.output<typeof actuatorSchema>, path: string, issues:
   const withStates = { ...spec } as { -readonly [K in keyof ActuatorSpec]: ActuatorSpec[K] };
   for (const key of ['initial', 'safe', 'default'] as const) {
     const raw = a[key];
-    if (raw === undefined) continue;
+    // Without states there is nothing to check a state against: the missing states are the problem, reported above.
+    if (raw === undefined || !knowsStates) continue;
     const value = normalizeState(spec, raw);
     if (value === undefined) issues.push({ path: `${path}.${key}`, message: `"${raw}" is not a state of ${a.id} (${spec.range ? `range ${spec.range.join('..')}` : spec.states?.join(', ')})` });
     else withStates[key] = value;
@@ -162,12 +166,43 @@ function checkFactWriters(facts: readonly FactDeclaration[], systems: readonly S
 
 /**
  * Validates the shared configuration keys and builds the core's configuration. Every problem found is reported
- * at once, each with its field path under `prefix`.
+ * at once, each with its field path under `prefix`: when the shape is wrong, the checks beyond the shape still run
+ * on the rest, so that an unknown field does not hide a kind without states until the next attempt.
  */
 export function buildCoreConfig(raw: unknown, source?: string, prefix = ''): CoreConfig {
   const parsed = arbiterConfigSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, prefix), source);
-  return coreConfigFrom(parsed.data, source, prefix);
+  if (parsed.success) return coreConfigFrom(parsed.data, source, prefix);
+  const issues = zodIssues(parsed.error, prefix);
+  const rest = arbiterConfigSchema.safeParse(withoutRefused(raw, parsed.error));
+  if (rest.success) {
+    try {
+      coreConfigFrom(rest.data, source, prefix);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  throw new ConfigError(issues, source);
+}
+
+/**
+ * `raw` without what zod refused and may be left out: unknown fields, and values of the wrong type in fields that
+ * are not required. A required field that is missing or wrong stays: the rest then cannot be checked.
+ */
+function withoutRefused(raw: unknown, error: z.ZodError): unknown {
+  const copy = structuredClone(raw);
+  const isObject = (v: unknown): v is Record<PropertyKey, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  const at = (path: readonly PropertyKey[]) => path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), copy);
+  for (const issue of error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      const holder = at(issue.path);
+      if (isObject(holder)) for (const key of issue.keys) delete holder[key];
+    } else if (issue.path.length > 0 && !isMissing(issue)) {
+      const holder = at(issue.path.slice(0, -1));
+      if (isObject(holder)) delete holder[issue.path[issue.path.length - 1]!];
+    }
+  }
+  return copy;
 }
 
 /** The device bindings of the actuators that declare one, for a DeviceRouter. */

@@ -17,15 +17,35 @@ export type FactDenialReason = Extract<DenialReason, 'unknown-system' | 'quarant
 
 /**
  * `store`: a commit failed and commands are refused until the store writes again; `clock-behind`: the server
- * started with the wall clock behind the store's high-water mark (issue 11).
+ * started with the wall clock behind the store's high-water mark (issue 11); `lifetime-exceeded`: a device's
+ * declared lifetime is used up (server/lifetime-monitor.ts).
  */
-export type AlarmKind = 'persistent-conflict' | 'flapping' | 'quarantine' | 'policy' | 'policy-loop' | 'undeliverable' | 'store' | 'clock-behind';
+export type AlarmKind =
+  | 'persistent-conflict'
+  | 'flapping'
+  | 'quarantine'
+  | 'policy'
+  | 'policy-loop'
+  | 'undeliverable'
+  | 'store'
+  | 'clock-behind'
+  | 'lifetime-exceeded';
 /** Who set a fact (SPEC.md §6): a sensor and the operator may set any fact, a control system only its own. */
 export type FactSource = 'sensor' | 'operator' | 'system';
 
 /** Why a claim, lock or quarantine left the tables without a `release` of its own. */
 export type ReleaseReason = 'release' | 'quarantine' | 'policy-ended' | 'unregistered' | 'invalid-on-restore';
 export type OperatorAction = 'stop' | 'resume' | 'lock' | 'unlock' | 'release';
+
+/** One finding of a diagnosis: a check at start-up, or the periodic read-back of an idle actuator. */
+export interface DiagnosticResult {
+  /** `adapter:<name>`, `actuator:<id>`, `store`, `secrets`, `clock`. */
+  readonly subject: string;
+  readonly ok: boolean;
+  readonly message: string;
+  /** Of a read-back: the device agrees, was changed by hand, or did not answer. */
+  readonly outcome?: 'match' | 'manual' | 'degraded';
+}
 
 /**
  * The typed catalogue of everything the engine says, keyed by event type. `at` is engine time in ms.
@@ -80,6 +100,9 @@ export interface EventCatalogue {
    * null: no claim), or with `operator` the stop flag, locks and quarantines are.
    */
   reverted: { claimant?: string; target?: string; state?: StateValue | null; operator?: true };
+  /** Health, beside arbitration (engine/health/): a measure drifting past its threshold before a device fails. */
+  'trend-warning': { subject: string; measure: string; value: number; baseline: number };
+  diagnostics: { results: readonly DiagnosticResult[] };
 }
 
 export type EventType = keyof EventCatalogue;
@@ -89,5 +112,5 @@ export type ArbiterEvent = { [K in EventType]: ArbiterEventOf<K> }[EventType];
 
 export const EVENT_TYPES: readonly EventType[] = [
   'dispatched', 'conflict', 'denied', 'expired', 'revoked', 'alarm', 'degraded', 'restored', 'manual',
-  'claimed', 'released', 'fact', 'operator', 'reverted',
+  'claimed', 'released', 'fact', 'operator', 'reverted', 'trend-warning', 'diagnostics',
 ];

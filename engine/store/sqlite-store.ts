@@ -4,6 +4,7 @@ import type { Claim } from '../core/claim';
 import type { Category } from '../core/category';
 import { EMPTY_SNAPSHOT, type CoreSnapshot } from '../core/snapshot';
 import type { ArbiterStore, StoreBatch } from './arbiter-store';
+import { decodeBatch, encodeBatch } from './journal-codec';
 import type { StoreSidecar } from './store-sidecar';
 
 /** `PRAGMA user_version` of the schema below; 0 is the schema before the store had an identity. */
@@ -37,6 +38,11 @@ export interface SqliteStoreOptions {
   readonly compactEvery?: number;
   /** Rewritten after every commit with the store's identity and commit number (store-sidecar.ts). */
   readonly sidecar?: StoreSidecar;
+  /**
+   * WAL pages after which a commit copies the WAL back into the store file (SQLite's `wal_autocheckpoint`,
+   * default 1000). The threaded store leaves that to a thread of its own and sets it high, as a safety net.
+   */
+  readonly checkpointAfter?: number;
 }
 
 /** Who the store is and how far it got: kept in `store_info`, repeated in the sidecar. */
@@ -112,6 +118,7 @@ export class SqliteStore implements ArbiterStore {
     db.pragma('journal_mode = WAL');
     this.synchronous = options.synchronous === 'normal' ? 'NORMAL' : 'FULL';
     db.pragma(`synchronous = ${this.synchronous}`);
+    if (options.checkpointAfter !== undefined) db.pragma(`wal_autocheckpoint = ${options.checkpointAfter}`);
     db.exec(SCHEMA);
     this.infoRow = this.identify();
     this.compactEvery = options.compactEvery ?? 256;
@@ -229,7 +236,7 @@ export class SqliteStore implements ArbiterStore {
     this.pending = noRows();
     this.journalled = 0;
     for (const row of this.statements.journal.iterate() as Iterable<{ seq: number; batch: string }>) {
-      merge(this.pending, JSON.parse(row.batch));
+      merge(this.pending, decodeBatch(row.batch));
       this.journalled++;
       this.lastSeq = row.seq;
     }
@@ -238,7 +245,7 @@ export class SqliteStore implements ArbiterStore {
   /** What the tables and the journal hold together; reads only, so it works on a full disk. */
   load(): CoreSnapshot {
     const rows = noRows();
-    for (const row of this.statements.journal.iterate() as Iterable<{ batch: string }>) merge(rows, JSON.parse(row.batch));
+    for (const row of this.statements.journal.iterate() as Iterable<{ batch: string }>) merge(rows, decodeBatch(row.batch));
     const claims = new Map<string, Claim>();
     for (const r of this.db.prepare('SELECT * FROM claims').iterate() as Iterable<any>) {
       claims.set(`${r.target}\u0000${r.claimant}`, {
@@ -275,7 +282,7 @@ export class SqliteStore implements ArbiterStore {
 
   /** On the event loop: the batch is durable when this returns, and a slice of the fold rides in its transaction. */
   write(batch: StoreBatch): void {
-    this.append(JSON.stringify(batch), batch.at ?? 0, batch, 2 * rowCount(batch) + 16);
+    this.append(encodeBatch(batch), batch.at ?? 0, batch, 2 * rowCount(batch) + 16);
   }
 
   /**
@@ -304,7 +311,7 @@ export class SqliteStore implements ArbiterStore {
    * journal it replaces stays until the fold's transaction (which deletes it) is durable with the next commit.
    */
   foldStep(rows: number): boolean {
-    for (const json of this.unmerged.splice(0)) merge(this.pending, JSON.parse(json));
+    for (const json of this.unmerged.splice(0)) merge(this.pending, decodeBatch(json));
     if (!this.folding && this.journalled < this.compactEvery) return false;
     if (this.synchronous === 'FULL') this.db.pragma('synchronous = NORMAL');
     try {
@@ -327,7 +334,7 @@ export class SqliteStore implements ArbiterStore {
   close(): void {
     if (!this.db.open) return;
     try {
-      for (const json of this.unmerged.splice(0)) merge(this.pending, JSON.parse(json));
+      for (const json of this.unmerged.splice(0)) merge(this.pending, decodeBatch(json));
       this.foldAllTx();
     } catch (err) {
       if (!isFull(err)) throw err;

@@ -13,7 +13,8 @@ export interface BackupEntry {
   readonly tag?: string;
 }
 
-export type BackupInspection = { readonly ok: true; readonly info: StoreInfo } | { readonly ok: false; readonly problem: string };
+/** `sound`: quick_check passed, whatever else is missing (a store of the schema before identities has no `store_info`). */
+export type BackupInspection = { readonly ok: true; readonly info: StoreInfo } | { readonly ok: false; readonly problem: string; readonly sound: boolean };
 
 /** Whether a file is a whole store: quick_check passes, every table is there, and it has an identity. */
 export function inspectBackup(file: string): BackupInspection {
@@ -21,14 +22,14 @@ export function inspectBackup(file: string): BackupInspection {
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
     const problems = (db.pragma('quick_check') as { quick_check: string }[]).map((r) => r.quick_check).filter((r) => r !== 'ok');
-    if (problems.length > 0) return { ok: false, problem: `quick_check: ${problems.slice(0, 3).join('; ')}` };
+    if (problems.length > 0) return { ok: false, problem: `quick_check: ${problems.slice(0, 3).join('; ')}`, sound: false };
     const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
     const missing = STORE_TABLES.filter((t) => !tables.has(t));
-    if (missing.length > 0) return { ok: false, problem: `not a home-arbiter store: no ${missing.join(', ')} table` };
+    if (missing.length > 0) return { ok: false, problem: `not a home-arbiter store: no ${missing.join(', ')} table`, sound: true };
     const info = db.prepare('SELECT identity, created, commits, mark FROM store_info WHERE id = 1').get() as StoreInfo | undefined;
-    return info ? { ok: true, info } : { ok: false, problem: 'the store has no identity' };
+    return info ? { ok: true, info } : { ok: false, problem: 'the store has no identity', sound: true };
   } catch (err) {
-    return { ok: false, problem: err instanceof Error ? err.message : String(err) };
+    return { ok: false, problem: err instanceof Error ? err.message : String(err), sound: false };
   } finally {
     db?.close();
   }
@@ -65,11 +66,14 @@ export class StoreBackups {
       await copy(partial);
       chmodSync(partial, 0o600);
       const inspection = inspectBackup(partial);
-      if (!inspection.ok) throw new Error(`the backup of ${this.storeFile} is not sound: ${inspection.problem}`);
-      const file = join(this.dir, `${this.prefix}-${stamp(taken)}-c${inspection.info.commits}${tag ? `-${tag}` : ''}.sqlite`);
+      // Before an upgrade the store is of the older schema, without an identity: kept as it is, at commit 0.
+      const older = tag === 'pre-upgrade' && !inspection.ok && inspection.sound;
+      if (!inspection.ok && !older) throw new Error(`the backup of ${this.storeFile} is not sound: ${inspection.problem}`);
+      const commit = inspection.ok ? inspection.info.commits : 0;
+      const file = join(this.dir, `${this.prefix}-${stamp(taken)}-c${commit}${tag ? `-${tag}` : ''}.sqlite`);
       renameSync(partial, file);
       if (!tag) this.rotate();
-      return { file, taken, commit: inspection.info.commits, ...(tag ? { tag } : {}) };
+      return { file, taken, commit, ...(tag ? { tag } : {}) };
     } finally {
       for (const companion of ['', '-wal', '-shm']) rmSync(`${partial}${companion}`, { force: true });
     }

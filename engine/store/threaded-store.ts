@@ -2,10 +2,20 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CoreSnapshot } from '../core/snapshot';
 import type { ArbiterStore, StoreBatch } from './arbiter-store';
+import { encodeBatch } from './journal-codec';
 import type { SqliteStoreOptions, StoreInfo } from './sqlite-store';
+import type { CheckpointThreadData } from './checkpoint-thread';
 import type { StoreOpened, StoreProblem, StoreReply, StoreRequest, StoreThreadData } from './store-thread';
 
 type Pending = { resolve(value: unknown): void; reject(err: Error): void };
+
+/** How often the checkpoint thread copies the WAL back into the store file. */
+const CHECKPOINT_EVERY_MS = 200;
+/**
+ * A commit checkpoints only past this many WAL pages: never while the checkpoint thread keeps up (10,000 commits/s
+ * add about 6,000 pages in its 200 ms), and still if it fell behind or failed.
+ */
+const CHECKPOINT_AFTER_PAGES = 10_000;
 type RequestBody = StoreRequest extends infer R ? (R extends StoreRequest ? Omit<R, 'id'> : never) : never;
 
 export interface ThreadedStoreOptions extends Omit<SqliteStoreOptions, 'sidecar'> {
@@ -35,14 +45,19 @@ export class ThreadedStore implements ArbiterStore {
   private nextId = 1;
   private broken?: StoreThreadError;
   private closing?: Promise<void>;
+  private checkpointerExited = false;
   private infoNow: StoreInfo;
 
   private constructor(
     readonly file: string,
     private readonly worker: Worker,
+    private readonly checkpointer: Worker,
     opened: StoreInfo,
     problem: (message: string) => void,
   ) {
+    checkpointer.on('message', (message: StoreProblem) => problem(message.problem));
+    checkpointer.once('exit', () => (this.checkpointerExited = true));
+    checkpointer.on('error', (err) => problem(`the checkpoint thread failed: ${err.message}; commits checkpoint past ${CHECKPOINT_AFTER_PAGES} WAL pages from now on`));
     this.infoNow = opened;
     worker.on('message', (message: StoreReply | StoreProblem) => {
       if ('problem' in message) return problem(message.problem);
@@ -67,8 +82,13 @@ export class ThreadedStore implements ArbiterStore {
   /** Starts the thread and resolves once it has opened (and recovered) the store. */
   static open(file: string, options: ThreadedStoreOptions = {}): Promise<ThreadedStore> {
     const { sidecar, problem, ...sqlite } = options;
-    const data: StoreThreadData = { file, options: sqlite, sidecar: sidecar === true };
+    const data: StoreThreadData = { file, options: { ...sqlite, checkpointAfter: CHECKPOINT_AFTER_PAGES }, sidecar: sidecar === true };
     const worker = new Worker(join(__dirname, 'store-thread.js'), { workerData: data });
+    const checkpoints = () => {
+      const thread = new Worker(join(__dirname, 'checkpoint-thread.js'), { workerData: { file, every: CHECKPOINT_EVERY_MS } satisfies CheckpointThreadData });
+      thread.unref();
+      return thread;
+    };
     return new Promise((resolve, reject) => {
       const exited = (code: number) => reject(new StoreThreadError(`the store's thread exited (code ${code}) before opening ${file}`));
       worker.once('error', reject);
@@ -76,7 +96,7 @@ export class ThreadedStore implements ArbiterStore {
       worker.once('message', (opened: StoreOpened) => {
         worker.off('error', reject);
         worker.off('exit', exited);
-        if (opened.ok) resolve(new ThreadedStore(file, worker, opened.info, problem ?? (() => undefined)));
+        if (opened.ok) resolve(new ThreadedStore(file, worker, checkpoints(), opened.info, problem ?? (() => undefined)));
         else {
           void worker.terminate();
           reject(new StoreThreadError(opened.message, opened.code));
@@ -95,7 +115,7 @@ export class ThreadedStore implements ArbiterStore {
   }
 
   async write(batch: StoreBatch): Promise<void> {
-    await this.request({ type: 'commit', json: JSON.stringify(batch), at: batch.at ?? 0 });
+    await this.request({ type: 'commit', json: encodeBatch(batch), at: batch.at ?? 0 });
   }
 
   /** An online backup of the store into `destination`, taken by the thread while commits go on. */
@@ -104,14 +124,24 @@ export class ThreadedStore implements ArbiterStore {
     return this.infoNow;
   }
 
-  /** Folds the journal, closes the database and ends the thread; a second call waits for the first. */
+  /** Folds the journal, closes the database and ends the threads; a second call waits for the first. */
   close(): Promise<void> {
-    this.closing ??= this.broken
-      ? Promise.resolve()
-      : this.request({ type: 'close' }).then(() => {
-          this.broken ??= new StoreThreadError(`${this.file}: the store is closed`);
-        });
+    this.closing ??= (this.broken ? Promise.resolve() : this.request({ type: 'close' })).then(
+      () => this.stopCheckpoints(),
+      (err: unknown) => this.stopCheckpoints().then(() => Promise.reject(err)),
+    );
     return this.closing;
+  }
+
+  private stopCheckpoints(): Promise<void> {
+    this.broken ??= new StoreThreadError(`${this.file}: the store is closed`);
+    if (this.checkpointerExited) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.checkpointer.once('exit', () => resolve());
+      // Held until it has gone: an unreferenced thread would let the process end before this resolves.
+      this.checkpointer.ref();
+      this.checkpointer.postMessage('stop');
+    });
   }
 
   private request(body: RequestBody): Promise<unknown> {

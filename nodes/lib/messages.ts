@@ -53,13 +53,25 @@ export function nodeTtl(value: unknown): number | undefined {
 
 export type ActuatorInput =
   | { readonly kind: 'availability'; readonly target: string; readonly available: boolean }
-  | { readonly kind: 'report'; readonly target: string; readonly state: unknown };
+  | { readonly kind: 'report'; readonly target: string; readonly state: unknown }
+  | { readonly kind: 'explain'; readonly target: string };
+
+/** The `msg.topic` that asks an `arbiter-actuator` node who owns its actuator and why. */
+export const EXPLAIN = 'explain';
 
 /**
  * An `arbiter-actuator` input from the device node: `msg.available = false/true` (SPEC.md §4, unreachable) or
  * `msg.payload` = the state the device reports (§5). `msg.topic` names the actuator when the node watches several.
+ * `msg.topic = "explain"` asks for the explanation instead (`msg.payload` names the actuator when it watches several).
  */
 export function actuatorInputOf(msg: NodeMessage, watched: readonly string[]): ActuatorInput {
+  if (msg.topic === EXPLAIN) {
+    const named = msg.payload === undefined || msg.payload === null || msg.payload === '' ? undefined : msg.payload;
+    if (named === undefined && watched.length === 1) return { kind: 'explain', target: watched[0] };
+    if (typeof named === 'string' && watched.includes(named)) return { kind: 'explain', target: named };
+    const problem = named === undefined ? 'is required: one of' : `${JSON.stringify(named)} is not one of`;
+    throw new MessageError('msg.payload', `${problem} the actuators this node watches (${watched.join(', ')}), to explain`);
+  }
   let target: string;
   if (watched.length === 1 && (msg.topic === undefined || msg.topic === '' || msg.topic === watched[0])) target = watched[0];
   else if (nonEmpty(msg.topic) && watched.includes(msg.topic)) target = msg.topic;

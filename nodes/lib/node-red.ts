@@ -28,12 +28,21 @@ export interface Node {
   on(event: 'input', listener: (msg: NodeMessage, send: Send, done: Done) => void): void;
   on(event: 'close', listener: (removed: boolean, done: () => void) => void): void;
   send(msg: NodeMessage | null | (NodeMessage | null)[]): void;
+  /** Hands a message to the node's input, as a wire would (the editor's buttons use it). */
+  receive(msg: NodeMessage): void;
   status(status: NodeStatus | Record<string, never>): void;
   log(message: unknown): void;
   debug(message: unknown): void;
   warn(message: unknown): void;
   error(message: unknown, msg?: NodeMessage): void;
 }
+
+/** An express handler of Node-RED's admin API (`RED.httpAdmin`), typed as far as these nodes use it. */
+export type AdminHandler = (
+  req: { readonly params: Record<string, string>; readonly body: unknown },
+  res: { sendStatus(code: number): void; status(code: number): { json(body: unknown): void }; json(body: unknown): void },
+  next: () => void,
+) => void;
 
 /** `RED._`: translates a message id of this module's catalogue (`locales/en-US/<set>.json`). */
 export type Translate = (key: string, params?: Record<string, unknown>) => string;
@@ -49,5 +58,8 @@ export interface NodeAPI {
   readonly settings: { readonly userDir?: string } & Record<string, unknown>;
   /** The runtime's event bus (`flows:started` once a deploy has started every node). */
   readonly events: NodeJS.EventEmitter;
+  /** The editor's HTTP API: node buttons and editor helpers post here, behind the admin's permissions. */
+  readonly httpAdmin: { post(path: string, ...handlers: AdminHandler[]): void };
+  readonly auth: { needsPermission(permission: string): AdminHandler };
   readonly _: Translate;
 }

@@ -4,7 +4,10 @@ import { buildCoreConfig, type CoreConfig } from '../../engine';
 import { ConfigError, type ConfigIssue } from '../../engine/config/config-error';
 import type { NodeDef } from './node-red';
 
-/** The supervisor's fields as the editor saves them (numbers may arrive as strings). */
+/**
+ * The supervisor's fields as the editor saves them (numbers may arrive as strings). `actuators`, `facts` and
+ * `policies` are YAML or JSON text (YAML 1.2, of which JSON is a part, as in scenario files: SPEC.md §10).
+ */
 export interface SupervisorDef extends NodeDef {
   readonly actuators?: string;
   readonly facts?: string;
@@ -58,20 +61,23 @@ const inUserDir = (file: string, userDir: string | undefined) => (isAbsolute(fil
 
 const label = (def: NodeDef) => `${def.type} "${def.name || def.id}"`;
 
-function parseJsonField(def: SupervisorDef, field: 'actuators' | 'facts' | 'policies', issues: ConfigIssue[], fallback: unknown[]): unknown {
+export type TextField = 'actuators' | 'facts' | 'policies';
+
+/** A YAML or JSON field of the editor; an empty one is the fallback. */
+export function parseTextField(def: SupervisorDef, field: TextField, issues: ConfigIssue[], fallback: unknown[]): unknown {
   const text = def[field];
   if (text === undefined || text.trim() === '') return fallback;
   try {
-    return JSON.parse(text);
+    return YAML.parse(text) ?? fallback;
   } catch (err) {
-    issues.push({ path: field, message: `is not JSON: ${(err as Error).message}` });
+    issues.push({ path: field, message: `is not YAML or JSON: ${(err as Error).message.replace(/\s+/g, ' ')}` });
     return fallback;
   }
 }
 
 function readPolicies(def: SupervisorDef, userDir: string | undefined, readFile: (path: string) => string, issues: ConfigIssue[]): unknown {
   const file = optionalText(def.policiesFile);
-  if (!file) return parseJsonField(def, 'policies', issues, []);
+  if (!file) return parseTextField(def, 'policies', issues, []);
   if (optionalText(def.policies) && def.policies!.trim() !== '[]') {
     issues.push({ path: 'policiesFile', message: 'give policies inline or as a file, not both' });
     return [];
@@ -95,8 +101,8 @@ function rawConfigOf(def: SupervisorDef, userDir: string | undefined, readFile: 
       flapping: dropUndefined({ window: optionalText(def.flappingWindow), changes: optionalNumber(def.flappingChanges) }),
       quarantine: dropUndefined({ window: optionalText(def.quarantineWindow), denials: optionalNumber(def.quarantineDenials) }),
     },
-    actuators: parseJsonField(def, 'actuators', issues, []),
-    facts: parseJsonField(def, 'facts', issues, []),
+    actuators: parseTextField(def, 'actuators', issues, []),
+    facts: parseTextField(def, 'facts', issues, []),
     policies: readPolicies(def, userDir, readFile, issues),
   };
   if (issues.length > 0) throw new ConfigError(issues, label(def));

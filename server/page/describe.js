@@ -38,6 +38,8 @@ export function alarmSentence(a) {
       return 'the policies did not settle and were cut' + (a.rule ? ' (rule ' + a.rule + ')' : '') + ' (policy loop)';
     case 'undeliverable':
       return a.target + ' cannot be put ' + show(a.state) + ' for life safety: its device is unreachable';
+    case 'lifetime-exceeded':
+      return a.target + ' has reached the end of its life: ' + a.message;
     default:
       return [a.kind, a.target, a.system, a.rule, a.message].filter(Boolean).join(' ');
   }
@@ -55,6 +57,8 @@ export function describe(e) {
     case 'revoked': return e.system + ' revoked on ' + e.target + ' by rule ' + e.rule;
     case 'fault': return 'fault record #' + e.id + ' (' + e.kind + '): ' + e.reason;
     case 'lifetime-warning': return e.target + ' ' + e.counter + ' at ' + e.value + ' of ' + e.limit;
+    case 'trend-warning': return 'TREND ' + e.subject + ' ' + e.measure + ' at ' + e.value + ' (baseline ' + e.baseline + ')';
+    case 'diagnostics': return 'diagnosis: ' + e.results.map((r) => (r.ok ? 'ok ' : 'FAILED ') + r.subject + ': ' + r.message).join('; ');
     case 'clock-jump': return 'clock jumped by ' + duration(Math.abs(e.jump));
     case 'adapter-problem': return 'adapter ' + e.adapter + (e.device ? ' ' + e.device : '') + (e.field ? ' ' + e.field : '') + ': ' + e.message;
     case 'operator': return 'operator ' + e.action + (e.target ? ' ' + e.target : '') + (e.system ? ' ' + e.system : '');

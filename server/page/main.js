@@ -6,8 +6,8 @@ import { askForToken, operatorActions, showOperator, signOut } from './operator.
 import * as panels from './panels.js';
 import { Timeline } from './timeline.js';
 
-const TIMELINE = new Set(['conflict', 'alarm', 'alarm-acknowledged', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
-const REFRESH = new Set(['dispatched', 'claimed', 'fact', 'released', 'expired', 'revoked', 'denied', 'degraded', 'restored', 'manual', 'conflict', 'operator', 'alarm', 'alarm-acknowledged']);
+const TIMELINE = new Set(['conflict', 'alarm', 'alarm-acknowledged', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'trend-warning', 'diagnostics', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
+const REFRESH = new Set(['dispatched', 'claimed', 'fact', 'released', 'expired', 'revoked', 'denied', 'degraded', 'restored', 'manual', 'conflict', 'operator', 'alarm', 'alarm-acknowledged', 'diagnostics']);
 const POLL_MS = 10000;
 const RECONNECT_MS = 3000;
 /** Entries of history the timeline starts with. */
@@ -99,7 +99,8 @@ function follow() {
   const onEvent = (m) => {
     const e = JSON.parse(m.data);
     lastSeq = Math.max(lastSeq, e.seq);
-    if (TIMELINE.has(e.type)) timeline.add(e);
+    // A read-back that found the device as the engine holds it is news for the diagnostics table, not the timeline.
+    if (TIMELINE.has(e.type) && !(e.type === 'diagnostics' && e.results.every((r) => r.ok))) timeline.add(e);
     if (REFRESH.has(e.type)) scheduleRefresh();
   };
   for (const type of new Set([...TIMELINE, ...REFRESH])) source.addEventListener(type, onEvent);

@@ -97,7 +97,14 @@ export function renderDiagnostics(status) {
   document.querySelector('#diagnostics tbody').replaceChildren(...results.map((r) => {
     const tr = el('tr');
     tr.dataset.subject = r.subject;
-    tr.append(cell('subject', r.subject), cell('at start-up', (r.ok ? '✔ ' : '✘ ') + r.message, r.ok ? 'ok' : 'bad'), cell('now', (r.now.ok ? '✔ ' : '✘ ') + r.now.message, r.now.ok ? 'ok' : 'bad'));
+    const back = r.readBack;
+    tr.append(
+      cell('subject', r.subject),
+      cell('at start-up', (r.ok ? '✔ ' : '✘ ') + r.message, r.ok ? 'ok' : 'bad'),
+      cell('now', (r.now.ok ? '✔ ' : '✘ ') + r.now.message, r.now.ok ? 'ok' : 'bad'),
+      // Only the idle life and property paths are read back (the periodic diagnosis); the others show a dash.
+      cell('last read-back', back ? (back.ok ? '✔ ' : '✘ ') + back.outcome + ', ' + back.message + ', ' + time(back.at) : '—', back ? (back.ok ? 'ok' : 'bad') : ''),
+    );
     return tr;
   }));
 }

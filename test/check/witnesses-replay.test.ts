@@ -16,7 +16,7 @@ const shared = [join(repo, '..', 'shared', 'scenarios'), join(repo, '..', '..', 
 
 const sets: [string, string[]][] = [
   ['test/scenarios and the contract copy', [join(repo, 'test', 'scenarios'), join(repo, 'test', 'scenarios', 'contract')]],
-  ['examples/', [join(repo, 'examples'), join(repo, 'examples', 'scenarios')]],
+  ['examples/ and scenario/examples/', [join(repo, 'examples'), join(repo, 'scenario', 'examples')]],
   ...(shared ? [['the shared contract scenarios', [shared]] as [string, string[]]] : []),
 ];
 

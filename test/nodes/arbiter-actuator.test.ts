@@ -48,6 +48,33 @@ describe('arbiter-actuator', function () {
     assert.match(errors[1], /^MessageError: msg\.topic: "front\.lock" is not one of the actuators this node watches \(living\.window, living\.blind\)/);
   });
 
+  it('answers msg.topic "explain" with who owns the actuator and why the other claims wait', async () => {
+    await h.load([
+      supervisor({ actuators: ACTUATORS }),
+      system('vent', 'comfort'),
+      system('security', 'property', { wires: ['security'] }),
+      actuator('living.window', 'window'),
+      actuator('zone:living', 'living', ['explained']),
+      ...helpers('outcomes', 'security', 'dispatches', 'explained'),
+      ...catchAll(),
+    ]);
+    await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'closed' } }, 'security');
+    await h.send('window', { topic: 'explain', ask: 1 }, 'dispatches', h.messages('dispatches').length + 1);
+    const answer = h.messages('dispatches').at(-1)!;
+    assert.equal(answer.topic, 'explain');
+    assert.equal(answer.ask, 1, 'the rest of the message passes through');
+    const arbiter = await h.node('sup').supervisor!.ready();
+    assert.deepEqual(answer.payload, arbiter.explain('living.window'));
+    assert.match(answer.description as string, /^living\.window is closed \(desired closed\): security wins, the highest priority .*; vent \(open\) waits: its category comfort is below property$/);
+
+    await h.send('living', { topic: 'explain', payload: 'living.blind' }, 'explained');
+    assert.equal(h.messages('explained').at(-1)!.description, 'living.blind is open (desired open): no claim');
+    h.node('living').receive({ topic: 'explain' });
+    await h.until(() => h.messages('errors').length === 1, 'the error');
+    assert.match((h.messages('errors')[0].error as { message: string }).message, /^MessageError: msg\.payload: is required: one of the actuators this node watches \(living\.window, living\.blind\), to explain/);
+  });
+
   it('is invalid when its target matches no actuator', async () => {
     await h.load([supervisor({ actuators: ACTUATORS }), actuator('kind:valve', 'valves'), ...helpers('dispatches')]);
     await h.statusMatching('valves', (s) => s.text === 'invalid configuration', 'invalid badge');

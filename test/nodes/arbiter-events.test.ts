@@ -40,11 +40,49 @@ describe('arbiter-events and arbiter-context', function () {
     assert.equal((await h.statusMatching('alarms', (s) => s.text === 'alarm: undeliverable front.lock', 'alarm badge')).fill, 'red');
   });
 
-  it('shows the last conflict', async () => {
+  it('shows the last conflict, and says why the loser waits as the status page does', async () => {
     await h.load([supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac', initial: 'on' }] }), system('power-manager', 'property'), system('robot-climate', 'comfort'), events(['conflict']), ...helpers('outcomes', 'seen')]);
     await h.send('sys-power-manager', { payload: { target: 'factory.ac', state: 'off' } }, 'outcomes');
     await h.send('sys-robot-climate', { payload: { target: 'factory.ac', state: 'on' } }, 'seen');
     assert.equal((await h.statusMatching('events', (s) => /^conflict on/.test(s.text ?? ''), 'conflict badge')).text, 'conflict on factory.ac: power-manager beats robot-climate');
+    const conflict = h.messages('seen')[0];
+    assert.equal(conflict.reason, 'its category comfort is below property');
+    assert.equal(conflict.description, 'conflict on factory.ac: power-manager (off) beats robot-climate (on) by priority: robot-climate waits, its category comfort is below property');
+  });
+
+  it('keeps an alarm on the badge until it is acknowledged, whatever conflicts come after', async () => {
+    await h.load([
+      supervisor({ actuators: [{ id: 'factory.ac', kind: 'ac', initial: 'on' }] }),
+      system('power-manager', 'property'),
+      system('robot-climate', 'comfort'),
+      events(['conflict', 'alarm']),
+      ...helpers('outcomes', 'seen'),
+    ]);
+    await h.send('sys-power-manager', { payload: { target: 'factory.ac', state: 'off' } }, 'outcomes');
+    for (let i = 2; i <= 4; i++) await h.send('sys-robot-climate', { payload: { target: 'factory.ac', state: 'on' } }, 'outcomes', i);
+    await h.statusMatching('events', (s) => s.text === 'alarm: persistent-conflict factory.ac', 'alarm badge');
+    await h.send('sys-robot-climate', { payload: { target: 'factory.ac', state: 'on' } }, 'outcomes', 5);
+    await h.until(() => h.messages('seen').filter((m) => m.topic === 'conflict').length === 4, 'the conflict after the alarm');
+    assert.equal(h.status('events')!.text, 'alarm: persistent-conflict factory.ac', 'the conflict did not replace the alarm');
+
+    h.node('events').receive({ topic: 'acknowledge' });
+    const after = await h.statusMatching('events', (s) => /^conflict on/.test(s.text ?? ''), 'the last conflict once acknowledged');
+    assert.equal(after.fill, 'yellow');
+  });
+
+  it('passes the health events announced on the engine: a trend warning, a read-back diagnosis, a lifetime-exceeded alarm', async () => {
+    await h.load([supervisor({ actuators: [{ id: 'front.lock', kind: 'lock', initial: 'locked' }] }), events(['trend-warning', 'diagnostics', 'alarm'], 'health', ['seen']), ...helpers('seen')]);
+    const arbiter = await h.node('sup').supervisor!.ready();
+    arbiter.announce({ type: 'trend-warning', subject: 'front.lock', measure: 'battery', value: 15, baseline: 96 });
+    arbiter.announce({ type: 'diagnostics', results: [{ subject: 'actuator:front.lock', ok: false, outcome: 'manual', message: 'reads unlocked, the engine held locked: changed by hand' }] });
+    arbiter.announce({ type: 'alarm', kind: 'lifetime-exceeded', target: 'front.lock', message: 'cycles at 20000 of 20000: replace or service the device' });
+    await h.until(() => h.messages('seen').length === 3, 'the three health events');
+    assert.deepEqual(h.messages('seen').map((m) => [m.topic, m.description]), [
+      ['trend-warning', 'trend: front.lock battery at 15, baseline 96'],
+      ['diagnostics', 'diagnostics: FAILED actuator:front.lock: reads unlocked, the engine held locked: changed by hand'],
+      ['alarm', 'ALARM lifetime-exceeded on front.lock: cycles at 20000 of 20000: replace or service the device'],
+    ]);
+    assert.equal((await h.statusMatching('health', (s) => s.text === 'alarm: lifetime-exceeded front.lock', 'alarm badge')).fill, 'red');
   });
 
   it('refuses an unknown event type', async () => {

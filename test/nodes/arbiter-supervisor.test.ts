@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { TempHome } from '../server/server-fixture';
+import { ServerProcess } from '../server/server-process';
 import { NodeRedHarness } from './support/node-red-harness';
 import { actuator, catchAll, helpers, supervisor, SUPERVISOR, system } from './support/flows';
 
@@ -68,9 +70,13 @@ describe('arbiter-supervisor', function () {
     assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /facts\[0\]\.writers\[0\]: system "vent" has category comfort, below life, which rule "fire" asserts through fact "smoke"/);
   });
 
-  it('reports JSON that does not parse by its field', async () => {
+  it('reads YAML as well as JSON, and reports text that does not parse by its field, with the place', async () => {
+    await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '- { name: smoke, initial: false }' }, system('security', 'property'), ...helpers('outcomes')]);
+    assert.deepEqual((await h.node(SUPERVISOR).supervisor!.ready()).tables.fact('smoke')?.value, false);
+    await h.unload();
+    h.newUserDir();
     await h.load([{ ...supervisor({ actuators: [WINDOW] }), facts: '[{"name": ' }, system('security', 'property'), ...helpers('outcomes')]);
-    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not JSON/);
+    assert.match(h.node(SUPERVISOR).supervisor!.problem ?? '', /^arbiter-supervisor "home": facts: is not YAML or JSON: .* at line 1, column \d+/);
   });
 
   it('contains an engine that cannot start: its clients show it and their inputs fail with the reason', async () => {
@@ -96,6 +102,22 @@ describe('arbiter-supervisor', function () {
     await assert.rejects(h.node('sup2').supervisor!.ready(), /shared\.sqlite: .*shared\.sqlite is in use by arbiter-supervisor "home" \(pid \d+ on .*\): stop it first/);
     await h.send('sys-security', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
     assert.equal((h.messages('outcomes')[0].payload as { outcome: string }).outcome, 'accepted', 'the first supervisor runs');
+  });
+
+  it('refuses to start on a store that a running serve holds, naming it, and the server keeps running', async function () {
+    this.timeout(60_000);
+    const home = await new TempHome().withSecrets();
+    const server = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    try {
+      await server.url;
+      await h.load([supervisor({ actuators: [WINDOW] }, { storeFile: join(home.dir, 'home.sqlite') }), system('security', 'property'), ...helpers('outcomes')]);
+      await h.statusMatching('sys-security', (s) => s.text === 'engine failed', 'the failed badge');
+      await assert.rejects(h.node(SUPERVISOR).supervisor!.ready(), /home\.sqlite is in use by serve \(pid \d+ on .+\): stop it first/);
+      assert.equal(server.child.exitCode, null);
+    } finally {
+      await server.terminate();
+      home.remove();
+    }
   });
 
   it('shows a client without a supervisor as such', async () => {

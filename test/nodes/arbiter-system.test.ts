@@ -45,6 +45,46 @@ describe('arbiter-system', function () {
     assert.equal(arbiter.view('office.setpoint')!.desired, 21.5);
   });
 
+  it('says why a deferred command waits, in the words of the status page', async () => {
+    await h.load([supervisor({ actuators: ACTUATORS }), system('security', 'property', { wires: ['security'] }), system('vent', 'comfort'), system('fan', 'comfort', { wires: ['fan'] }), ...helpers('outcomes', 'security', 'fan')]);
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'closed' } }, 'security');
+    await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    assert.deepEqual(outcome(), { outcome: 'deferred', winner: 'security', reason: 'its category comfort is below property', system: 'vent', target: 'living.window', state: 'open' });
+    await h.send('sys-security', { topic: 'living.window', release: true }, 'security', 2);
+    await h.send('sys-fan', { payload: { target: 'living.window', state: 'closed' } }, 'fan');
+    assert.equal((h.messages('fan').at(-1)!.payload as Record<string, unknown>).reason, 'tied with vent, which was already winning');
+  });
+
+  it('follows its claim afterwards: deferred by a higher claim, winning again when that is released, each said once', async () => {
+    await h.load([supervisor({ actuators: ACTUATORS }), system('vent', 'comfort'), system('security', 'property', { wires: ['security'] }), ...helpers('outcomes', 'security')]);
+    await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    await h.send('sys-security', { payload: { target: 'living.window', state: 'closed' } }, 'security');
+    await h.until(() => h.messages('outcomes').length === 2, 'vent told that its claim is deferred');
+    assert.deepEqual(h.messages('outcomes')[1], {
+      topic: 'living.window',
+      payload: { outcome: 'deferred', winner: 'security', reason: 'its category comfort is below property', system: 'vent', target: 'living.window', state: 'open' },
+      _msgid: h.messages('outcomes')[1]._msgid,
+    });
+    await h.statusMatching('sys-vent', (s) => s.text === 'deferred to security on living.window', 'deferred badge');
+
+    await h.send('sys-security', { topic: 'living.window', release: true }, 'security', 2);
+    await h.until(() => h.messages('outcomes').length === 3, 'vent told that its claim wins again');
+    assert.deepEqual(outcome(), { outcome: 'winning', system: 'vent', target: 'living.window', state: 'open' });
+    assert.equal((await h.statusMatching('sys-vent', (s) => s.text === 'winning: living.window = open', 'winning badge')).fill, 'green');
+    const arbiter = await h.node('sup').supervisor!.ready();
+    await arbiter.settled();
+    assert.equal(h.messages('outcomes').length, 3, 'nothing more: each change is said once');
+    assert.equal(h.messages('security').length, 2, 'the command and the release: no standing message for a system that only gave its claim up');
+  });
+
+  it('says when its lease runs out', async () => {
+    await h.load([supervisor({ actuators: ACTUATORS }), system('vent', 'comfort', { ttl: '300ms' }), ...helpers('outcomes')]);
+    await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    await h.until(() => h.messages('outcomes').length === 2, 'the expiry');
+    assert.deepEqual(outcome(), { outcome: 'expired', system: 'vent', target: 'living.window', state: 'open' });
+    await h.statusMatching('sys-vent', (s) => s.text === 'lease ran out on living.window', 'expired badge');
+  });
+
   it('releases its claim on msg.release', async () => {
     await h.load([supervisor({ actuators: ACTUATORS }), system('vent', 'comfort'), ...helpers('outcomes')]);
     await h.send('sys-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');

@@ -37,6 +37,12 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await red.stop();
   });
 
+  // A test that fails with a dialog open must not leave it in the way of the next one.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed') return;
+    await page.evaluate("for (const id of ['#node-config-dialog-cancel', '#node-dialog-cancel']) $(id + ':visible').trigger('click')");
+  });
+
   it('shows every arbiter node in the palette, and registers the supervisor config node', async () => {
     for (const type of PALETTE_TYPES) {
       const entry = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
@@ -91,6 +97,9 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node`).dblclick();
     const target = page.locator('.red-ui-tray #node-input-target');
     await target.waitFor({ timeout: 30_000 });
+    // The completions come from the supervisor the dialog has selected: type only once it is selected.
+    const supervisor = UC4.find((n) => n.type === 'arbiter-supervisor')!.id;
+    await page.waitForFunction((id) => (globalThis as any).$('.red-ui-tray #node-input-supervisor').val() === id, supervisor, { timeout: 30_000 });
     await target.fill('');
     await target.pressSequentially('kind:');
     const completion = page.locator('.red-ui-autoComplete-container').getByText('kind:window');

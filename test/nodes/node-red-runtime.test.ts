@@ -68,6 +68,11 @@ describe('home-arbiter in a real Node-RED runtime', function () {
     for (const set of ours) assert.ok(set.enabled && !set.err, `${set.types.join(',')}: ${set.err ?? 'disabled'}`);
   });
 
+  it('offers the example flows under Import → Examples, and no folder without a flow', async () => {
+    assert.deepEqual(await red.api('GET', '/library/examples/flows/home-arbiter'), ['node-red']);
+    assert.deepEqual(await red.api('GET', '/library/examples/flows/home-arbiter/node-red'), [{ fn: 'uc4-window-lock' }, { fn: 'uc5-alarm' }]);
+  });
+
   it('runs the example flows: the UC4 window conflict and the UC5 alarm, and keeps the claims across a redeploy', async () => {
     await red.deploy([...UC4, ...UC5, ...probe(++revision)]);
     await eventsUntil(() => true, 'the probe endpoint');

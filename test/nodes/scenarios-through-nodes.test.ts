@@ -40,8 +40,8 @@ describe('the contract scenarios through the Node-RED nodes', function () {
       { type: 'conflict', target: 'living.window', winner: 'security', loser: 'comfort-vent', winnerState: 'closed', loserState: 'open', resolution: 'priority', at: undefined },
     );
 
-    const [outcome] = (await h.send('sys-comfort-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes', 3)).slice(-1);
-    assert.deepEqual(outcome.payload, { outcome: 'deferred', winner: 'security', system: 'comfort-vent', target: 'living.window', state: 'open' });
+    const outcome = await h.ask('sys-comfort-vent', { payload: { target: 'living.window', state: 'open' } }, 'outcomes');
+    assert.deepEqual(outcome.payload, { outcome: 'deferred', winner: 'security', reason: 'its category comfort is below property', system: 'comfort-vent', target: 'living.window', state: 'open' });
     await h.until(() => conflicts().length === 2, 'the second conflict');
     assert.equal(h.messages('dispatches').length, 2, 'nothing dispatched while security holds the window');
     await h.statusMatching('sys-comfort-vent', (s) => s.text === 'deferred to security on living.window', 'deferred badge');
@@ -83,8 +83,8 @@ describe('the contract scenarios through the Node-RED nodes', function () {
     assert.equal(conflicts()[0].winner, 'policy:fire-evacuation');
     assert.equal(conflicts()[0].loser, 'security');
 
-    const [outcome] = (await h.send('sys-security', { payload: { target: 'front.lock', state: 'locked' } }, 'outcomes', 3)).slice(-1);
-    assert.deepEqual(outcome.payload, { outcome: 'deferred', winner: 'policy:fire-evacuation', system: 'security', target: 'front.lock', state: 'locked' });
+    const outcome = await h.ask('sys-security', { payload: { target: 'front.lock', state: 'locked' } }, 'outcomes');
+    assert.deepEqual(outcome.payload, { outcome: 'deferred', winner: 'policy:fire-evacuation', reason: 'its category property is below life', system: 'security', target: 'front.lock', state: 'locked' });
     assert.equal(h.messages('dispatches').length, 3, 'the door stays unlocked');
 
     await h.send('context', { topic: 'smoke', payload: false }, 'dispatches', 4);
@@ -115,7 +115,7 @@ describe('the contract scenarios through the Node-RED nodes', function () {
     assert.equal(conflicts()[0].loser, 'scene-auto');
     await h.statusMatching('light', (s) => s.text === 'manual: off', 'manual owner');
 
-    const [outcome] = (await h.send('sys-scene-auto', { payload: { target: 'living.light', state: 'on' } }, 'outcomes', 2)).slice(-1);
+    const outcome = await h.ask('sys-scene-auto', { payload: { target: 'living.light', state: 'on' } }, 'outcomes');
     assert.equal((outcome.payload as { outcome: string }).outcome, 'deferred');
     assert.equal(h.messages('dispatches').length, 1);
 
@@ -123,7 +123,7 @@ describe('the contract scenarios through the Node-RED nodes', function () {
     await h.until(() => h.messages('dispatches').length === 2, 'the light to be dispatched on again');
     assert.equal(dispatched()[1], 'living.light=on by scene-auto');
 
-    await h.send('sys-security', { payload: { target: 'garage.door', state: 'closed' } }, 'outcomes', 3);
+    await h.ask('sys-security', { payload: { target: 'garage.door', state: 'closed' } }, 'outcomes');
     h.node('garage').receive({ payload: 'open' });
     await h.until(() => h.messages('dispatches').length === 3, 'the garage door to be closed again');
     assert.equal(dispatched()[2], 'garage.door=closed by security');

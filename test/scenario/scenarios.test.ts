@@ -18,7 +18,7 @@ function scenariosIn(dir: string): string[] {
 for (const [title, dir] of [
   ['the contract scenarios (a copy of shared/scenarios)', join(root, 'contract')],
   ['our own scenarios', root],
-  ['the example scenarios', join(repo, 'examples', 'scenarios')],
+  ['the example scenarios', join(repo, 'scenario', 'examples')],
 ] as const) {
   describe(`replay: ${title}`, () => {
     const files = scenariosIn(dir);

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import Database from 'better-sqlite3';
 import { Arbiter } from '../../engine/arbiter';
+import { VirtualClock } from '../../engine/clock';
 import { buildCoreConfig } from '../../engine/config/arbiter-config';
+import type { ArbiterEvent } from '../../engine/core/events';
 import { LifetimeMonitor } from '../../server/lifetime-monitor';
 
 const HOUR = 3_600_000;
@@ -9,19 +11,23 @@ const HOUR = 3_600_000;
 describe('server/lifetime-monitor: cycles and on-hours per actuator', () => {
   let db: Database.Database;
   let arbiter: Arbiter;
-  let now: number;
+  let clock: VirtualClock;
   let warnings: { target: string; counter: string; value: number; limit: number }[];
+  let alarms: Extract<ArbiterEvent, { type: 'alarm' }>[];
 
-  const monitor = () =>
-    new LifetimeMonitor(db, arbiter, new Map([['hall.light', { cycles: 10, hours: 100 }]]), (w) => warnings.push(w), () => now);
+  const monitor = (limit: { cycles?: number; hours?: number; until?: string } = { cycles: 10, hours: 100 }) =>
+    new LifetimeMonitor(db, arbiter, new Map([['hall.light', limit]]), (w) => warnings.push(w), clock);
+  const later = (ms: number) => clock.advanceTo(clock.now() + ms);
 
   beforeEach(async () => {
     db = new Database(':memory:');
-    now = 0;
+    clock = new VirtualClock(0);
     warnings = [];
+    alarms = [];
     arbiter = new Arbiter({
       config: buildCoreConfig({ actuators: [{ id: 'hall.light', kind: 'light', initial: 'off' }], systems: [{ id: 'security', category: 'property' }] }),
     });
+    arbiter.events$.subscribe((e) => e.type === 'alarm' && alarms.push(e));
     await arbiter.start();
   });
 
@@ -36,11 +42,11 @@ describe('server/lifetime-monitor: cycles and on-hours per actuator', () => {
     const first = monitor();
     first.start();
     await set('on');
-    now += 2 * HOUR;
+    await later(2 * HOUR);
     await set('off');
-    now += 5 * HOUR;
+    await later(5 * HOUR);
     await set('on');
-    now += HOUR;
+    await later(HOUR);
     assert.deepEqual(first.counters('hall.light'), { cycles: 3, hours: 3, limit: { cycles: 10, hours: 100 } });
     first.stop();
     const second = monitor();
@@ -59,6 +65,30 @@ describe('server/lifetime-monitor: cycles and on-hours per actuator', () => {
     await set('off');
     await set('on');
     assert.deepEqual(warnings, [{ type: 'lifetime-warning', target: 'hall.light', counter: 'cycles', value: 9, limit: 10 }]);
+    m.stop();
+  });
+
+  it('raises the lifetime-exceeded alarm once when a counter reaches its limit', async () => {
+    const m = monitor({ cycles: 4 });
+    m.start();
+    for (const state of ['on', 'off', 'on']) await set(state);
+    assert.equal(alarms.length, 0);
+    await set('off');
+    await set('on');
+    assert.deepEqual(alarms.map((a) => [a.kind, a.target, a.message]), [['lifetime-exceeded', 'hall.light', 'cycles at 4 of 4: replace or service the device']]);
+    m.stop();
+  });
+
+  it('raises the lifetime-exceeded alarm when the service period `until` ends, checked each minute in engine time', async () => {
+    const until = '1970-01-02'; // a day after the virtual clock's start
+    const m = monitor({ until });
+    m.start();
+    await later(23 * HOUR);
+    assert.equal(alarms.length, 0);
+    await later(HOUR + 60_000);
+    assert.deepEqual(alarms.map((a) => [a.kind, a.target, a.message]), [['lifetime-exceeded', 'hall.light', `service period ended on ${until}: replace or service the device`]]);
+    await later(HOUR);
+    assert.equal(alarms.length, 1, 'once');
     m.stop();
   });
 });

@@ -124,8 +124,8 @@ describe('server/status-page: the page on a phone (Chromium at 390x844)', functi
     assert.match(await page.locator('#facts li.stale[data-name="rain"]').textContent() ?? '', /^rain = true \(fail-safe value\): no reading since \d.*, stale since \d/);
     assert.match(await page.locator('#diagnostics-time').textContent() ?? '', /^Checked at start-up, \d.*; 0 problems then, 2 problems now\.$/);
     const light = await page.locator('#diagnostics tr[data-subject="actuator:hall.light"] td').allTextContents();
-    assert.deepEqual(light, ['actuator:hall.light', '✔ virtual sim/l, reachable', '✘ unreachable']);
-    assert.deepEqual(await page.locator('#diagnostics tr[data-subject="adapter:virtual"] td').allTextContents(), ['adapter:virtual', '✔ started', '✘ 2 of 3 devices reachable']);
+    assert.deepEqual(light, ['actuator:hall.light', '✔ virtual sim/l, reachable', '✘ unreachable', '—'], 'no life or property rule reaches the light: it is never read back');
+    assert.deepEqual(await page.locator('#diagnostics tr[data-subject="adapter:virtual"] td').allTextContents(), ['adapter:virtual', '✔ started', '✘ 2 of 3 devices reachable', '—']);
     assert.equal(await page.locator('link[rel="icon"]').getAttribute('href'), '/page/favicon.svg');
     const icon = await call(server.url, 'GET', '/page/favicon.svg');
     assert.equal(icon.headers.get('content-type'), 'image/svg+xml');

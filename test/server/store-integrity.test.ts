@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { call, TempHome, waitFor } from './server-fixture';
+import { call, HOME_YAML, TempHome, waitFor } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
 const DAY = 86_400_000;
@@ -110,15 +110,22 @@ describe('server: the store at start-up (issue 11)', function () {
   it('refuses a store whose -wal file was deleted after kill -9', async () => {
     await firstRun();
     const p = serve();
-    await acknowledge(await p.url);
+    const base = await p.url;
+    // A reader in the middle of a read (as a long backup would be) keeps the commits after it in the WAL: the
+    // checkpoint thread may not copy them into the store file, so deleting the WAL surely loses them.
+    const reader = new Database(store(), { readonly: true });
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM claims').get();
+    await acknowledge(base);
     await p.kill9();
+    reader.close();
     rmSync(`${store()}-wal`);
     const stderr = await refused(serve());
     assert.match(stderr, /refusing to start: .*home\.sqlite is at commit (\d+), but its sidecar .* at commit (\d+): \d+ commits are missing \(an older copy put back, or its -wal file deleted\)/);
     const accepted = serve('--accept-loss');
     await accepted.url;
     await accepted.terminate();
-    assert.deepEqual(faultKinds().slice(0, 2), ['store-loss', 'store-loss']);
+    assert.deepEqual(faultKinds().filter((kind: string) => kind === 'store-loss').length, 2, 'the refusal and the acceptance');
   });
 
   it('takes an online backup while serving; restored, it brings back every acknowledged claim', async () => {
@@ -154,9 +161,12 @@ describe('server: the store at start-up (issue 11)', function () {
   });
 
   it('measures leases and staleness from the high-water mark when the clock is a day behind at restart', async () => {
+    home.remove();
+    home = await new TempHome(HOME_YAML.replace('facts:\n', 'facts:\n  - { name: rain, maxAge: 5s, whenStale: true }\n')).withSecrets();
     const p = serve();
     const base = await p.url;
     assert.equal((await command(base, 'security', 'hall.light', 'on', '5s')).status, 200);
+    assert.equal((await call(base, 'PUT', '/api/facts/rain', { token: home.tokens.operator, body: { value: false } })).status, 200);
     await p.kill9();
 
     const behind = new ServerProcess(['--config', home.configFile, '--port', '0'], { clockShift: -DAY });
@@ -169,7 +179,8 @@ describe('server: the store at start-up (issue 11)', function () {
     assert.match(clock.message, /time (synchronisation unknown|synchronised|NOT synchronised)/, 'says what it knows of time synchronisation');
     const events = (await call(again, 'GET', '/api/events?since=0&limit=10000')).body as { event: { type: string; kind?: string } }[];
     assert.ok(events.some((e) => e.event.type === 'alarm' && e.event.kind === 'clock-behind'), 'an alarm');
-    // The 5 s lease runs out within seconds, not after a day.
+    // The 5 s lease runs out within seconds, not after a day; the rain sensor silent for 5 s goes stale.
     await waitFor('the lease to expire', async () => ((await claimsOf(again)).has('security hall.light') ? undefined : true), 15_000);
+    await waitFor('the rain fact to go stale', async () => ((await call(again, 'GET', '/api/status')).body.facts.find((f: { name: string }) => f.name === 'rain')?.stale ? true : undefined), 15_000);
   });
 });

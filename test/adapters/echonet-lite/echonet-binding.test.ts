@@ -37,6 +37,14 @@ describe('echonet-lite adapter: bindings', () => {
     rejectsWith({ address: '192.168.1.20/0ef001' }, 'device.address', /node profile/);
   });
 
+  it('binds a shutter to an electrically operated shutter (0x0261) as well as a rain sliding door/shutter (0x0263)', () => {
+    for (const eoj of ['026101', '026301']) {
+      const parsed = parseBinding(binding({ actuatorId: 'living.shutter', kind: 'shutter', address: `192.168.1.21/${eoj}` }), 3000);
+      assert.equal(parsed.address.eoj, eoj);
+    }
+    rejectsWith({ actuatorId: 'living.shutter', kind: 'shutter', address: '192.168.1.21/026201' }, 'device.address', /class 0x0262, but kind shutter needs class 0x0261 or 0x0263/);
+  });
+
   it('rejects an EOJ of another class than the kind needs', () => {
     rejectsWith({ kind: 'lock', actuatorId: 'front.lock' }, 'device.address', /class 0x0265, but kind lock needs class 0x026f/);
   });

@@ -19,11 +19,11 @@ describe('echonet-lite adapter: class profiles', () => {
   it('maps states onto the class codes and EDTs of the ECHONET Lite device objects', () => {
     const table = (kind: string, property?: string) => {
       const p = profileFor(kind, property) as EchonetProfile;
-      return `${p.classCode}:${p.epc}`;
+      return `${p.classCodes.join('|')}:${p.epc}`;
     };
     assert.deepEqual(
       ['shutter', 'blind', 'window', 'lock', 'ac', 'light', 'av'].map((k) => table(k)),
-      ['0263:e0', '0260:e0', '0265:e0', '026f:e0', '0130:80', '0290:80', '0602:80'],
+      ['0261|0263:e0', '0260:e0', '0265:e0', '026f:e0', '0130:80', '0290:80', '0602:80'],
     );
     assert.equal(table('ac', 'setpoint'), '0130:b3');
     const window = profileFor('window') as EchonetProfile;

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { Subject } from 'rxjs';
 import { DeviceRouter } from '../../../adapters/device-router';
-import { DeviceError, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReport } from '../../../adapters/device-adapter';
+import { DeviceError, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReading, type DeviceReport } from '../../../adapters/device-adapter';
 import { Arbiter } from '../../../engine/arbiter';
 import { VirtualClock } from '../../../engine/clock';
 import { uc4Config } from '../../support/fixtures';
@@ -14,6 +14,7 @@ class ScriptedAdapter implements DeviceAdapter {
   readonly reports$ = this.reports.asObservable();
   readonly availability$ = this.availability.asObservable();
   readonly problems$ = new Subject<AdapterProblem>().asObservable();
+  readonly readings$ = new Subject<DeviceReading>().asObservable();
   readonly applied: string[] = [];
   async start(): Promise<void> {
     // A device read at start answers before the engine runs.
@@ -22,6 +23,9 @@ class ScriptedAdapter implements DeviceAdapter {
   }
   async apply(actuatorId: string, state: string | number): Promise<void> {
     this.applied.push(`${actuatorId}=${state}`);
+  }
+  async read(actuatorId: string): Promise<string> {
+    throw new DeviceError('UNSUPPORTED', actuatorId, 'the scripted device is never read');
   }
   async stop(): Promise<void> {}
 }

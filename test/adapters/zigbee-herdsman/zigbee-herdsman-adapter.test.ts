@@ -44,9 +44,9 @@ describe('zigbee-herdsman adapter', () => {
     fixture = undefined;
   });
 
-  async function started(bindings = BINDINGS): Promise<HerdsmanFixture> {
+  async function started(bindings = BINDINGS, probeInterval?: number): Promise<HerdsmanFixture> {
     devices = [doorLock(), windowCovering(), onOffPlug()];
-    fixture = herdsmanFixture(devices);
+    fixture = herdsmanFixture(devices, undefined, probeInterval);
     await fixture.adapter.start(bindings);
     await pair(fixture, devices, bindings);
     const f = fixture;
@@ -307,6 +307,60 @@ describe('zigbee-herdsman adapter', () => {
       await f.adapter.stop();
       assert.equal(completed, 1);
       assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'OFFLINE');
+    });
+  });
+  describe('recovery (adapters/device-recovery.ts)', () => {
+    /** Reads of the lock's state (ZCL read of closuresDoorLock) the coordinator sent, and the commands. */
+    const reads = (f: HerdsmanFixture) => f.coordinator.frames.filter((fr) => fr.ieeeAddr === LOCK && fr.global && fr.command === 'read' && fr.cluster === 'closuresDoorLock').length;
+    /** The availability the adapter said for the lock from `mark` on. */
+    const lockSaid = (f: HerdsmanFixture, mark: number) => f.availability.slice(mark).filter((a) => a.actuatorId === 'front.lock').map((a) => a.available);
+
+    it('says each actuator is available once it answers the start-up read, whatever it was before (the store may hold it unavailable)', async () => {
+      const f = await started();
+      const dataDir = f.dataDir;
+      await f.adapter.stop(); // paired: the next start finds the devices in herdsman's database
+      devices = [doorLock(), windowCovering(), onOffPlug()];
+      fixture = herdsmanFixture(devices, dataDir);
+      const again = fixture;
+      await again.adapter.start(BINDINGS);
+      await eventually(() => BINDINGS.every((b) => lastAvailability(again, b.actuatorId) === true), 'every actuator available after its start-up read');
+      assert.ok(again.availability.every((a) => a.available), 'nothing was unavailable on the way');
+      assert.ok(again.reports.some((r) => r.actuatorId === 'front.lock' && r.state === 'unlocked'), 'the start-up read is a report');
+    });
+
+    it('probes a device that refused (a read, never the command again) and says it is available on its answer', async () => {
+      const f = await started(BINDINGS, 50);
+      f.coordinator.device(LOCK).behaviour = 'refuses';
+      const mark = f.availability.length;
+      const readsBefore = reads(f);
+      assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'REFUSED');
+      await eventually(() => lockSaid(f, mark).join() === 'false,true', 'front.lock unavailable, then available after a probe');
+      assert.ok(reads(f) > readsBefore, 'the lock was read');
+      assert.deepEqual(f.coordinator.commandsTo(LOCK).map((c) => c.command), ['lockDoor'], 'and not sent lockDoor again');
+    });
+
+    it('needs twice as many probe answers after each further refusal of the same state in a row (1, 2, 4 ...)', async () => {
+      const f = await started(BINDINGS, 50);
+      f.coordinator.device(LOCK).behaviour = 'refuses';
+      await rejection(f.adapter.apply('front.lock', 'locked'));
+      await eventually(() => lastAvailability(f, 'front.lock') === true, 'front.lock back after the first refusal');
+      const readsBefore = reads(f);
+      assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'REFUSED');
+      await eventually(() => lastAvailability(f, 'front.lock') === true, 'front.lock back after the second refusal');
+      assert.ok(reads(f) - readsBefore >= 2, `two probe answers were needed, ${reads(f) - readsBefore} reads were sent`);
+    });
+
+    it('probes a device that did not answer a command and says it is available when it answers again', async () => {
+      const f = await started(BINDINGS, 50);
+      f.coordinator.device(LOCK).behaviour = 'silent';
+      const mark = f.availability.length;
+      assert.equal((await rejection(f.adapter.apply('front.lock', 'locked'))).code, 'TIMEOUT');
+      await eventually(() => lastAvailability(f, 'front.lock') === false, 'front.lock unavailable');
+      const readsBefore = reads(f);
+      await eventually(() => reads(f) > readsBefore, 'a probe while it is silent');
+      assert.equal(lastAvailability(f, 'front.lock'), false, 'an unanswered probe changes nothing');
+      f.coordinator.device(LOCK).behaviour = 'answers';
+      await eventually(() => lockSaid(f, mark).join() === 'false,true', 'front.lock available after it answered a probe');
     });
   });
 });

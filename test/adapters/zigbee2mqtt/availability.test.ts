@@ -50,7 +50,7 @@ describe('zigbee2mqtt adapter: bridge and device availability', () => {
     home = new Z2mHome();
     await home.startBrokerAndBridge();
     await home.emulator.goOffline();
-    await home.startAdapter();
+    await home.startAdapter({}, undefined, false);
     await waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && !a.available, 'hall.light unavailable');
     await assert.rejects(home.adapter.apply('hall.light', 'on'), isOffline);
   });
@@ -75,7 +75,7 @@ describe('zigbee2mqtt adapter: bridge and device availability', () => {
     home.emulator.silence('hall light');
     const down = waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && !a.available, 'hall.light unavailable');
     await assert.rejects(home.adapter.apply('hall.light', 'on'), (err: unknown) => err instanceof DeviceError && err.code === 'TIMEOUT');
-    assert.match((await down).reason ?? '', /timed out/);
+    assert.match((await down).reason ?? '', /no state echo/);
     home.emulator.silence('hall light', false);
     const up = waitFor(home.availability, (a) => a.actuatorId === 'hall.light' && a.available, 'hall.light available');
     await home.emulator.press('hall light', { state: 'ON' });

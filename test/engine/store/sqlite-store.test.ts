@@ -62,6 +62,17 @@ describe('SqliteStore', () => {
     assert.deepEqual(byKey, last);
   });
 
+  it('reads journal rows written before the compact encoding (one object per batch)', () => {
+    const file = join(dir, 'store.sqlite');
+    const store = new SqliteStore(file);
+    store.db.prepare('INSERT INTO journal (batch) VALUES (?)').run(JSON.stringify({ ...empty, claimsPut: [claim('security', 'front.lock', 'locked', 1)] }));
+    store.write({ ...empty, claimsPut: [claim('vent', 'w', 'open', 2)] });
+    store.db.close();
+    const reopened = new SqliteStore(file);
+    assert.deepEqual([...reopened.load().claims].sort((a, b) => a.seq - b.seq), [claim('security', 'front.lock', 'locked', 1), claim('vent', 'w', 'open', 2)]);
+    reopened.close();
+  });
+
   it('loads what a process wrote before it died without closing the store', () => {
     const file = join(dir, 'store.sqlite');
     const crashed = new SqliteStore(file);

@@ -30,6 +30,15 @@ describe('editor assets and catalogues', function () {
     }
   });
 
+  it("translates every message an editor's script asks for", function () {
+    for (const set of sets) {
+      const html = readFileSync(join(NODES, `${set}.html`), 'utf8');
+      for (const [, catalogueSet, key] of html.matchAll(/RED\._\('home-arbiter\/([\w-]+):([^']+)'/g)) {
+        assert.equal(typeof lookup(catalogue(catalogueSet!), key!), 'string', `${set}: "${key}" is in locales/en-US/${catalogueSet}.json`);
+      }
+    }
+  });
+
   it('has a word for every status badge, in the supervisor catalogue', function () {
     const status = catalogue('arbiter-supervisor').status as Record<string, string>;
     assert.deepEqual(Object.keys(status).sort(), [...STATUS_WORDS].sort());

@@ -66,7 +66,7 @@ describe('supervisor configuration', function () {
     assert.deepEqual(problems(() => supervisorCoreConfig(def({ actuators: '[{' }), [], undefined, noFiles)).map((p) => p.split(':')[0]), ['actuators']);
     assert.deepEqual(
       problems(() => supervisorCoreConfig(def({ actuators: JSON.stringify([{ id: 'x', kind: 'window', initial: 'ajar' }]), persistentCount: 'three' }), [], undefined, noFiles)).map((p) => p.split(':')[0]),
-      ['config.persistentConflict.count'],
+      ['config.persistentConflict.count', 'actuators[0].initial'],
     );
     assert.match(problems(() => supervisorCoreConfig(def({ actuators: JSON.stringify([{ id: 'x', kind: 'window', initial: 'ajar' }]) }), [], undefined, noFiles))[0], /^actuators\[0\]\.initial: "ajar" is not a state of x/);
   });

@@ -19,6 +19,7 @@ function fakeNode(id: string): Node & { statuses: NodeStatus[]; errors: unknown[
     warnings,
     on() {},
     send() {},
+    receive() {},
     status: (s: NodeStatus) => statuses.push(s),
     log() {},
     debug() {},

@@ -54,6 +54,7 @@ export class NodeRedHarness {
   private readonly received = new Map<string /* helper node id */, NodeMessage[]>();
   /** Node instances already listened to: a modified-nodes deploy keeps the unchanged ones. */
   private readonly recorded = new WeakSet<object>();
+  private asked = 0;
 
   async startServer(): Promise<void> {
     await new Promise<void>((resolve, reject) => helper.startServer((err?: Error) => (err ? reject(err) : resolve())));
@@ -130,6 +131,18 @@ export class NodeRedHarness {
     if (!helperId) return [];
     await this.until(() => this.messages(helperId).length >= (count ?? before + 1), `${helperId} to receive ${count ?? before + 1} messages after ${JSON.stringify(msg)}`);
     return this.messages(helperId);
+  }
+
+  /**
+   * Sends into a node and waits for the answer to that very message at `helperId` (the input message's properties
+   * pass through): other messages the node sends meanwhile (a system node's standing changes) are not it.
+   */
+  async ask(id: string, msg: NodeMessage, helperId: string): Promise<NodeMessage> {
+    const tag = `ask-${++this.asked}`;
+    this.node(id).receive({ ...msg, asked: tag });
+    await this.until(() => this.messages(helperId).some((m) => m.asked === tag), `${helperId} to receive the answer to ${JSON.stringify(msg)}`);
+    const { asked: _asked, ...answer } = this.messages(helperId).find((m) => m.asked === tag)!;
+    return answer;
   }
 
   /** Polls a condition; a peer that never answers fails the test with what was awaited. */

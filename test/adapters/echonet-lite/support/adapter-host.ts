@@ -3,6 +3,7 @@ import { Arbiter } from '../../../../engine/arbiter';
 import { buildCoreConfig, deviceBindings, type RawArbiterConfig } from '../../../../engine/config/arbiter-config';
 import type { ActuatorBinding, DeviceAdapter } from '../../../../adapters/device-adapter';
 import { DeviceRouter } from '../../../../adapters/device-router';
+import { SqliteStore } from '../../../../engine/store/sqlite-store';
 import { EchonetLiteAdapter, type EchonetLiteAdapterOptions } from '../../../../adapters/echonet-lite';
 import { emit, serveLines } from './line-server';
 
@@ -20,6 +21,7 @@ function watch(a: DeviceAdapter): void {
   subscription.add(a.reports$.subscribe((r) => emit('report', r)));
   subscription.add(a.availability$.subscribe((r) => emit('availability', r)));
   subscription.add(a.problems$.subscribe((p) => emit('problem', p)));
+  subscription.add(a.readings$.subscribe((r) => emit('reading', r)));
 }
 
 function started(): EchonetLiteAdapter {
@@ -49,18 +51,23 @@ serveLines(
       }
     },
     apply: (args) => started().apply(String(args.actuatorId), args.state as string | number),
+    read: (args) => started().read(String(args.actuatorId)),
     discover: (args) => started().discover(Number(args.window)),
     stop: () => started().stop(),
-    /** `config` is a scenario-style configuration whose actuators carry `device` bindings. */
+    /**
+     * `config` is a scenario-style configuration whose actuators carry `device` bindings; `store` a SQLite file
+     * (memory without it); `retryEvery` how soon the router starts a failed adapter again.
+     */
     engineStart: async (args) => {
       const config = buildCoreConfig(args.config);
       adapter = new EchonetLiteAdapter(args.options as EchonetLiteAdapterOptions);
       watch(adapter);
       // Valid now, so its device entries have the shape of RawArbiterConfig's.
-      router = new DeviceRouter([adapter], deviceBindings(args.config as RawArbiterConfig));
-      arbiter = new Arbiter({ config, devices: router });
+      router = new DeviceRouter([adapter], deviceBindings(args.config as RawArbiterConfig), { retryEvery: Number(args.retryEvery ?? 30_000) });
+      const store = typeof args.store === 'string' ? new SqliteStore(args.store) : undefined;
+      arbiter = new Arbiter({ config, devices: router, ...(store ? { store } : {}) });
       subscription.add(arbiter.events$.subscribe((e) => emit('arbiter', e)));
-      await router.start(arbiter);
+      emit('adapters', await router.start(arbiter));
       await arbiter.start();
     },
     command: (args) => engine().command(args as { system: string; target: string; state: string }),

@@ -10,6 +10,10 @@ const OPEN_CLOSE = { e0: ['41', '42', '43'] }; // 0xE0 open/close setting: open,
 /** The devices of the UC4 home, each with its class's state property (see echonet-profile.ts). */
 export const WINDOW: DeviceSpec = { eoj: '026501', properties: { '80': '30', e0: '42' }, settable: OPEN_CLOSE };
 export const SHUTTER: DeviceSpec = { eoj: '026301', properties: { '80': '30', e0: '41' }, settable: OPEN_CLOSE };
+/** An electrically operated shutter, class 0x0261 (the rain sliding door/shutter above is 0x0263). */
+export const SHUTTER_0261: DeviceSpec = { eoj: '026101', properties: { '80': '30', e0: '42' }, settable: OPEN_CLOSE };
+/** A window whose open/close setting can be read but not set: its Set property map (0x9E) leaves 0xE0 out. */
+export const FIXED_WINDOW: DeviceSpec = { eoj: '026502', properties: { '80': '30', e0: '42' }, settable: {} };
 export const LOCK: DeviceSpec = { eoj: '026f01', properties: { '80': '30', e0: '42' }, settable: { e0: ['41', '42'] } };
 /** A home air conditioner: operation status 0x80 and set temperature 0xB3 (0 to 50 °C). */
 export const AC: DeviceSpec = {
@@ -25,6 +29,9 @@ export const LIGHT: DeviceSpec = { eoj: '029001', properties: { '80': '31' }, se
  */
 export const E0: Readonly<Record<string, string>> = { open: '41', closed: '42', locked: '41', unlocked: '42' };
 
+/** How the emulated node answers: to the request's source port, or to port 3610. */
+export const ANSWER_MODES = ['source', '3610'] as const;
+
 /** Starts a line-protocol child in a namespace and waits for its `ready`. */
 export async function startChild(label: string, namespace: string, script: string, args: string[] = []): Promise<NetnsChild> {
   const child = new NetnsChild(label, namespace, script, args);
@@ -35,10 +42,4 @@ export async function startChild(label: string, namespace: string, script: strin
 /** The emulated node's properties: EOJ → EPC → EDT. */
 export type DeviceState = Record<string, Record<string, string>>;
 
-export async function waitUntil(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting (${ms} ms) for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { waitUntil } from '../../support/scenario-replay';

@@ -65,6 +65,11 @@ export class NetnsPair {
     }
   }
 
+  /** Takes the controller's route for 224.0.0.0/4 away (the adapter cannot join the group then) or gives it back. */
+  async controllerMulticast(present: boolean): Promise<void> {
+    await ip('-n', this.controller, 'route', present ? 'add' : 'del', '224.0.0.0/4', 'dev', this.veth);
+  }
+
   async remove(): Promise<void> {
     // Still in the root namespace only when the build failed before moving it.
     await run('ip', ['link', 'del', this.veth]).catch(() => undefined);

@@ -170,7 +170,7 @@ export class FakeCoordinator extends Adapter {
     throw new Error('the fake coordinator has no inter-PAN');
   }
 
-  /** The interview's ZDO requests (Zigbee spec 2.4.3): node descriptor, active endpoints, simple descriptor, leave. */
+  /** The interview's ZDO requests (Zigbee spec 2.4.3: node descriptor, active endpoints, simple descriptor) and binds. */
   private answerZdo(ieeeAddr: string, networkAddress: number, clusterId: Zdo.ClusterId, payload: Buffer): unknown {
     const ok = Zdo.Status.SUCCESS;
     if (networkAddress === 0) return this.coordinatorZdo(clusterId);
@@ -190,6 +190,10 @@ export class FakeCoordinator extends Adapter {
         const inClusterList = device.clusters.map((c) => Zcl.Utils.getCluster(c, undefined, {}).ID);
         return [ok, { nwkAddress: networkAddress, length: 0, endpoint, profileId: HA_PROFILE, deviceId: spec.deviceId, deviceVersion: 1, inClusterList, outClusterList: [] }];
       }
+      // Binding the device's cluster to the coordinator, so that it reports (zigbee2mqtt's configure step).
+      case Zdo.ClusterId.BIND_REQUEST:
+      case Zdo.ClusterId.UNBIND_REQUEST:
+        return [ok, undefined];
       default:
         throw new Error(`ZDO ${Zdo.ClusterId[clusterId]} to ${ieeeAddr} is not simulated`);
     }

@@ -26,7 +26,11 @@ export interface HerdsmanFixture {
  * A real herdsman Controller over a FakeCoordinator: `Adapter.create` (how the controller picks its coordinator
  * driver) is stubbed to return the fake. The database lives in `dataDir` (a fresh temp dir unless given).
  */
-export function herdsmanFixture(devices: readonly SimulatedDevice[], dataDir = mkdtempSync(join(tmpdir(), 'home-arbiter-herdsman-'))): HerdsmanFixture {
+export function herdsmanFixture(
+  devices: readonly SimulatedDevice[],
+  dataDir = mkdtempSync(join(tmpdir(), 'home-arbiter-herdsman-')),
+  probeInterval?: number,
+): HerdsmanFixture {
   const coordinator = new FakeCoordinator(devices);
   // A second fixture in one test (a restart) re-points the stub the first one made.
   const create = 'resolves' in Adapter.create ? (Adapter.create as SinonStub) : sandbox.stub(Adapter, 'create');
@@ -35,6 +39,7 @@ export function herdsmanFixture(devices: readonly SimulatedDevice[], dataDir = m
     dataDir,
     serialPort: { adapter: 'zstack', path: '/dev/fake-coordinator' },
     commandTimeout: COMMAND_TIMEOUT,
+    ...(probeInterval === undefined ? {} : { probeInterval }),
     logger: pino({ level: 'silent' }),
   });
   const fixture: HerdsmanFixture = { adapter, coordinator, dataDir, reports: [], availability: [], problems: [] };

@@ -67,6 +67,8 @@ export class SimulatedDevice {
     if (!this.attributes.has(cluster)) return { response: defaultResponse(frame, Zcl.Status.UNSUPPORTED_CLUSTER) };
     if (frame.header.isGlobal) {
       if (frame.command.name === 'read') return { response: { global: true, command: 'readRsp', payload: this.readRecords(frame) } };
+      // Attribute reporting as configured (ZCL 2.5.7): one SUCCESS record stands for all (ZCL 2.5.8.1).
+      if (frame.command.name === 'configReport') return { response: { global: true, command: 'configReportRsp', payload: [{ status: Zcl.Status.SUCCESS }] } };
       return { response: defaultResponse(frame, Zcl.Status.UNSUP_COMMAND) };
     }
     const change = this.effect(cluster, frame.command.name, frame.payload as Record<string, number>);

@@ -108,6 +108,13 @@ export class BridgeEmulator {
 
   private async onMessage(topic: string, text: string, epoch?: number): Promise<void> {
     const prefix = `${this.baseTopic}/`;
+    if (topic.startsWith(prefix) && topic.endsWith('/get')) {
+      // zigbee2mqtt reads the device and publishes its state (lib/extension/publish.ts, convertGet).
+      const name = topic.slice(prefix.length, -'/get'.length);
+      const device = this.devices.get(name);
+      if (device && this.online && !device.silent) await this.publishState(name);
+      return;
+    }
     if (!topic.startsWith(prefix) || !topic.endsWith('/set')) return;
     const name = topic.slice(prefix.length, -'/set'.length);
     const device = this.devices.get(name);

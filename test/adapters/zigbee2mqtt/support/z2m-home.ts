@@ -59,14 +59,27 @@ export class Z2mHome {
     await this.emulator.start();
   }
 
-  async startAdapter(options: Partial<Zigbee2MqttOptions> = {}, bindings = BINDINGS): Promise<void> {
+  /**
+   * Starts the adapter and waits for every device's answer to its start-up read (`<name>/get`); what the adapter
+   * reports from then on is recorded, so that a test sees the effects of what it does. With `awaitAnswers` false
+   * (a bridge that is offline answers nothing) everything is recorded from the start.
+   */
+  async startAdapter(options: Partial<Zigbee2MqttOptions> = {}, bindings = BINDINGS, awaitAnswers = true): Promise<void> {
     this.adapter = new Zigbee2MqttAdapter({ url: this.broker.url, timeout: '2s', ...options });
+    const answered = new Set<string>();
+    let startUp = awaitAnswers;
     this.subscriptions = [
-      this.adapter.reports$.subscribe((r) => (this.reportLog.push(r), this.reports.next(r))),
-      this.adapter.availability$.subscribe(this.availability),
+      this.adapter.reports$.subscribe((r) => startUp || (this.reportLog.push(r), this.reports.next(r))),
+      this.adapter.availability$.subscribe((a) => (startUp && a.available ? answered.add(a.actuatorId) : this.availability.next(a))),
       this.adapter.problems$.subscribe((p) => (this.problemLog.push(p), this.problems.next(p))),
     ];
     await this.adapter.start(bindings);
+    const deadline = Date.now() + 5000;
+    while (startUp && bindings.some((b) => !answered.has(b.actuatorId))) {
+      if (Date.now() > deadline) throw new Error(`no start-up answer from ${bindings.filter((b) => !answered.has(b.actuatorId)).map((b) => b.address).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    startUp = false;
   }
 
   /** Stops adapter, emulator and broker, whatever got started. */
