@@ -141,7 +141,7 @@ async function bundlePath(opts: BenchOptions): Promise<Row[]> {
   const host: BundleHost = {
     reconfigure: async () => applied?.(performance.now()),
     note: (event) => ((received = event.type === 'bundle' && event.step === 'received' ? performance.now() : received), true),
-    deciding: true,
+    decides: () => true,
     missingCredentials: () => [],
   };
   const follower = new BundleFollower({ home: 'bench', publicKey: key.publicKey, probation: 3_600_000 }, config, host, db, 'main', () => undefined);

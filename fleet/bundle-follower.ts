@@ -30,8 +30,8 @@ export interface BundleHost {
   reconfigure(config: ServerConfig, why: ServerEventInput): Promise<void>;
   /** Records a step in the decision log; false where no server runs to record it (a standby). */
   note(event: ServerEventInput): boolean;
-  /** Whether this node concludes a probation: the active node of a cluster, or a home of one node. */
-  readonly deciding: boolean;
+  /** Whether this node concludes a probation now: the active node of a cluster, or a home of one node. */
+  decides(): boolean;
   /** The systems of these that have no credential in the home's secrets file. */
   missingCredentials(systems: readonly string[]): string[];
 }
@@ -133,8 +133,9 @@ export class BundleFollower {
 
   /** Each decision-log entry of the running server: a safety alarm counts against a bundle on probation. */
   recorded(entry: LogEntry): void {
+    if (!isSafetyAlarm(entry.event, this.config.core)) return; // first: most entries are not, and the ledger is a read
     const state = this.ledger.state;
-    if (!state.probation || !state.current || !isSafetyAlarm(entry.event, this.config.core)) return;
+    if (!state.probation || !state.current) return;
     this.alarms.push(alarmLabel(entry.event));
     if (this.alarms.length <= state.probation.allowance) return;
     const current = state.current;
@@ -305,7 +306,7 @@ export class BundleFollower {
     const { probation, current } = this.ledger.state;
     if (!probation || !current) return;
     // A standby has no alarms of its own to judge by: it waits for the active node's verdict.
-    if (!this.host.deciding) return void (this.probationTimer = setTimeout(() => this.enqueue(() => this.probationEnded()), POLL_MS));
+    if (!this.host.decides()) return void (this.probationTimer = setTimeout(() => this.enqueue(() => this.probationEnded()), POLL_MS));
     await this.keep(current, `${this.alarms.length} safety alarm${this.alarms.length === 1 ? '' : 's'} in ${formatDuration(this.settings.probation)} of probation, at most ${round(probation.allowance)} allowed`, true);
   }
 

@@ -3,7 +3,7 @@ import type { LogEntry } from '../server/decision-log';
 import type { ServerConfig } from '../server/server-config';
 import type { EdgeNode, NodeExtension } from '../cluster/edge-node';
 import { NatsLink } from '../cluster/nats-link';
-import { BundleFollower, type BundleStatus } from './bundle-follower';
+import { BundleFollower, type BundleHost, type BundleStatus } from './bundle-follower';
 import { LogSigner } from './log-signer';
 import { loadPublicKey } from './signing-key';
 import { LOG_STREAM, logSubject, OffBoxLog } from './off-box-log';
@@ -62,14 +62,11 @@ export class FleetMember implements NodeExtension {
     if (!publicKey) return config;
     const db = new Database(this.storeFile);
     db.pragma('busy_timeout = 5000');
-    const member = this;
-    const host = {
-      reconfigure: (c: ServerConfig, why: Parameters<EdgeNode['reconfigure']>[1]) => this.node!.reconfigure(c, why),
-      note: (event: Parameters<EdgeNode['note']>[0]) => this.node?.note(event) ?? false,
-      get deciding() {
-        return member.node?.currentRole === 'active';
-      },
-      missingCredentials: (systems: readonly string[]) => this.node?.missingCredentials(systems) ?? [],
+    const host: BundleHost = {
+      reconfigure: (c, why) => this.node!.reconfigure(c, why),
+      note: (event) => this.node?.note(event) ?? false,
+      decides: () => this.node?.currentRole === 'active',
+      missingCredentials: (systems) => this.node?.missingCredentials(systems) ?? [],
     };
     const follower = new BundleFollower({ home, ...(group ? { group } : {}), publicKey: loadPublicKey(publicKey), probation }, config, host, db, node, this.say);
     this.bundles = { follower, db };

@@ -206,7 +206,7 @@ describe('fleet: signed policy bundles with rollback', function () {
           note(why);
         },
         note,
-        deciding: true,
+        decides: () => true,
         missingCredentials: () => [],
       };
       const db = new Database(':memory:');
