@@ -10,7 +10,7 @@ import { ClaimReplicator } from '../cluster/claim-replicator';
 import { NatsLink } from '../cluster/nats-link';
 import { BundleFollower, BUNDLES_BUCKET, homeBundleKey, type BundleHost } from '../fleet/bundle-follower';
 import { BUNDLE_FORMAT, signBundle } from '../fleet/policy-bundle';
-import { SigningKey } from '../fleet/signing-key';
+import { loadPublicKey, loadSigningKey, publicKeyFileFor } from '../server/signing-key';
 import { parseYaml } from '../scenario/load-scenario';
 import { serverConfigFrom } from '../server/server-config';
 import { ClusterHome, FAILOVER_MS } from '../test/cluster/support/cluster-home';
@@ -134,7 +134,7 @@ async function bundlePath(opts: BenchOptions): Promise<Row[]> {
   const nats = await NatsCluster.start(1);
   const link = await NatsLink.open(nats.urls, 'bench bundles');
   const db = new Database(':memory:');
-  const key = SigningKey.loadOrCreate(join(dir, 'fleet.pem'));
+  const { signer } = loadSigningKey(join(dir, 'fleet.pem'));
   const config = serverConfigFrom(parseYaml(BUNDLE_HOME, 'bench'), join(dir, 'home.yaml'));
   let received = 0;
   let applied: ((at: number) => void) | undefined;
@@ -144,7 +144,7 @@ async function bundlePath(opts: BenchOptions): Promise<Row[]> {
     decides: () => true,
     missingCredentials: () => [],
   };
-  const follower = new BundleFollower({ home: 'bench', publicKey: key.publicKey, probation: 3_600_000 }, config, host, db, 'main', () => undefined);
+  const follower = new BundleFollower({ home: 'bench', publicKey: loadPublicKey(publicKeyFileFor(join(dir, 'fleet.pem'))), probation: 3_600_000 }, config, host, db, 'main', () => undefined);
   const endToEnd: number[] = [];
   const homePart: number[] = [];
   try {
@@ -152,7 +152,7 @@ async function bundlePath(opts: BenchOptions): Promise<Row[]> {
     const kv = await link.bucket(BUNDLES_BUCKET, 1);
     for (let version = 1; version <= (opts.quick ? 8 : 30); version++) {
       const rule = { name: `night-${version}`, conditions: { all: [{ fact: 'mode', operator: 'equal', value: 'night' }] }, event: { type: 'assert', params: { target: 'living.window', state: 'open', category: 'comfort' } } };
-      const signed = signBundle({ format: BUNDLE_FORMAT, version, scope: { home: 'bench' }, issued: Date.now(), content: { policies: [rule] } }, key);
+      const signed = signBundle({ format: BUNDLE_FORMAT, version, scope: { home: 'bench' }, issued: Date.now(), content: { policies: [rule] } }, signer);
       const done = new Promise<number>((resolve) => (applied = resolve));
       const put = performance.now();
       await kv.put(homeBundleKey('bench'), JSON.stringify(signed));

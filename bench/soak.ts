@@ -10,7 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { call, TempHome } from '../test/server/server-fixture';
-import { BIN, ServerProcess } from '../test/server/server-process';
+import { BIN } from '../test/server/server-process';
 
 const TARGETS: readonly [string, string, readonly string[]][] = [
   ['comfort-vent', 'living.window', ['open', 'closed']],
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const seconds = arg('seconds', 60);
   const rate = arg('rate', 2000);
   const home = await new TempHome().withSecrets();
-  const server = new ServerProcess(['--config', home.configFile, '--port', '0']);
+  const server = home.serve();
   try {
     const base = await server.url;
     const latencies: number[] = [];

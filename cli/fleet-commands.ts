@@ -1,4 +1,4 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { zodIssues } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
@@ -7,7 +7,7 @@ import { NatsLink } from '../cluster/nats-link';
 import { BUNDLES_BUCKET, groupBundleKey, homeBundleKey } from '../fleet/bundle-follower';
 import { HOMES_BUCKET, type HomeReport } from '../fleet/fleet-member';
 import { BUNDLE_FORMAT, bundleContentSchema, signBundle } from '../fleet/policy-bundle';
-import { SigningKey } from '../fleet/signing-key';
+import { loadSigningKey, publicKeyFileFor } from '../server/signing-key';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const servers = (list: string) => list.split(',');
@@ -39,14 +39,11 @@ async function status(opts: { servers: string; json?: boolean }): Promise<void> 
 }
 
 /** `fleet key`: the fleet's signing key (generated when missing), and its public half for the homes to pin. */
-function key(opts: { key: string; publicOut?: string }): void {
-  const existed = existsSync(opts.key);
-  const signing = SigningKey.loadOrCreate(opts.key);
-  if (!existed) out(`generated a new Ed25519 signing key in ${opts.key} (mode 0600): keep it off the homes`);
-  if (opts.publicOut) {
-    writeFileSync(opts.publicOut, signing.publicPem);
-    out(`public key written to ${opts.publicOut}: give it to the homes as fleet.publicKey`);
-  } else process.stdout.write(signing.publicPem);
+function key(opts: { key: string }): void {
+  const { signer, created } = loadSigningKey(opts.key);
+  if (created) out(`generated a new Ed25519 signing key ${signer.keyId} in ${opts.key} (mode 0600): keep it off the homes`);
+  out(`public key ${signer.keyId}, for the homes' fleet.publicKey: ${publicKeyFileFor(opts.key)}`);
+  process.stdout.write(readFileSync(publicKeyFileFor(opts.key), 'utf8'));
 }
 
 interface PublishOptions {
@@ -77,7 +74,7 @@ async function publish(file: string, opts: PublishOptions): Promise<void> {
       issued: Date.now(),
       content: parsed.data,
     },
-    SigningKey.loadOrCreate(opts.key),
+    loadSigningKey(opts.key).signer,
   );
   const link = await NatsLink.open(servers(opts.servers), 'home-arbiter fleet publish');
   try {
@@ -115,9 +112,8 @@ export function registerFleetCommands(program: Command): void {
     .action(status);
   fleet
     .command('key')
-    .description("print the fleet signing key's public half (PEM) for the homes' fleet.publicKey; generates the key when missing")
-    .addOption(new Option('--key <file>', 'the private key (PEM, Ed25519)').makeOptionMandatory())
-    .option('--public-out <file>', 'write the public key to this file instead of printing it')
+    .description("print the fleet signing key's public half (PEM, also in <key>.pub.pem) for the homes' fleet.publicKey; generates the key when missing")
+    .addOption(new Option('--key <file>', 'the private key (PEM, Ed25519, mode 0600)').makeOptionMandatory())
     .action(key);
   fleet
     .command('publish')

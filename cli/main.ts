@@ -34,6 +34,8 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  // Every file the CLI creates (store, journals, backups, secrets, keys) is for its owner only (issue 10, item 10).
+  process.umask(0o077);
   try {
     await buildProgram().parseAsync(argv as string[]);
   } catch (err) {

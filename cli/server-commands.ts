@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import Database from 'better-sqlite3';
 import { InvalidArgumentError, Option, type Command } from 'commander';
@@ -6,17 +7,17 @@ import { checkConfig } from '../check/check-config';
 import { StoreBackups, inspectBackup } from '../engine/store/store-backups';
 import { StoreLock } from '../engine/store/store-lock';
 import { restoreStore } from '../engine/store/store-restore';
-import { verifyDecisionLog } from '../server/decision-log';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
 import { EdgeNode } from '../cluster/edge-node';
 import { fleetExtensions } from '../fleet/fleet-member';
-import { LogSigner } from '../fleet/log-signer';
 import { verifyAgainst } from '../fleet/off-box-verify';
 import { eraseFiles, lockFiles, storeFiles } from '../server/erase';
 import { FaultRecords, listFaults } from '../server/fault-records';
+import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint } from '../server/log-verification';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
-import { loadServerConfig, type ServerConfig } from '../server/server-config';
+import { loadPublicKey, loadSigningKey, publicKeyFileFor, type LogSigner } from '../server/signing-key';
+import { isLoopback, loadServerConfig, type ServerConfig } from '../server/server-config';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -36,6 +37,26 @@ async function secretsFor(config: ServerConfig): Promise<LoadedSecrets> {
   return loadSecrets(config.secretsFile, systemIds(config));
 }
 
+/** The decision log's signing key, made on the first run like the secrets; none for a store in memory. */
+function signerFor(config: ServerConfig): LogSigner | undefined {
+  if (config.storeFile === 'memory') return undefined;
+  const { signer, created } = loadSigningKey(config.signingKeyFile);
+  if (created) {
+    say(`first run: generated the decision log's signing key ${signer.keyId}`);
+    say(`  private key (keep it apart from the store): ${config.signingKeyFile}`);
+    say(`  public key (copy it elsewhere for \`log verify --public-key\`): ${publicKeyFileFor(config.signingKeyFile)}`);
+  }
+  return signer;
+}
+
+/** A store made by an older version, or by hand, may be readable by others: the server makes it its owner's alone. */
+function ownerOnly(files: readonly string[]): void {
+  for (const file of files.filter((f) => existsSync(f) && (statSync(f).mode & 0o077) !== 0)) {
+    chmodSync(file, 0o600);
+    say(`${file} was readable by other users; it is now mode 0600`);
+  }
+}
+
 function openStore(config: ServerConfig): Database.Database {
   if (config.storeFile === 'memory') throw new Error(`${config.source}: store.file is memory; there is nothing on disk to read`);
   if (!existsSync(config.storeFile)) throw new Error(`${config.source}: no store at ${config.storeFile} (has the server run yet?)`);
@@ -44,17 +65,27 @@ function openStore(config: ServerConfig): Database.Database {
 
 async function serve(opts: { config: string; port?: number; host?: string; insecureDev?: boolean; acceptLoss?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
+  const host = opts.host ?? config.host;
+  if (!isLoopback(host) && !config.tls) {
+    const where = opts.host !== undefined ? '--host' : `${config.source}: server.host`;
+    if (!opts.insecureDev) {
+      throw new Error(`${where}: refusing to listen on ${host} without TLS: tokens and commands would cross the network in clear (set server.tls {cert, key}, listen on 127.0.0.1 behind a TLS reverse proxy, or pass --insecure-dev for development)`);
+    }
+    say(`WARNING: --insecure-dev: listening on ${host} without TLS.`);
+  }
   let secrets: LoadedSecrets | null = null;
   if (opts.insecureDev) say('WARNING: --insecure-dev: no authentication; every request is accepted. Never use this on a network.');
   else {
     secrets = await secretsFor(config);
-    const fatal = secrets.problems.filter((p) => p.kind !== 'clear-text');
-    for (const p of secrets.problems.filter((p) => p.kind === 'clear-text')) say(`warning: ${p.credential}: ${p.message}`);
+    const fatal = secrets.problems.filter((p) => p.level === 'error');
+    // The tokens file is named by the sign-in hint below, and by doctor as a warning.
+    for (const p of secrets.problems.filter((p) => p.level === 'warning' && p.kind !== 'tokens-file')) say(`warning: ${p.credential}: ${p.message}`);
     if (fatal.length > 0) {
       throw new Error(`refusing to start with missing or weak secrets (or pass --insecure-dev for development):\n${fatal.map((p) => `  ${p.credential}: ${p.message}`).join('\n')}`);
     }
   }
-  const options = { config, secrets: secrets?.hashes ?? null, port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss };
+  if (config.storeFile !== 'memory') ownerOnly(storeFiles(config.storeFile));
+  const options = { config, secrets: secrets?.hashes ?? null, signer: signerFor(config), port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss };
   const server = config.cluster || config.fleet ? new EdgeNode({ ...options, extensions: fleetExtensions(config, say) }) : new EdgeServer(options);
   process.once('uncaughtException', (err) => {
     // The crash handler never throws (issue 11): recordException reports what it could not write.
@@ -112,28 +143,65 @@ async function doctor(opts: { config: string }): Promise<void> {
   process.exitCode = errors > 0 ? 1 : 0;
 }
 
-async function verifyLog(opts: { config: string; json?: boolean; against?: string }): Promise<void> {
+async function verifyLog(opts: { config: string; json?: boolean; publicKey?: string; checkpoints?: string; against?: string }): Promise<void> {
   const config = loadServerConfig(opts.config);
-  if (opts.against) return verifyLogAgainst(config, opts.against.split(','), opts.json);
+  if (opts.against) return verifyLogAgainst(config, opts.against.split(','), opts.publicKey, opts.json);
+  const publicKey = opts.publicKey === undefined ? undefined : loadPublicKey(opts.publicKey);
+  const exported = opts.checkpoints === undefined ? undefined : readCheckpoints(opts.checkpoints);
   const db = openStore(config);
   try {
-    const result = verifyDecisionLog(db);
+    const result = verifyDecisionLog(db, { retention: config.retention, publicKey, exported });
     if (opts.json) out(JSON.stringify(result, null, 2));
-    else if (result.problems.length === 0) out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
-    else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
+    else if (result.problems.length === 0) {
+      out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
+      if (publicKey) out(`${result.checkpoints} signed checkpoints verified, the newest at entry ${result.lastCheckpointSeq ?? '-'}${exported ? `; ${exported.length} exported checkpoints found in the chain` : ''}`);
+      else out('signatures not checked: pass --public-key (and --checkpoints with an exported copy)');
+    } else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
     process.exitCode = result.problems.length === 0 ? 0 : 1;
   } finally {
     db.close();
   }
 }
 
-/** `log verify --against nats://…`: the home's log against its off-box copy (fleet/off-box-verify.ts). */
-async function verifyLogAgainst(config: ServerConfig, servers: string[], json?: boolean): Promise<void> {
+/** `log checkpoints` writes one JSON object per line; a copy kept elsewhere is read back for `log verify --checkpoints`. */
+function readCheckpoints(file: string): ExportedCheckpoint[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line, i) => {
+      let c: Partial<ExportedCheckpoint>;
+      try {
+        c = JSON.parse(line) as Partial<ExportedCheckpoint>;
+      } catch (err) {
+        throw new Error(`${file}: line ${i + 1}: not JSON: ${(err as Error).message}`);
+      }
+      if (!Number.isInteger(c.seq) || !Number.isInteger(c.wall) || typeof c.hash !== 'string' || typeof c.keyId !== 'string' || typeof c.signature !== 'string') {
+        throw new Error(`${file}: line ${i + 1}: a checkpoint has seq, wall, hash, keyId and signature`);
+      }
+      return c as ExportedCheckpoint;
+    });
+}
+
+function exportCheckpoints(opts: { config: string; since?: number }): void {
+  const db = openStore(loadServerConfig(opts.config));
+  try {
+    for (const c of signedCheckpoints(db, opts.since)) out(JSON.stringify(c));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `log verify --against nats://…`: the home's log against its off-box copy (fleet/off-box-verify.ts), the
+ * checkpoints of both checked with the decision log's public key (`--public-key`, else the one beside the key).
+ */
+async function verifyLogAgainst(config: ServerConfig, servers: string[], publicKeyFile: string | undefined, json?: boolean): Promise<void> {
   const home = config.fleet?.home ?? config.cluster?.home;
-  if (!home || !config.fleet) throw new Error(`${config.source}: --against needs a fleet section (the home's id and its log key)`);
+  if (!home || !config.fleet) throw new Error(`${config.source}: --against needs a fleet section (the home's id in the off-box log)`);
+  const publicKey = loadPublicKey(publicKeyFile ?? publicKeyFileFor(config.signingKeyFile));
   const db = openStore(config);
   try {
-    const result = await verifyAgainst(db, servers, home, config.fleet.node, LogSigner.load(config.fleet.logKey));
+    const result = await verifyAgainst(db, servers, home, config.fleet.node, publicKey);
     if (json) out(JSON.stringify(result, null, 2));
     else if (result.problems.length === 0) out(`decision log intact against the off-box copy: ${result.copied} entries copied (up to ${result.copiedUpTo}), ${result.checkpoints} signed checkpoints`);
     else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
@@ -158,21 +226,29 @@ function faults(opts: { config: string; json?: boolean; id?: number }): void {
   }
 }
 
+/**
+ * `home-arbiter erase`: the store with its journals, lock and backups, and the secrets, the first run's clear-text
+ * tokens and the log's signing key, after one question (issue 10, item 10). The next start begins afresh.
+ */
 async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
-  if (config.storeFile === 'memory' || !existsSync(config.storeFile)) {
-    out(`nothing to erase at ${config.storeFile}`);
+  const store = config.storeFile !== 'memory' && existsSync(config.storeFile);
+  const secrets = [config.secretsFile, tokensFileFor(config.secretsFile), config.signingKeyFile, publicKeyFileFor(config.signingKeyFile)].filter((f) => existsSync(f));
+  if (!store && secrets.length === 0) {
+    out(`nothing to erase at ${config.storeFile} or beside ${config.secretsFile}`);
     return;
   }
   // The store's lock: a running server (or Node-RED supervisor) has it, and erase refuses naming the holder.
-  const lock = StoreLock.acquire(config.storeFile, 'erase');
+  const lock = store ? StoreLock.acquire(config.storeFile, 'erase') : undefined;
   let erased: string[];
   try {
-    const backups = backupsOf(config);
-    const files = [...storeFiles(config.storeFile), ...backups.list().map((b) => b.file)].filter((f) => existsSync(f));
+    const backups = store ? backupsOf(config) : undefined;
+    const files = [...(store ? storeFiles(config.storeFile) : []), ...(backups?.list().map((b) => b.file) ?? []), ...secrets].filter((f) => existsSync(f));
     if (!opts.yes) {
       const rl = createInterface({ input: process.stdin, output: process.stdout });
-      const answer = await rl.question(`Erase claims, facts, states, the decision log, fault records and backups in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `);
+      const answer = await rl.question(
+        `Erase claims, facts, states, the decision log, fault records, backups, the secrets, the clear-text tokens and the log's signing key in\n  ${files.join('\n  ')}\nThis cannot be undone. Type "erase" to confirm: `,
+      );
       rl.close();
       if (answer.trim() !== 'erase') {
         out('not erased');
@@ -181,12 +257,14 @@ async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
       }
     }
     erased = eraseFiles(files);
-    if (existsSync(backups.dir) && readdirSync(backups.dir).length === 0) rmdirSync(backups.dir);
+    for (const dir of [backups?.dir, dirname(config.secretsFile), dirname(config.signingKeyFile)]) {
+      if (dir && existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+    }
   } finally {
-    lock.release();
+    lock?.release();
   }
   // The lock files last, once released: erased while held, they would be recreated by the next one to open them.
-  erased.push(...eraseFiles(lockFiles(config.storeFile).filter((f) => existsSync(f))));
+  if (store) erased.push(...eraseFiles(lockFiles(config.storeFile).filter((f) => existsSync(f))));
   for (const file of erased) out(`overwritten and deleted ${file}`);
 }
 
@@ -255,15 +333,22 @@ export function registerServerCommands(program: Command): void {
     .description('check a server configuration for unsafe settings; exit 1 on errors')
     .addOption(configOption())
     .action(doctor);
-  program
-    .command('log')
-    .description('the decision log')
+  const log = program.command('log').description('the decision log');
+  log
     .command('verify')
-    .description('check the decision log hash chain; names every edited or removed entry; exit 1 if tampered')
+    .description('check the decision log hash chain; names every edited, removed or early pruned entry; exit 1 if tampered')
     .addOption(configOption())
+    .option('--public-key <file>', 'the signing key\'s public key (PEM): checkpoints and the anchor must verify with it')
+    .option('--checkpoints <file>', 'checkpoints exported earlier by `log checkpoints`: each must still be in the chain')
     .option('--json', 'print the result as JSON')
     .option('--against <nats-urls>', 'also compare with the off-box copy on these NATS servers (comma-separated): names deleted or rewritten entries')
     .action(verifyLog);
+  log
+    .command('checkpoints')
+    .description('print the signed checkpoints, one JSON object per line, to keep a copy elsewhere')
+    .addOption(configOption())
+    .option('--since <seq>', 'only those after this entry', intArg)
+    .action(exportCheckpoints);
   program
     .command('faults')
     .description('list fault records (snapshots written on adapter faults and crashes)')
@@ -273,7 +358,7 @@ export function registerServerCommands(program: Command): void {
     .action(faults);
   program
     .command('erase')
-    .description('overwrite then delete the store and the decision log')
+    .description('overwrite then delete the store, its journals, lock and backups, the secrets, the clear-text tokens and the signing key')
     .addOption(configOption())
     .option('-y, --yes', 'do not ask for confirmation')
     .action(erase);

@@ -167,7 +167,7 @@ export class EdgeNode {
     if (this.stopped) return;
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const e of [...(this.options.extensions ?? [])].reverse()) await e.stop().catch((err) => this.say(`stop: ${String(err)}`));
+    // The server first, the extensions after: the off-box log then forwards the server's last entries and checkpoint.
     await this.enqueue(async () => {
       this.subscription?.unsubscribe();
       if (this.role === 'active' && this.lease) {
@@ -181,6 +181,7 @@ export class EdgeNode {
       await this.standby.close();
       await this.link?.close();
     });
+    for (const e of [...(this.options.extensions ?? [])].reverse()) await e.stop().catch((err) => this.say(`stop: ${String(err)}`));
   }
 
   recordException(err: unknown): string {
@@ -288,7 +289,8 @@ export class EdgeNode {
       },
       status: () => Object.assign({}, this.status(), ...extensions.map((e) => e.hooks.status?.() ?? {})),
     };
-    const server = new EdgeServer({ config: this.config, secrets: this.options.secrets, port: this.port || this.options.port, host: this.options.host, say: this.say, acceptLoss: this.options.acceptLoss, hooks });
+    const { extensions: _extensions, ...options } = this.options;
+    const server = new EdgeServer({ ...options, config: this.config, port: this.port || this.options.port, say: this.say, hooks });
     try {
       await server.start();
     } catch (err) {

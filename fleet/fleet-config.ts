@@ -10,14 +10,12 @@ export const fleetSchema = z.strictObject({
   home: natsNameSchema.optional(),
   /** This process's name in the off-box log; default: `cluster.node`, else `main`. */
   node: natsNameSchema.optional(),
-  /** The group whose bundles this home takes (a home's own bundle wins over its group's). */
+  /** The group whose bundles this home takes too (one sequence of versions with the home's own). */
   group: natsNameSchema.optional(),
   /** PEM file of the fleet's Ed25519 public key, pinned: only bundles it verifies are taken. None: no bundles. */
   publicKey: z.string().min(1).optional(),
   /** How long a new bundle is watched; safety alarms above the previous bundle's rate roll it back. */
   probation: durationSchema.optional(),
-  /** PEM file of this home's Ed25519 key that signs the log's checkpoints; generated on first run (0600). */
-  logKey: z.string().min(1).optional(),
 });
 
 export interface FleetSettings {
@@ -28,7 +26,6 @@ export interface FleetSettings {
   /** Absolute path of the pinned public key, when bundles are taken. */
   readonly publicKey?: string;
   readonly probation: number;
-  readonly logKey: string;
 }
 
 export const DEFAULT_PROBATION_MS = 600_000;

@@ -4,8 +4,7 @@ import type { ServerConfig } from '../server/server-config';
 import type { EdgeNode, NodeExtension } from '../cluster/edge-node';
 import { NatsLink } from '../cluster/nats-link';
 import { BundleFollower, type BundleHost, type BundleStatus } from './bundle-follower';
-import { LogSigner } from './log-signer';
-import { loadPublicKey } from './signing-key';
+import { loadPublicKey } from '../server/signing-key';
 import { LOG_STREAM, logSubject, OffBoxLog } from './off-box-log';
 import type { FleetSettings } from './fleet-config';
 
@@ -93,13 +92,12 @@ export class FleetMember implements NodeExtension {
 
   private async connect(): Promise<void> {
     const { servers, home, node } = this.settings;
-    const signer = LogSigner.load(this.settings.logKey);
     const link = (this.link = await NatsLink.open(servers, `home-arbiter fleet ${home}/${node}`));
     if (this.stopped) return;
     await NatsLink.untilDone('fleet: the off-box log stream', () => link.stream(LOG_STREAM, ['arbiter.log.>'], this.replicas), this.say, { tries: Infinity, wanted: () => !this.stopped });
     const homes = await NatsLink.untilDone('fleet: the homes bucket', () => link.bucket(HOMES_BUCKET, this.replicas), this.say, { tries: Infinity, wanted: () => !this.stopped });
     if (this.stopped) return;
-    this.log = new OffBoxLog(link, this.storeFile, logSubject(home, node), signer);
+    this.log = new OffBoxLog(link, this.storeFile, logSubject(home, node));
     this.log.start();
     await this.bundles?.follower.start(link, this.replicas);
     this.timer = setInterval(() => void homes.put(`${home}.${node}`, JSON.stringify(this.report())).catch(() => undefined), REPORT_EVERY_MS);

@@ -1,34 +1,35 @@
 import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
-import { readLogRows, type LogRow } from '../server/decision-log';
+import { readLogRows, type LogRow } from '../server/log-chain';
+import { signedCheckpoints, type ExportedCheckpoint } from '../server/log-verification';
 import type { NatsLink } from '../cluster/nats-link';
-import type { LogCheckpoint, LogSigner } from './log-signer';
 
 export const LOG_STREAM = 'ARBITER_LOG';
+/** One node's log in the stream: its entries and its checkpoints, each on a subject of its own. */
 export const logSubject = (home: string, node: string) => `arbiter.log.${home}.${node}`;
+export const entriesSubject = (subject: string) => `${subject}.entries`;
+export const checkpointsSubject = (subject: string) => `${subject}.checkpoints`;
 
-/** One message of the off-box log: an entry as stored, or a signed checkpoint of the chain. */
+/** One message of the off-box log: an entry as stored, or a checkpoint the server signed (log-chain.ts). */
 export interface OffBoxMessage {
   readonly row?: LogRow;
-  readonly checkpoint?: LogCheckpoint;
+  readonly checkpoint?: ExportedCheckpoint;
 }
 
-const CHECKPOINT_EVERY = 100;
 const POLL_MS = 250;
 const READ_AT_ONCE = 500;
 
 /**
- * Store and forward of the decision log to a JetStream stream outside the home. It tails the log table (the
- * entries as stored, with their digest and chain hash) and publishes them one at a time, in order, each with its
- * sequence number as the message id; every 100 entries and at stop a checkpoint signed with the home's key. After
- * an outage (or a restart) it asks the stream for the last entry it holds and resumes after it, so nothing is
- * lost and nothing is sent twice.
+ * Store and forward of the decision log to a JetStream stream outside the home. It tails the log's table (the
+ * entries as stored, with their digest and chain hash) and its checkpoints (signed by the server's key, every
+ * 1,000th entry, hourly and at stop), and publishes them one at a time, in order, each with its sequence number in
+ * the message id; a checkpoint only once its entry is out. After an outage (or a restart) it asks the stream for
+ * the last entry and checkpoint it holds and resumes after them, so nothing is lost and nothing is sent twice.
  */
 export class OffBoxLog {
   private db?: Database.Database;
   private sent?: number;
-  private sinceCheckpoint = 0;
-  private lastRow?: LogRow;
+  private sentCheckpoint?: number;
   private timer?: NodeJS.Timeout;
   private pumping?: Promise<void>;
 
@@ -36,7 +37,6 @@ export class OffBoxLog {
     private readonly link: NatsLink,
     private readonly storeFile: string,
     private readonly subject: string,
-    private readonly signer: LogSigner,
   ) {}
 
   /** The newest entry the stream has confirmed, once known. */
@@ -53,12 +53,12 @@ export class OffBoxLog {
     this.pumping ??= this.pump().finally(() => (this.pumping = undefined));
   }
 
+  /** Forwards what is left (the server has stopped: its last checkpoint included). */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     await this.pumping;
-    await this.pump().catch(() => undefined);
-    if (this.sinceCheckpoint > 0) await this.publishCheckpoint().catch(() => undefined);
+    await this.pump();
     this.db?.close();
     this.db = undefined;
   }
@@ -69,37 +69,31 @@ export class OffBoxLog {
         if (!existsSync(this.storeFile)) return;
         this.db = new Database(this.storeFile, { readonly: true, fileMustExist: true });
       }
-      this.sent ??= await this.lastInStream();
+      this.sent ??= await this.lastInStream(entriesSubject(this.subject), (m) => m.row?.seq);
+      this.sentCheckpoint ??= await this.lastInStream(checkpointsSubject(this.subject), (m) => m.checkpoint?.seq);
       for (;;) {
         const rows = readLogRows(this.db, this.sent, READ_AT_ONCE);
-        if (rows.length === 0) return;
         for (const row of rows) {
-          await this.link.js.publish(this.subject, JSON.stringify({ row } satisfies OffBoxMessage), { msgID: `${this.subject}.${row.seq}` });
+          await this.link.js.publish(entriesSubject(this.subject), JSON.stringify({ row } satisfies OffBoxMessage), { msgID: `${this.subject}.${row.seq}` });
           this.sent = row.seq;
-          this.lastRow = row;
-          if (++this.sinceCheckpoint >= CHECKPOINT_EVERY) await this.publishCheckpoint();
         }
+        for (const checkpoint of signedCheckpoints(this.db, this.sentCheckpoint).filter((c) => c.seq <= this.sent!)) {
+          await this.link.js.publish(checkpointsSubject(this.subject), JSON.stringify({ checkpoint } satisfies OffBoxMessage), { msgID: `${this.subject}.checkpoint.${checkpoint.seq}` });
+          this.sentCheckpoint = checkpoint.seq;
+        }
+        if (rows.length === 0) return;
       }
     } catch {
       // NATS unreachable: ask the stream where it stands once it is back (store and forward).
-      this.sent = undefined;
+      this.sent = this.sentCheckpoint = undefined;
     }
   }
 
-  private async publishCheckpoint(): Promise<void> {
-    if (!this.lastRow) return;
-    const checkpoint = this.signer.checkpoint(this.lastRow.seq, this.lastRow.hash);
-    await this.link.js.publish(this.subject, JSON.stringify({ checkpoint } satisfies OffBoxMessage), { msgID: `${this.subject}.checkpoint.${checkpoint.seq}` });
-    this.sinceCheckpoint = 0;
-  }
-
-  private async lastInStream(): Promise<number> {
-    const last = await this.link.jsm.streams.getMessage(LOG_STREAM, { last_by_subj: this.subject }).catch((err: unknown) => {
+  private async lastInStream(subject: string, seqOf: (m: OffBoxMessage) => number | undefined): Promise<number> {
+    const last = await this.link.jsm.streams.getMessage(LOG_STREAM, { last_by_subj: subject }).catch((err: unknown) => {
       if (/no message found/i.test(String(err))) return null;
       throw err;
     });
-    if (!last) return 0;
-    const message = last.json<OffBoxMessage>();
-    return message.row?.seq ?? message.checkpoint?.seq ?? 0;
+    return last ? (seqOf(last.json<OffBoxMessage>()) ?? 0) : 0;
   }
 }

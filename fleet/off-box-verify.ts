@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import type { KeyObject } from 'node:crypto';
-import { insertLogRows, readLogRows, verifyDecisionLog, type LogProblem, type LogRow } from '../server/decision-log';
+import { readLogRows, writeLogCopy, type LogRow } from '../server/log-chain';
+import { verifyDecisionLog, type ExportedCheckpoint, type LogProblem } from '../server/log-verification';
 import { NatsLink } from '../cluster/nats-link';
-import { checkpointValid, type LogCheckpoint, type LogSigner } from './log-signer';
 import { LOG_STREAM, logSubject, type OffBoxMessage } from './off-box-log';
 
 export interface OffBoxVerification {
@@ -13,13 +13,14 @@ export interface OffBoxVerification {
   readonly problems: readonly LogProblem[];
 }
 
-/** Reads the whole off-box copy of one node's log. */
-async function readCopy(link: NatsLink, subject: string): Promise<{ rows: LogRow[]; checkpoints: LogCheckpoint[] }> {
+/** Reads the whole off-box copy of one node's log: its entries and its checkpoints. */
+async function readCopy(link: NatsLink, subject: string): Promise<{ rows: LogRow[]; checkpoints: ExportedCheckpoint[] }> {
   const rows: LogRow[] = [];
-  const checkpoints: LogCheckpoint[] = [];
-  const info = await link.jsm.streams.info(LOG_STREAM, { subjects_filter: subject });
-  if (!info.state.subjects?.[subject]) return { rows, checkpoints };
-  const consumer = await link.js.consumers.get(LOG_STREAM, { filter_subjects: subject });
+  const checkpoints: ExportedCheckpoint[] = [];
+  const filter = `${subject}.*`;
+  const info = await link.jsm.streams.info(LOG_STREAM, { subjects_filter: filter });
+  if (!info.state.subjects || Object.keys(info.state.subjects).length === 0) return { rows, checkpoints };
+  const consumer = await link.js.consumers.get(LOG_STREAM, { filter_subjects: filter });
   for (;;) {
     const batch = await consumer.fetch({ max_messages: 1000, expires: 1000 });
     let got = 0;
@@ -36,11 +37,12 @@ async function readCopy(link: NatsLink, subject: string): Promise<{ rows: LogRow
 }
 
 /**
- * `log verify --against nats://…`: checks the off-box copy on its own (its hash chain, and each checkpoint's
- * signature by the home's key and its hash), then compares the home's log with it: an entry the copy holds that
- * the home's log lacks was deleted, one whose digest or hash differs was rewritten.
+ * `log verify --against nats://…`: checks the off-box copy on its own (its hash chain, and its checkpoints against
+ * the server's public key: log-verification.ts), then the home's log against it: every checkpoint of the copy must
+ * still be in the home's chain, and an entry the copy holds that the home's log lacks was deleted, one whose
+ * digest, hash or body differs was rewritten, even when the home's chain was recomputed to pass on its own.
  */
-export async function verifyAgainst(local: Database.Database, servers: readonly string[], home: string, node: string, signer: LogSigner): Promise<OffBoxVerification> {
+export async function verifyAgainst(local: Database.Database, servers: readonly string[], home: string, node: string, publicKey: KeyObject): Promise<OffBoxVerification> {
   const link = await NatsLink.open(servers, `home-arbiter log verify ${home}`);
   let copy: Awaited<ReturnType<typeof readCopy>>;
   try {
@@ -51,33 +53,23 @@ export async function verifyAgainst(local: Database.Database, servers: readonly 
   const problems: LogProblem[] = [];
   const copyDb = new Database(':memory:');
   try {
-    insertLogRows(copyDb, copy.rows);
-    for (const p of verifyDecisionLog(copyDb).problems) problems.push({ seq: p.seq, problem: `the off-box copy: ${p.problem}` });
+    writeLogCopy(copyDb, copy.rows, copy.checkpoints.map((c) => ({ seq: c.seq, wall: c.wall, hash: c.hash, key_id: c.keyId, signature: c.signature })));
+    for (const p of verifyDecisionLog(copyDb, { publicKey }).problems) problems.push({ seq: p.seq, problem: `the off-box copy: ${p.problem}` });
   } finally {
     copyDb.close();
   }
-  const copied = new Map(copy.rows.map((r) => [r.seq, r]));
-  checkCheckpoints(copy.checkpoints, copied, signer.publicKey, problems);
 
+  problems.push(...verifyDecisionLog(local, { publicKey, exported: copy.checkpoints }).problems);
   const localRows = new Map(readLogRows(local, 0, Number.MAX_SAFE_INTEGER).map((r) => [r.seq, r]));
   const anchor = (local.prepare("SELECT 1 FROM sqlite_master WHERE name = 'decision_log_anchor'").get() ? (local.prepare('SELECT seq FROM decision_log_anchor WHERE id = 1').get() as { seq: number } | undefined)?.seq : undefined) ?? 0;
-  for (const p of verifyDecisionLog(local).problems) problems.push(p);
   for (const remote of copy.rows) {
     const mine = localRows.get(remote.seq);
     if (!mine) {
       if (remote.seq > anchor) problems.push({ seq: remote.seq, problem: `entry ${remote.seq} (${remote.type}) is in the off-box copy but was deleted from the home's log` });
-    } else if (mine.digest !== remote.digest || mine.hash !== remote.hash || (mine.body !== null && mine.body !== remote.body)) {
+    } else if (mine.digest !== remote.digest || mine.hash !== remote.hash || (mine.body !== null && remote.body !== null && mine.body !== remote.body)) {
       problems.push({ seq: remote.seq, problem: `entry ${remote.seq} (${remote.type}) was rewritten: it differs from the off-box copy` });
     }
   }
   problems.sort((a, b) => a.seq - b.seq);
   return { copied: copy.rows.length, copiedUpTo: copy.rows.at(-1)?.seq ?? 0, checkpoints: copy.checkpoints.length, problems };
 }
-
-function checkCheckpoints(checkpoints: readonly LogCheckpoint[], copied: ReadonlyMap<number, LogRow>, key: KeyObject, problems: LogProblem[]): void {
-  for (const c of checkpoints) {
-    if (!checkpointValid(c, key)) problems.push({ seq: c.seq, problem: `the checkpoint at entry ${c.seq} is not signed by this home's key` });
-    else if (copied.has(c.seq) && copied.get(c.seq)!.hash !== c.hash) problems.push({ seq: c.seq, problem: `the off-box copy's entry ${c.seq} does not have the hash its signed checkpoint names` });
-  }
-}
-

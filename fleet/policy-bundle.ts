@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { zodIssues } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
 import { natsNameSchema } from '../cluster/cluster-config';
-import { signatureValid, type SigningKey } from './signing-key';
+import { signatureValid, type LogSigner } from '../server/signing-key';
 
 /** Tells this format from any other signed text, so that no other signature of the fleet key passes as a bundle. */
 export const BUNDLE_FORMAT = 'home-arbiter policy bundle 1';
@@ -47,11 +47,12 @@ export class BundleRefusal extends Error {
   readonly code = 'BUNDLE_REFUSED';
 }
 
-export function signBundle(body: BundleBody, key: SigningKey): SignedBundle {
+/** Signs with the fleet's Ed25519 key (server/signing-key.ts, the one key implementation of the project). */
+export function signBundle(body: BundleBody, signer: LogSigner): SignedBundle {
   const parsed = bodySchema.safeParse(body);
   if (!parsed.success) throw new ConfigError(zodIssues(parsed.error), 'bundle');
   const payload = JSON.stringify(parsed.data);
-  return { payload, signature: key.sign(Buffer.from(payload)) };
+  return { payload, signature: signer.sign(payload) };
 }
 
 /** Identifies one signed bundle (the home remembers which it has handled). */
@@ -84,7 +85,7 @@ export function claimedVersion(signed: SignedBundle): number | null {
 
 /** Checks the signature against the pinned key, then the body's form; the body of a bundle that passes both. */
 export function openBundle(signed: SignedBundle, publicKey: KeyObject): BundleBody {
-  if (!signatureValid(Buffer.from(signed.payload), signed.signature, publicKey)) throw new BundleRefusal('bad signature: not signed by the pinned fleet key (fleet.publicKey)');
+  if (!validSignature(publicKey, signed)) throw new BundleRefusal('bad signature: not signed by the pinned fleet key (fleet.publicKey)');
   let raw: unknown;
   try {
     raw = JSON.parse(signed.payload);
@@ -94,4 +95,12 @@ export function openBundle(signed: SignedBundle, publicKey: KeyObject): BundleBo
   const parsed = bodySchema.safeParse(raw);
   if (!parsed.success) throw new BundleRefusal(`not a bundle of this format: ${new ConfigError(zodIssues(parsed.error)).message}`);
   return parsed.data;
+}
+
+function validSignature(publicKey: KeyObject, signed: SignedBundle): boolean {
+  try {
+    return signatureValid(publicKey, signed.payload, signed.signature);
+  } catch {
+    return false; // a signature of the wrong length: not valid either
+  }
 }

@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { anchorText, CHECKPOINT_EVERY, chain, checkpointText, digestOf, GENESIS, migrateLog, sha256, type AnchorRow, type LogRow } from './log-chain';
 import type { LogRetention } from './server-config';
+import type { LogSigner } from './signing-key';
 
 /** Anything the log records: an engine event or one of the server's own (server-events.ts). */
 export interface LoggedEvent {
@@ -17,27 +18,6 @@ export interface LogEntry {
   readonly event: LoggedEvent;
 }
 
-export interface LogProblem {
-  readonly seq: number;
-  readonly problem: string;
-}
-
-export interface LogVerification {
-  readonly entries: number;
-  readonly firstSeq: number | null;
-  readonly lastSeq: number | null;
-  readonly headHash: string;
-  readonly problems: readonly LogProblem[];
-}
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS decision_log (
-  seq INTEGER PRIMARY KEY, wall INTEGER NOT NULL, mono REAL NOT NULL, type TEXT NOT NULL, safety INTEGER NOT NULL,
-  body TEXT, digest TEXT NOT NULL, hash TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS decision_log_wall ON decision_log (wall);
-CREATE TABLE IF NOT EXISTS decision_log_anchor (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
-`;
-const GENESIS = '0'.repeat(64);
 /** Entries kept in memory while the disk refuses them; beyond, events are counted, then logged as `log-dropped`. */
 const MAX_UNWRITTEN = 50_000;
 
@@ -45,43 +25,29 @@ const MAX_UNWRITTEN = 50_000;
  * The issue's safety events, kept longest: life-category claims, alarms, denials, faults and their kin. An alarm's
  * acknowledgement is kept as long as the alarm, or a restart would find the alarm unacknowledged.
  */
-const SAFETY_TYPES = new Set(['alarm', 'alarm-acknowledged', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'lifetime-warning']);
+const SAFETY_TYPES = new Set(['alarm', 'alarm-acknowledged', 'denied', 'degraded', 'revoked', 'fault', 'auth-lockout', 'clock-jump', 'plugin-refused', 'plugin-ended', 'lifetime-warning']);
 export function isSafetyEvent(event: LoggedEvent): boolean {
   return SAFETY_TYPES.has(event.type) || event.category === 'life';
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-/** What an entry's digest covers: every column but the chain itself, so any edit shows. */
-const digestOf = (seq: number, wall: number, mono: number, type: string, safety: number, body: string) => sha256(JSON.stringify([seq, wall, mono, type, safety, body]));
-const chain = (prevHash: string, digest: string) => sha256(prevHash + digest);
 /** Two events are repeats when they differ only in engine time. */
 const sameButTime = (a: LoggedEvent, b: LoggedEvent) => JSON.stringify({ ...a, at: 0 }) === JSON.stringify({ ...b, at: 0 });
 
-/** One stored entry as the table holds it: what the off-box copy (fleet/) carries and compares. */
-export interface LogRow {
-  seq: number;
-  wall: number;
-  mono: number;
-  type: string;
-  safety: number;
-  body: string | null;
-  digest: string;
-  hash: string;
-}
-
 /**
- * The decision log: every event appended to SQLite with a hash chain (entry hash = sha256(previous hash +
- * digest of the entry)). Pruning keeps the digest and hash and drops only the body, so the chain stays checkable;
- * fully pruned leading entries are deleted and the last one's hash kept as the anchor. Writes are grouped per
- * turn of the event loop, like the store's group commit.
+ * The decision log: every event appended to SQLite with a hash chain (log-chain.ts). Pruning drops only a body
+ * past its retention age and keeps its digest and hash, so the chain stays checkable; fully pruned leading
+ * entries are deleted and replaced by a signed anchor. With a signer, the chain's hash is signed at every
+ * `CHECKPOINT_EVERY`-th entry, at stop and hourly, so that `log verify --public-key` tells a rewritten chain from
+ * the server's own. Writes are grouped per turn of the event loop, like the store's group commit.
  */
 export class DecisionLog {
-  private readonly insert: Database.Statement;
   private readonly writeRows: (rows: LogRow[]) => void;
+  private readonly insertCheckpoint: Database.Statement;
   private pending: LogRow[] = [];
   private flushScheduled = false;
   private headSeq: number;
   private lastHash: string;
+  private checkpointedSeq: number;
   private last?: { seq: number; event: LoggedEvent; repeats: number; lastAt: unknown };
   /** Why the last write failed, while entries wait in memory; events not even kept there. */
   private failure?: string;
@@ -91,16 +57,23 @@ export class DecisionLog {
   constructor(
     private readonly db: Database.Database,
     private readonly retention: LogRetention,
+    /** Absent: nothing is signed (a store in memory, or a test of the chain alone). */
+    private readonly signer?: LogSigner,
   ) {
-    db.exec(SCHEMA);
-    this.insert = db.prepare('INSERT INTO decision_log (seq, wall, mono, type, safety, body, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @digest, @hash)');
+    migrateLog(db);
+    const insert = db.prepare('INSERT INTO decision_log (seq, wall, mono, type, safety, body, body_hash, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @body_hash, @digest, @hash)');
+    this.insertCheckpoint = db.prepare('INSERT OR REPLACE INTO decision_log_checkpoint (seq, wall, hash, key_id, signature) VALUES (?, ?, ?, ?, ?)');
     this.writeRows = db.transaction((rows: LogRow[]) => {
-      for (const row of rows) this.insert.run(row);
+      for (const row of rows) {
+        insert.run(row);
+        if (row.seq % CHECKPOINT_EVERY === 0) this.sign(row.seq, row.hash);
+      }
     });
     const head = db.prepare('SELECT seq, hash FROM decision_log ORDER BY seq DESC LIMIT 1').get() as { seq: number; hash: string } | undefined;
     const anchor = db.prepare('SELECT seq, hash FROM decision_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined;
     this.headSeq = head?.seq ?? anchor?.seq ?? 0;
     this.lastHash = head?.hash ?? anchor?.hash ?? GENESIS;
+    this.checkpointedSeq = (db.prepare('SELECT MAX(seq) AS seq FROM decision_log_checkpoint').get() as { seq: number | null }).seq ?? 0;
   }
 
   /** Sequence number of the newest entry. */
@@ -148,6 +121,8 @@ export class DecisionLog {
       this.failure = err instanceof Error ? err.message : String(err);
       return;
     }
+    const signed = this.signer && this.pending.filter((r) => r.seq % CHECKPOINT_EVERY === 0).at(-1);
+    if (signed) this.checkpointedSeq = signed.seq;
     this.pending = [];
     this.failure = undefined;
     if (this.dropped > 0) {
@@ -156,10 +131,35 @@ export class DecisionLog {
     }
   }
 
-  /** Entries after `since` (a sequence number), oldest first; pruned entries come without their event. */
+  /**
+   * Writes what is pending and signs the head, unless it is signed already (at stop, and hourly). While the disk
+   * refuses writes there is no head on disk to sign: the next checkpoint does it.
+   */
+  checkpoint(): void {
+    this.flush();
+    if (!this.signer || this.pending.length > 0 || this.headSeq <= this.checkpointedSeq) return;
+    this.sign(this.headSeq, this.lastHash);
+    this.checkpointedSeq = this.headSeq;
+  }
+
+  /** Entries after `since` (a sequence number), oldest first; pruned entries are left out. */
   read(since: number, limit = 1000): LogEntry[] {
-    const rows = this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').all(since, limit) as LogRow[];
-    return [...rows.map(toEntry), ...this.pending.filter((r) => r.seq > since).map(toEntry)].slice(0, limit);
+    return [...this.entries(since, limit)];
+  }
+
+  /** The same entries, read from the file only as far as they are consumed (the live stream stops at a slow client). */
+  *entries(since: number, limit = 1000): Generator<LogEntry> {
+    let count = 0;
+    for (const row of this.db.prepare('SELECT * FROM decision_log WHERE seq > ? AND body IS NOT NULL ORDER BY seq LIMIT ?').iterate(since, limit) as IterableIterator<LogRow>) {
+      count++;
+      yield toEntry(row);
+    }
+    for (const row of this.pending) {
+      if (count >= limit) return;
+      if (row.seq <= since) continue;
+      count++;
+      yield toEntry(row);
+    }
   }
 
   /** The newest `limit` entries of these types that still have their event, oldest first. */
@@ -178,29 +178,40 @@ export class DecisionLog {
     return row.seq ?? 0;
   }
 
-  /** Drops bodies past their age, then the oldest beyond `maxEntries` (ordinary before safety), then the dead head. */
+  /**
+   * Drops bodies past their retention age (`maxAge`, or `safetyMaxAge` for safety entries), never sooner, then
+   * deletes the fully pruned oldest entries and puts a signed anchor in their place.
+   */
   applyRetention(now = Date.now()): { pruned: number; deleted: number } {
     this.flush();
-    const { maxAge, safetyMaxAge, maxEntries } = this.retention;
+    const { maxAge, safetyMaxAge } = this.retention;
     return this.db.transaction(() => {
       let pruned = this.db.prepare('UPDATE decision_log SET body = NULL WHERE body IS NOT NULL AND safety = 0 AND wall < ?').run(now - maxAge).changes;
       pruned += this.db.prepare('UPDATE decision_log SET body = NULL WHERE body IS NOT NULL AND safety = 1 AND wall < ?').run(now - safetyMaxAge).changes;
-      for (const safety of [0, 1]) {
-        const kept = (this.db.prepare('SELECT COUNT(*) AS n FROM decision_log WHERE body IS NOT NULL').get() as { n: number }).n;
-        if (kept <= maxEntries) break;
-        pruned += this.db
-          .prepare('UPDATE decision_log SET body = NULL WHERE seq IN (SELECT seq FROM decision_log WHERE body IS NOT NULL AND safety = ? ORDER BY seq LIMIT ?)')
-          .run(safety, kept - maxEntries).changes;
-      }
       const firstKept = (this.db.prepare('SELECT MIN(seq) AS seq FROM decision_log WHERE body IS NOT NULL').get() as { seq: number | null }).seq ?? this.headSeq;
       const lastDead = this.db.prepare('SELECT seq, hash FROM decision_log WHERE seq < ? ORDER BY seq DESC LIMIT 1').get(firstKept) as { seq: number; hash: string } | undefined;
-      let deleted = 0;
-      if (lastDead) {
-        this.db.prepare('INSERT OR REPLACE INTO decision_log_anchor (id, seq, hash) VALUES (1, ?, ?)').run(lastDead.seq, lastDead.hash);
-        deleted = this.db.prepare('DELETE FROM decision_log WHERE seq <= ?').run(lastDead.seq).changes;
-      }
+      if (!lastDead) return { pruned, deleted: 0 };
+      const newest = (safety: string) => (this.db.prepare(`SELECT MAX(wall) AS wall FROM decision_log WHERE seq <= ? ${safety}`).get(lastDead.seq) as { wall: number | null }).wall ?? 0;
+      const previous = this.db.prepare('SELECT wall, safety_wall FROM decision_log_anchor WHERE id = 1').get() as Pick<AnchorRow, 'wall' | 'safety_wall'> | undefined;
+      const anchor = {
+        seq: lastDead.seq,
+        hash: lastDead.hash,
+        wall: Math.max(newest(''), previous?.wall ?? 0),
+        safety_wall: Math.max(newest('AND safety = 1'), previous?.safety_wall ?? 0),
+      };
+      this.db
+        .prepare('INSERT OR REPLACE INTO decision_log_anchor (id, seq, hash, wall, safety_wall, key_id, signature) VALUES (1, @seq, @hash, @wall, @safety_wall, @key_id, @signature)')
+        .run({ ...anchor, key_id: this.signer?.keyId ?? null, signature: this.signer?.sign(anchorText(anchor)) ?? null });
+      const deleted = this.db.prepare('DELETE FROM decision_log WHERE seq <= ?').run(lastDead.seq).changes;
+      this.db.prepare('DELETE FROM decision_log_checkpoint WHERE seq <= ?').run(lastDead.seq);
       return { pruned, deleted };
     })();
+  }
+
+  private sign(seq: number, hash: string): void {
+    if (!this.signer) return;
+    const checkpoint = { seq, hash, wall: Date.now() };
+    this.insertCheckpoint.run(seq, checkpoint.wall, hash, this.signer.keyId, this.signer.sign(checkpointText(checkpoint)));
   }
 
   private closeRepeats(wall: number, mono: number): void {
@@ -213,10 +224,10 @@ export class DecisionLog {
   private push(wall: number, mono: number, event: LoggedEvent): number {
     const seq = ++this.headSeq;
     const body = JSON.stringify(event);
-    const safety = isSafetyEvent(event) ? 1 : 0;
-    const digest = digestOf(seq, wall, mono, event.type, safety, body);
+    const row = { seq, wall, mono, type: event.type, safety: isSafetyEvent(event) ? 1 : 0, body, body_hash: sha256(body) };
+    const digest = digestOf(row, row.body_hash);
     this.lastHash = chain(this.lastHash, digest);
-    this.pending.push({ seq, wall, mono, type: event.type, safety, body, digest, hash: this.lastHash });
+    this.pending.push({ ...row, digest, hash: this.lastHash });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => {
@@ -228,47 +239,6 @@ export class DecisionLog {
   }
 }
 
-/** Stored entries after `after` in sequence order, for the off-box log (a body may be null: pruned). */
-export function readLogRows(db: Database.Database, after: number, limit: number): LogRow[] {
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();
-  return hasTable ? (db.prepare('SELECT * FROM decision_log WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as LogRow[]) : [];
-}
-
-/** Writes entries as they are into a log table (the off-box copy, checked by `verifyDecisionLog`). */
-export function insertLogRows(db: Database.Database, rows: readonly LogRow[]): void {
-  db.exec(SCHEMA);
-  const insert = db.prepare('INSERT OR REPLACE INTO decision_log (seq, wall, mono, type, safety, body, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @digest, @hash)');
-  db.transaction(() => rows.forEach((r) => insert.run(r)))();
-}
-
 function toEntry(row: LogRow): LogEntry {
   return { seq: row.seq, wall: row.wall, mono: row.mono, event: JSON.parse(row.body!) as LoggedEvent };
-}
-
-/** `home-arbiter log verify`: walks the chain from the anchor and names every edited, removed or re-linked entry. */
-export function verifyDecisionLog(db: Database.Database): LogVerification {
-  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();
-  if (!hasTable) return { entries: 0, firstSeq: null, lastSeq: null, headHash: GENESIS, problems: [{ seq: 0, problem: 'the store has no decision log' }] };
-  const anchor = db.prepare('SELECT seq, hash FROM decision_log_anchor WHERE id = 1').get() as { seq: number; hash: string } | undefined;
-  let prevSeq = anchor?.seq ?? 0;
-  let prevHash = anchor?.hash ?? GENESIS;
-  let firstSeq: number | null = null;
-  let entries = 0;
-  const problems: LogProblem[] = [];
-  for (const row of db.prepare('SELECT * FROM decision_log ORDER BY seq').iterate() as IterableIterator<LogRow>) {
-    entries++;
-    firstSeq ??= row.seq;
-    const gap = row.seq - prevSeq - 1;
-    if (gap > 0) {
-      problems.push({ seq: prevSeq + 1, problem: gap === 1 ? `entry ${prevSeq + 1} was removed` : `entries ${prevSeq + 1}..${row.seq - 1} were removed` });
-    }
-    if (row.body !== null && digestOf(row.seq, row.wall, row.mono, row.type, row.safety, row.body) !== row.digest) {
-      problems.push({ seq: row.seq, problem: `entry ${row.seq} (${row.type}) was edited: its content does not match its digest` });
-    } else if (gap === 0 && chain(prevHash, row.digest) !== row.hash) {
-      problems.push({ seq: row.seq, problem: `entry ${row.seq} (${row.type}) does not follow from entry ${row.seq - 1}: the hash chain is broken` });
-    }
-    prevSeq = row.seq;
-    prevHash = row.hash;
-  }
-  return { entries, firstSeq, lastSeq: entries > 0 ? prevSeq : null, headHash: prevHash, problems };
 }

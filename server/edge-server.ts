@@ -35,10 +35,11 @@ import { LastCommands } from './last-commands';
 import { LifetimeMonitor } from './lifetime-monitor';
 import { ServerMetrics } from './metrics';
 import { ServerTrends } from './server-trends';
-import { PluginHost, type PluginOutcome } from './plugins';
-import type { CredentialId } from './secrets';
+import { PluginHost } from './plugins';
+import { loggedCredential, OPERATOR, systemCredential, type CredentialId } from './secrets';
 import type { ServerConfig } from './server-config';
 import { Sessions } from './sessions';
+import type { LogSigner } from './signing-key';
 import { StatusPage } from './status-page';
 import { timeSynchronisation } from './time-sync';
 import type { AnyEvent, DiagnosticResult, ServerEvent, ServerEventInput } from './server-events';
@@ -49,6 +50,8 @@ export interface EdgeServerOptions {
   readonly secrets: ReadonlyMap<CredentialId, string> | null;
   readonly port?: number;
   readonly host?: string;
+  /** Signs the decision log's checkpoints; absent, nothing is signed. */
+  readonly signer?: LogSigner;
   /** Human-readable lines for the operator (stderr in the CLI). */
   readonly say?: (line: string) => void;
   /** Start on a store that lost data (issue 11): without it, start-up is refused and names the fix. */
@@ -105,13 +108,12 @@ export class EdgeServer {
   private clockMonitor?: ClockJumpMonitor;
   private http?: Server;
   private metrics?: ServerMetrics;
-  private readonly stream = new EventStream();
+  private readonly stream: EventStream;
   private retentionTimer?: NodeJS.Timeout;
   private subscription?: Subscription;
   private diagnostics?: Diagnostics;
   private readonly alarms = new ActiveAlarms();
   private readonly lastCommands = new LastCommands();
-  private pluginOutcomes: PluginOutcome[] = [];
   private recovered = false;
   private status: 'created' | 'running' | 'stopped' = 'created';
   /** The static check of the configuration (SPEC.md §11), run beside the server so that it never delays the start. */
@@ -120,6 +122,7 @@ export class EdgeServer {
 
   constructor(private readonly options: EdgeServerOptions) {
     this.say = options.say ?? (() => undefined);
+    this.stream = new EventStream(options.config.maxStreams);
   }
 
   /** The base URL once listening. */
@@ -154,7 +157,7 @@ export class EdgeServer {
     db.pragma('busy_timeout = 5000');
     // The store's checkpoint thread copies the WAL back; a commit of the log must never do it on the event loop.
     if (!memory) db.pragma('wal_autocheckpoint = 0');
-    const log = (this.log = new DecisionLog(db, config.retention));
+    const log = (this.log = new DecisionLog(db, config.retention, memory ? undefined : this.options.signer));
     this.alarms.restore(log);
     const faults = (this.faults = new FaultRecords(db));
     const crashed = faults.unfinishedRun();
@@ -163,7 +166,8 @@ export class EdgeServer {
     await this.tolerate('the run marker', () => faults.markRunning());
     this.retain(log);
 
-    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter]))));
+    const credentials = new Set([OPERATOR, ...config.core.systems.map((s) => systemCredential(s.id))]);
+    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter])), credentials));
     const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
     const router = (this.router = new DeviceRouter(adapters, config.bindings, { clock: this.clock }));
     // Trend warnings go out on the engine's stream (log, live stream, Node-RED alike), once the engine runs.
@@ -186,12 +190,13 @@ export class EdgeServer {
     this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.clock, config.diagnosticsEvery);
     this.diagnosis.start();
 
-    this.plugins = new PluginHost(arbiter, config.plugins, (m) => this.say(m));
-    this.pluginOutcomes = await this.plugins.start();
-    for (const p of this.pluginOutcomes) {
-      if (p.loaded) this.emit({ type: 'plugin-loaded', module: p.module, system: p.system });
-      else this.emit({ type: 'plugin-refused', module: p.module, reason: p.reason });
-    }
+    this.plugins = new PluginHost(arbiter, config.plugins, {
+      say: (line) => this.say(line),
+      loaded: (module, system) => this.emit({ type: 'plugin-loaded', module, system }),
+      refused: (module, reason) => this.emit({ type: 'plugin-refused', module, reason }),
+      ended: (module, system, reason) => this.emit({ type: 'plugin-ended', module, system, reason }),
+    });
+    await this.plugins.start();
     const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
     const devices = {
       setReachable: (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable')),
@@ -244,7 +249,7 @@ export class EdgeServer {
     if (this.arbiter) await this.arbiter.stop();
     else await this.durable?.store.close();
     this.subscription?.unsubscribe();
-    this.log?.flush();
+    if (this.log) await this.tolerate('the decision log\'s last checkpoint', () => this.log!.checkpoint());
     if (this.faults) await this.tolerate('the clean-stop marker', () => this.faults!.markStopped());
     this.db?.close();
     this.durable?.lock.release();
@@ -316,10 +321,11 @@ export class EdgeServer {
     }
   }
 
-  /** Retention writes too: on a full disk it waits for the next hour rather than ending the server. */
+  /** Retention and the hourly checkpoint write too: on a full disk they wait for the next hour rather than ending the server. */
   private retain(log: DecisionLog): void {
     try {
       log.applyRetention();
+      log.checkpoint();
     } catch (err) {
       this.say(`decision log retention postponed: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -392,7 +398,7 @@ export class EdgeServer {
   private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {
     const { config } = this.options;
     const auth = new Authenticator(this.options.secrets, config.lockout, {
-      lockout: (credential, until) => this.emit({ type: 'auth-lockout', credential, until }),
+      lockout: (source, credential, until) => this.emit({ type: 'auth-lockout', source, credential: loggedCredential(credential), until }),
     });
     const api = new HttpApi({
       arbiter,
@@ -414,7 +420,7 @@ export class EdgeServer {
         diagnostics: this.diagnostics?.report() ?? [],
         alarms: this.alarms.list(),
         factDeclarations: config.core.facts,
-        plugins: this.pluginOutcomes,
+        plugins: this.plugins?.status ?? [],
         recovered: this.recovered,
         lastSeq: log.lastSeq,
         clockDrift: this.clock.drift(),

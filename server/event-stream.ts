@@ -8,34 +8,40 @@ const HEARTBEAT_MS = 15_000;
 /**
  * The live Server-Sent Events stream of `GET /api/events`: each event is one `id: <log seq>` message, so that
  * a browser's EventSource resumes with `Last-Event-ID` after a reconnect (the history comes from the log).
+ * At most `maxClients` streams are open at once, and a client that does not read what it is sent is dropped
+ * once its unsent backlog passes `MAX_BACKLOG`, history included: a stream costs the server at most that much.
  */
 export class EventStream {
   private readonly clients = new Set<ServerResponse>();
   private heartbeat?: NodeJS.Timeout;
 
+  constructor(private readonly maxClients: number) {}
+
   start(): void {
     this.heartbeat = setInterval(() => {
-      for (const res of this.clients) res.write(': heartbeat\n\n');
+      for (const res of this.clients) this.send(res, ': heartbeat\n\n');
     }, HEARTBEAT_MS);
     this.heartbeat.unref();
   }
 
-  /** Opens the stream on `res`, first replaying `history`. */
-  attach(res: ServerResponse, history: readonly LogEntry[]): void {
+  /** No stream can be opened now. */
+  get full(): boolean {
+    return this.clients.size >= this.maxClients;
+  }
+
+  /** Opens the stream on `res`, first replaying `history` (consumed only as far as the client keeps up). */
+  attach(res: ServerResponse, history: Iterable<LogEntry>): void {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    res.write('retry: 2000\n\n');
-    for (const entry of history) res.write(frame(entry));
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
+    if (!this.send(res, 'retry: 2000\n\n')) return;
+    for (const entry of history) if (!this.send(res, frame(entry))) return;
   }
 
   publish(entry: LogEntry): void {
     if (this.clients.size === 0) return;
     const text = frame(entry);
-    for (const res of this.clients) {
-      if (res.writableLength > MAX_BACKLOG) res.destroy();
-      else res.write(text);
-    }
+    for (const res of this.clients) this.send(res, text);
   }
 
   get size(): number {
@@ -48,6 +54,15 @@ export class EventStream {
     this.heartbeat = undefined;
     for (const res of this.clients) res.end();
     this.clients.clear();
+  }
+
+  /** Writes to one client; false when its backlog passed the bound and it was dropped. */
+  private send(res: ServerResponse, text: string): boolean {
+    res.write(text);
+    if (res.writableLength <= MAX_BACKLOG) return true;
+    this.clients.delete(res);
+    res.destroy();
+    return false;
   }
 }
 

@@ -10,19 +10,27 @@ import type { CheckResult } from '../check/check-config';
 import type { Authenticator } from './auth';
 import type { DecisionLog } from './decision-log';
 import type { EventStream } from './event-stream';
+import { factValueProblem } from './fact-value';
 import { HttpError, readJson, sendError, sendJson } from './http-io';
 import type { LastCommands } from './last-commands';
 import type { LifetimeMonitor } from './lifetime-monitor';
 import type { ServerMetrics } from './metrics';
-import { OPERATOR, systemCredential } from './secrets';
+import { loggedCredential, OPERATOR, systemCredential } from './secrets';
 import type { ServerEventInput } from './server-events';
 import type { Sessions } from './sessions';
 import type { StatusPage } from './status-page';
 
 const commandBody = z.strictObject({ target: z.string().min(1), state: stateSchema, category: categorySchema.optional(), ttl: durationSchema.optional() });
-const factBody = z.strictObject({ value: z.unknown().refine((v) => v !== undefined, 'is required') });
+const factBody = z.strictObject({
+  value: z.unknown().superRefine((v, ctx) => {
+    const problem = v === undefined ? 'is required' : factValueProblem(v);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+});
 const operatorBody = z.strictObject({ target: z.string().min(1).optional(), system: z.string().min(1).optional() });
 const OPERATOR_ACTIONS: readonly OperatorAction[] = ['stop', 'resume', 'lock', 'unlock', 'release'];
+const DEFAULT_HISTORY = 1000;
+const MAX_HISTORY = 10_000;
 
 /** What the API reads and writes; the edge server (the composition root) builds it. */
 export interface HttpApiDeps {
@@ -100,10 +108,11 @@ export class HttpApi {
   }
 
   private async authorize(req: IncomingMessage, credential: string): Promise<void> {
-    const result = await this.deps.auth.check(credential, req.headers.authorization);
+    const source = req.socket.remoteAddress;
+    const result = await this.deps.auth.check(credential, req.headers.authorization, source);
     if (result.ok) return;
     if (result.status === 401) {
-      this.deps.emit({ type: 'auth-failure', credential, reason: result.reason });
+      this.deps.emit({ type: 'auth-failure', credential: loggedCredential(credential), reason: result.reason, source: source ?? '(unknown)' });
       throw new HttpError(401, result.message, undefined, { 'www-authenticate': 'Bearer realm="home-arbiter"' });
     }
     throw new HttpError(429, result.message, undefined, { 'retry-after': String(result.retryAfter) });
@@ -139,12 +148,22 @@ export class HttpApi {
     res.writeHead(204).end();
   }
 
-  /** Facts come from sensors: the operator's token, or a system's token named by `X-System-Id`. */
+  /**
+   * Facts have owners (SPEC.md §6, issue 10 item 1): the operator may set any declared fact; a system, named by
+   * `X-System-Id` and proving it with its own token, only a fact whose `writers` list it. An undeclared fact is
+   * 404, a value too large or too deep 400, a fact the writer may not set 403, each naming what was wrong. The
+   * engine logs every accepted write with its writer.
+   */
   private async fact(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const asSystem = req.headers['x-system-id'];
     await this.authorize(req, typeof asSystem === 'string' ? systemCredential(asSystem) : OPERATOR);
+    if (!this.deps.arbiter.config.facts.some((f) => f.name === name)) throw new HttpError(404, `name: "${name.slice(0, 80)}" is not a declared fact (facts[])`, 'name');
     const { value } = await readJson(req, factBody);
-    this.deps.arbiter.setFacts({ [name]: value });
+    const outcome = this.deps.arbiter.setFacts({ [name]: value }, typeof asSystem === 'string' ? { system: asSystem } : 'operator');
+    if (!outcome.accepted) {
+      const why = outcome.reason === 'quarantined' ? `${asSystem} is quarantined` : `${asSystem} is not among the writers of fact "${name}" (facts[].writers)`;
+      throw new HttpError(403, `name: ${why}`, 'name');
+    }
     await this.deps.arbiter.settled();
     sendJson(res, 200, this.deps.arbiter.tables.fact(name) ?? { name, value });
   }
@@ -175,20 +194,21 @@ export class HttpApi {
   private events(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const sinceParam = url.searchParams.get('since');
     const lastId = req.headers['last-event-id'];
-    const since = sinceParam !== null ? this.parseSince(sinceParam) : typeof lastId === 'string' ? this.parseSince(lastId) : undefined;
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? 1000) || 1000, 10_000);
+    const since = sinceParam !== null ? this.parseSince(sinceParam, 'since') : typeof lastId === 'string' ? this.parseSince(lastId, 'Last-Event-ID') : undefined;
+    const limit = parseLimit(url.searchParams.get('limit'));
     if ((req.headers.accept ?? '').includes('text/event-stream')) {
-      this.deps.stream.attach(res, since === undefined ? [] : this.deps.log.read(since, limit));
+      if (this.deps.stream.full) throw new HttpError(503, `${this.deps.stream.size} event streams are open, the most allowed (server.maxStreams)`, undefined, { 'retry-after': '10' });
+      this.deps.stream.attach(res, since === undefined ? [] : this.deps.log.entries(since, limit));
       return;
     }
     sendJson(res, 200, this.deps.log.read(since ?? 0, limit));
   }
 
-  /** A log sequence number, or a time (ISO 8601) converted to the last sequence number before it. */
-  private parseSince(text: string): number {
-    if (/^\d+$/.test(text)) return Number(text);
-    const wall = Date.parse(text);
-    if (Number.isNaN(wall)) throw new HttpError(400, `since: "${text}" is neither a sequence number nor an ISO 8601 time`, 'since');
+  /** A log sequence number, or an ISO 8601 time converted to the last sequence number before it. */
+  private parseSince(text: string, field: string): number {
+    if (/^\d{1,15}$/.test(text)) return Number(text);
+    const wall = /^\d{4}-\d{2}-\d{2}/.test(text) ? Date.parse(text) : Number.NaN;
+    if (Number.isNaN(wall)) throw new HttpError(400, `${field}: "${text.slice(0, 40)}" is neither a sequence number nor an ISO 8601 time`, field);
     return this.deps.log.seqBefore(wall);
   }
 
@@ -248,6 +268,14 @@ export class HttpApi {
     res.writeHead(200, { 'content-type': this.deps.metrics.contentType });
     res.end(text);
   }
+}
+
+/** `?limit=`: how many history entries to answer with, a whole number from 1 to `MAX_HISTORY`. */
+function parseLimit(text: string | null): number {
+  if (text === null) return DEFAULT_HISTORY;
+  const limit = /^\d{1,6}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit >= 1 && limit <= MAX_HISTORY)) throw new HttpError(400, `limit: "${text.slice(0, 40)}" is not a whole number from 1 to ${MAX_HISTORY}`, 'limit');
+  return limit;
 }
 
 function decodePathPart(part: string): string {

@@ -22,7 +22,11 @@ export class ServerMetrics {
   private readonly available = new Gauge({ name: 'home_arbiter_adapter_available', help: '1 when the device answers, 0 when degraded', labelNames: ['actuator', 'adapter'], registers: [this.registry] });
   private readonly adapterOf = new Map<string /* actuator id */, string /* adapter name */>();
 
-  constructor(adapters: ReadonlyMap<string /* actuator id */, string>) {
+  constructor(
+    adapters: ReadonlyMap<string /* actuator id */, string>,
+    /** The configured credentials: any other id a request names is counted as `unknown`, never as a label of its own. */
+    private readonly credentials: ReadonlySet<string>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'home_arbiter_' });
     for (const [actuator, adapter] of adapters) {
       this.adapterOf.set(actuator, adapter);
@@ -43,7 +47,8 @@ export class ServerMetrics {
         this.alarms.inc({ kind: event.kind });
         break;
       case 'auth-failure':
-        this.authFailures.inc({ credential: event.credential, reason: event.reason });
+        // A label per id a request makes up would grow /metrics without bound (8 KB ids, one series each).
+        this.authFailures.inc({ credential: this.credentials.has(event.credential) ? event.credential : 'unknown', reason: event.reason });
         break;
       case 'degraded':
       case 'restored':

@@ -1,85 +1,115 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import type { Arbiter, SystemHandle } from '../engine/arbiter';
+import { dirname } from 'node:path';
+import type { Subscription } from 'rxjs';
+import type { Arbiter } from '../engine/arbiter';
+import { factValueProblem } from './fact-value';
+import { folderDigest } from './plugin-folder';
+import { PluginProcess } from './plugin-process';
 import type { PluginEntry } from './server-config';
 
-/** What a plugin module receives: a handle that commands as its one declared system, and nothing more. */
-export interface PluginContext {
-  readonly system: SystemHandle;
-  readonly options: Readonly<Record<string, unknown>>;
-  /** Reads a fact (sensor reading, mode); a plugin writes only the facts that list its system, through `system`. */
-  fact(name: string): unknown;
-}
+export type PluginOutcome =
+  | { readonly module: string; readonly system: string; readonly loaded: true }
+  | { readonly module: string; readonly system?: string; readonly loaded: false; readonly reason: string };
 
-/** A plugin module exports `start(context)`, returning (or resolving to) an optional stop function. */
-export interface PluginModule {
-  start(context: PluginContext): void | (() => void | Promise<void>) | Promise<void | (() => void | Promise<void>)>;
-}
-
-export type PluginOutcome = { readonly module: string; readonly system: string; readonly loaded: true } | { readonly module: string; readonly loaded: false; readonly reason: string };
-
-/** sha256 of the module file as `sha256sum` prints it. */
-export function moduleDigest(file: string): string {
-  return createHash('sha256').update(readFileSync(file)).digest('hex');
+export interface PluginEvents {
+  /** A line the plugin printed, or a problem stopping it. */
+  say(line: string): void;
+  loaded(module: string, system: string): void;
+  refused(module: string, reason: string): void;
+  /** A plugin that was running ended on its own. */
+  ended(module: string, system: string, reason: string): void;
 }
 
 /**
- * Loads control systems from modules on an allow-list: a module runs only if its file's sha256 is the one the
- * configuration pins (the seed's recommendation for small devices instead of virus scanning). A refused or
- * failing plugin is reported and skipped; it never stops the server.
+ * Loads control systems from plugins on an allow-list (issue 10, item 6): a plugin runs only if the sha256 of its
+ * whole folder is the one the configuration pins, and then in a process of its own (`PluginProcess`) that acts
+ * through its system's rights alone. A refused, failing or crashing plugin is reported; it never stops the server.
  */
 export class PluginHost {
-  private readonly stops: (() => void | Promise<void>)[] = [];
+  private readonly processes = new Map<string /* module */, PluginProcess>();
+  private readonly outcomes: PluginOutcome[] = [];
+  private subscription?: Subscription;
 
   constructor(
     private readonly arbiter: Arbiter,
     private readonly entries: readonly PluginEntry[],
-    private readonly failed: (message: string) => void,
+    private readonly events: PluginEvents,
   ) {}
 
-  async start(): Promise<PluginOutcome[]> {
-    const outcomes: PluginOutcome[] = [];
-    for (const entry of this.entries) outcomes.push(await this.load(entry));
-    return outcomes;
+  async start(): Promise<void> {
+    // Facts as they change go to every plugin, so that `fact(name)` in a plugin reads a current value.
+    this.subscription = this.arbiter.events$.subscribe((e) => {
+      const name = e.type === 'fact' ? e.name : e.type === 'degraded' || e.type === 'restored' ? e.fact : undefined;
+      if (name === undefined) return;
+      for (const plugin of this.processes.values()) plugin.facts({ [name]: this.arbiter.tables.fact(name)?.value });
+    });
+    for (const entry of this.entries) {
+      const outcome = await this.load(entry);
+      this.outcomes.push(outcome);
+      if (outcome.loaded) this.events.loaded(outcome.module, outcome.system);
+      else this.events.refused(outcome.module, outcome.reason);
+    }
+  }
+
+  /** Each plugin as it stands now: loaded, refused, or ended since. */
+  get status(): readonly PluginOutcome[] {
+    return this.outcomes;
   }
 
   async stop(): Promise<void> {
-    const stops = this.stops.splice(0);
-    for (const stop of stops.reverse()) {
+    this.subscription?.unsubscribe();
+    const running = [...this.processes.values()].reverse();
+    this.processes.clear();
+    for (const plugin of running) {
       try {
-        await stop();
+        await plugin.stop();
       } catch (err) {
         // One plugin failing to stop must not keep the others running.
-        this.failed(`plugin stop failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.events.say(`plugin stop failed: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
 
   private async load(entry: PluginEntry): Promise<PluginOutcome> {
-    const refused = (reason: string): PluginOutcome => ({ module: entry.module, loaded: false, reason });
+    const refused = (reason: string): PluginOutcome => ({ module: entry.module, system: entry.system, loaded: false, reason });
+    const folder = dirname(entry.module);
     let digest: string;
     try {
-      digest = moduleDigest(entry.module);
+      digest = folderDigest(folder);
     } catch (err) {
-      return refused(`cannot read the module: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      return refused(`cannot read the plugin's folder: ${code ?? (err as Error).message}`);
     }
-    if (digest !== entry.sha256) return refused(`sha256 ${digest} does not match the allow-listed ${entry.sha256}`);
-    try {
-      const mod = require(entry.module) as Partial<PluginModule> & { default?: Partial<PluginModule> };
-      const start = mod.start ?? mod.default?.start;
-      if (typeof start !== 'function') return refused('exports no start(context) function');
-      const id = entry.system;
-      const system: SystemHandle = {
-        id,
-        command: (target, state, options = {}) => this.arbiter.command({ system: id, target, state, ...options }),
-        release: (target) => this.arbiter.release(id, target),
-        setFacts: (facts) => this.arbiter.setFacts(facts, { system: id }),
-      };
-      const stop = await start({ system, options: entry.options ?? {}, fact: (name) => this.arbiter.tables.fact(name)?.value });
-      if (typeof stop === 'function') this.stops.push(stop);
-      return { module: entry.module, system: id, loaded: true };
-    } catch (err) {
-      return refused(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    if (digest !== entry.sha256) return refused(`sha256 of the folder ${folder} is ${digest}, not the allow-listed ${entry.sha256}`);
+    const system = entry.system;
+    const plugin = new PluginProcess(
+      { module: entry.module, folder, system, options: entry.options ?? {} },
+      {
+        command: (target, state, options) => this.arbiter.command({ system, target, state, ...options }),
+        release: (target) => this.arbiter.release(system, target),
+        setFacts: (facts) => {
+          // The bound the HTTP API puts on fact values, for the same reason.
+          for (const [name, value] of Object.entries(facts)) {
+            const problem = factValueProblem(value);
+            if (problem) throw new Error(`fact "${name}": the value ${problem}`);
+          }
+          return this.arbiter.setFacts(facts, { system });
+        },
+      },
+      (line) => this.events.say(`plugin ${system}: ${line}`),
+      (reason) => this.end(entry, reason),
+    );
+    this.processes.set(entry.module, plugin);
+    const failure = await plugin.start(Object.fromEntries(this.arbiter.tables.factRecords().map((f) => [f.name, f.value])));
+    if (failure === undefined) return { module: entry.module, system, loaded: true };
+    this.processes.delete(entry.module);
+    return refused(failure);
+  }
+
+  /** A plugin that had started ended on its own (one that ends while starting is refused instead). */
+  private end(entry: PluginEntry, reason: string): void {
+    this.processes.delete(entry.module);
+    const i = this.outcomes.findIndex((o) => o.module === entry.module);
+    this.outcomes[i] = { module: entry.module, system: entry.system, loaded: false, reason };
+    this.events.ended(entry.module, entry.system, reason);
   }
 }

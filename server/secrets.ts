@@ -16,11 +16,22 @@ type SecretEntry = { hash: string } | { token: string };
 /** `operator` or `system:<id>`: whose secret it is. */
 export type CredentialId = string;
 export const OPERATOR = 'operator';
+/** The subject of problems with the secrets file itself rather than one credential's entry. */
+export const SECRETS = 'secrets';
 export const systemCredential = (id: string): CredentialId => `system:${id}`;
+/** A credential as the log records it: the id comes from the request path, and a made-up one may be 8 KB long. */
+export const loggedCredential = (credential: CredentialId): string => (credential.length > 80 ? `${credential.slice(0, 80)}…` : credential);
 
 export interface SecretProblem {
+  /** A credential, or `secrets` for the file and its folder. */
   readonly credential: CredentialId;
-  readonly kind: 'missing' | 'weak' | 'clear-text' | 'file';
+  /**
+   * `mode`: the file is readable by other users; `folder`: its folder is writable by them (they could swap the
+   * hashes); `unreadable`: not a JSON object; `tokens-file`: the first run's clear-text tokens are still there.
+   */
+  readonly kind: 'missing' | 'weak' | 'clear-text' | 'tokens-file' | 'mode' | 'folder' | 'unreadable';
+  /** `error`: serve refuses to start; `warning`: it starts and says so. */
+  readonly level: 'error' | 'warning';
   readonly message: string;
 }
 
@@ -32,6 +43,9 @@ export interface LoadedSecrets {
 
 // OWASP's minimum for scrypt (N=2^14, r=8, p=1): about 16 MiB and a few tens of ms per hash.
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32, saltBytes: 16 } as const;
+/** A stored hash may cost at most this much memory (128·N·r bytes) and parallelism per check: more is a denial of service. */
+const MAX_SCRYPT_MEMORY = 256 * 1024 * 1024;
+const MAX_SCRYPT_P = 16;
 const MIN_TOKEN_LENGTH = 24;
 const MIN_TOKEN_BITS = 128;
 const CHARACTER_CLASSES = [
@@ -78,7 +92,13 @@ function parseHash(hash: string): ParsedHash | undefined {
 export function hashWeakness(hash: string): string | undefined {
   const parsed = parseHash(hash);
   if (!parsed) return 'is not a scrypt hash (scrypt$N$r$p$salt$key)';
-  if (parsed.N < SCRYPT.N) return `scrypt cost N=${parsed.N} is below ${SCRYPT.N}`;
+  const { N, r, p } = parsed;
+  if (N < SCRYPT.N) return `scrypt cost N=${N} is below ${SCRYPT.N}`;
+  // scrypt itself refuses any other N, so that every check of the credential would fail with an error.
+  if ((N & (N - 1)) !== 0) return `scrypt cost N=${N} is not a power of two`;
+  if (r < SCRYPT.r) return `scrypt block size r=${r} is below ${SCRYPT.r}`;
+  if (p < SCRYPT.p || p > MAX_SCRYPT_P) return `scrypt parallelism p=${p} is not from ${SCRYPT.p} to ${MAX_SCRYPT_P}`;
+  if (128 * N * r > MAX_SCRYPT_MEMORY) return `scrypt N=${N}, r=${r} needs ${(128 * N * r) / 2 ** 20} MiB per check, above ${MAX_SCRYPT_MEMORY / 2 ** 20}`;
   if (parsed.salt.length < SCRYPT.saltBytes) return `salt of ${parsed.salt.length} bytes is below ${SCRYPT.saltBytes}`;
   return undefined;
 }
@@ -112,19 +132,23 @@ function readSecretsFile(file: string): SecretsFile {
 export async function loadSecrets(file: string, systems: readonly string[]): Promise<LoadedSecrets> {
   const hashes = new Map<CredentialId, string>();
   const problems: SecretProblem[] = [];
+  const problem = (credential: CredentialId, kind: SecretProblem['kind'], message: string) =>
+    problems.push({ credential, kind, message, level: kind === 'clear-text' || kind === 'tokens-file' ? 'warning' : 'error' });
   if (!existsSync(file)) {
-    problems.push({ credential: OPERATOR, kind: 'missing', message: `no secrets file at ${file}` });
-    for (const id of systems) problems.push({ credential: systemCredential(id), kind: 'missing', message: `no secrets file at ${file}` });
+    problem(OPERATOR, 'missing', `no secrets file at ${file}`);
+    for (const id of systems) problem(systemCredential(id), 'missing', `no secrets file at ${file}`);
     return { hashes, problems };
   }
-  if ((statSync(file).mode & 0o077) !== 0) {
-    problems.push({ credential: OPERATOR, kind: 'file', message: `${file} is readable by other users (chmod 600 ${file})` });
-  }
+  const folder = dirname(file);
+  if ((statSync(folder).mode & 0o022) !== 0) problem(SECRETS, 'folder', `${folder} is writable by other users, who could replace the hashes`);
+  if ((statSync(file).mode & 0o077) !== 0) problem(SECRETS, 'mode', `${file} is readable by other users`);
+  const tokensFile = tokensFileFor(file);
+  if (existsSync(tokensFile)) problem(SECRETS, 'tokens-file', `the clear-text tokens of the first run are still in ${tokensFile}: whoever reads it can act as every system`);
   let data: SecretsFile;
   try {
     data = readSecretsFile(file);
   } catch (err) {
-    problems.push({ credential: OPERATOR, kind: 'file', message: `${file}: ${(err as Error).message}` });
+    problem(SECRETS, 'unreadable', `${file}: ${(err as Error).message}`);
     return { hashes, problems };
   }
   const entries: [CredentialId, SecretEntry | undefined][] = [
@@ -133,20 +157,20 @@ export async function loadSecrets(file: string, systems: readonly string[]): Pro
   ];
   for (const [credential, entry] of entries) {
     if (!entry) {
-      problems.push({ credential, kind: 'missing', message: `no secret in ${file}` });
+      problem(credential, 'missing', `no secret in ${file}`);
     } else if ('token' in entry && typeof entry.token === 'string') {
       const weak = secretWeakness(entry.token);
-      if (weak) problems.push({ credential, kind: 'weak', message: `its secret ${weak}` });
+      if (weak) problem(credential, 'weak', `its secret ${weak}`);
       else {
-        problems.push({ credential, kind: 'clear-text', message: `its secret is stored in clear in ${file}; replace it by {"hash": …}` });
+        problem(credential, 'clear-text', `its secret is stored in clear in ${file}; replace it by {"hash": …}`);
         hashes.set(credential, await hashSecret(entry.token));
       }
     } else if ('hash' in entry && typeof entry.hash === 'string') {
       const weak = hashWeakness(entry.hash);
-      if (weak) problems.push({ credential, kind: 'weak', message: `its stored hash ${weak}` });
+      if (weak) problem(credential, 'weak', `its stored hash ${weak}`);
       else hashes.set(credential, entry.hash);
     } else {
-      problems.push({ credential, kind: 'missing', message: `entry in ${file} has neither "hash" nor "token"` });
+      problem(credential, 'missing', `entry in ${file} has neither "hash" nor "token"`);
     }
   }
   return { hashes, problems };

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { isIP } from 'node:net';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { z } from 'zod';
 import type { CoreConfig } from '../engine/core/arbiter-core';
 import {
@@ -12,6 +13,7 @@ import {
   type RawArbiterConfig,
 } from '../engine/config/arbiter-config';
 import { ConfigError } from '../engine/config/config-error';
+import { selects } from '../engine/core/selector';
 import type { ActuatorBinding } from '../adapters/device-adapter';
 import { DEFAULT_DIAGNOSIS_EVERY } from '../engine/health/idle-path-diagnosis';
 import { parseYaml } from '../scenario/load-scenario';
@@ -36,6 +38,8 @@ const serverSchema = z.strictObject({
   port: z.number().int().min(0).max(65535).optional(),
   /** PEM files; without them the server speaks plain HTTP, which doctor refuses on a non-loopback address. */
   tls: z.strictObject({ cert: z.string().min(1), key: z.string().min(1) }).optional(),
+  /** Live event streams (`GET /api/events` as SSE) open at once; one more is answered 503. */
+  maxStreams: positiveInt.optional(),
 });
 
 const authSchema = z.strictObject({
@@ -58,13 +62,14 @@ const logSchema = z.strictObject({
   /** Ordinary entries lose their body after this long; safety entries (life, alarms, denials) after `safetyMaxAge`. */
   maxAge: durationSchema.optional(),
   safetyMaxAge: durationSchema.optional(),
-  /** Bodies kept at most; the oldest ordinary ones are pruned first. */
-  maxEntries: positiveInt.optional(),
+  /** The Ed25519 key that signs the log's checkpoints (PEM, mode 0600), kept apart from the store; made on the first run. */
+  signingKey: z.string().min(1).optional(),
 });
 
 const pluginSchema = z.strictObject({
+  /** The entry module; its folder is the plugin: all it may read, and all that `sha256` pins. */
   module: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (sha256sum of the module file)'),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lower-case hex digits (the sha256 of the plugin\'s folder, docs/server.md)'),
   /** The control system whose rights (category, rank, targets) the plugin acts with. */
   system: z.string().min(1),
   options: z.record(z.string(), z.unknown()).optional(),
@@ -108,7 +113,6 @@ export type LifetimeLimit = z.output<typeof lifetimeSchema>;
 export interface LogRetention {
   readonly maxAge: number;
   readonly safetyMaxAge: number;
-  readonly maxEntries: number;
 }
 
 export interface LockoutSettings {
@@ -131,6 +135,7 @@ export interface ServerConfig {
   readonly host: string;
   readonly port: number;
   readonly tls?: { readonly cert: string; readonly key: string };
+  readonly maxStreams: number;
   readonly secretsFile: string;
   readonly lockout: LockoutSettings;
   readonly reads: 'open' | 'operator';
@@ -140,6 +145,8 @@ export interface ServerConfig {
   /** Scheduled online backups of the store (absolute `dir`). */
   readonly backups: { readonly every: number; readonly keep: number; readonly dir: string };
   readonly retention: LogRetention;
+  /** The decision log's signing key (its public key beside it, `signing-key.ts`). */
+  readonly signingKeyFile: string;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
   readonly cluster?: ClusterSettings;
@@ -153,6 +160,10 @@ export interface ServerConfig {
 export const DEFAULT_PORT = 8787;
 export const DEFAULT_HOST = '127.0.0.1';
 const DAY = 86_400_000;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** Whether only this machine can reach `host`: plain HTTP is acceptable there and nowhere else. */
+export const isLoopback = (host: string): boolean => LOOPBACK.has(host) || (isIP(host) === 4 && host.startsWith('127.')) || /^::ffff:127\./i.test(host);
 
 /** Parses and validates a server configuration; every problem is reported at once with its field path. */
 export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
@@ -170,7 +181,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   checkReferences(data, core, source);
   const base = dirname(resolve(source));
   const at = (p: string) => resolve(base, p);
-  return {
+  const secretsFile = at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json');
+  const config: ServerConfig = {
     source,
     document: raw as Record<string, unknown>,
     core,
@@ -181,7 +193,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     host: data.server?.host ?? DEFAULT_HOST,
     port: data.server?.port ?? DEFAULT_PORT,
     ...(data.server?.tls ? { tls: { cert: at(data.server.tls.cert), key: at(data.server.tls.key) } } : {}),
-    secretsFile: at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json'),
+    maxStreams: data.server?.maxStreams ?? 32,
+    secretsFile,
     lockout: { failures: 5, window: 60_000, duration: 300_000, ...data.auth?.lockout },
     reads: data.auth?.reads ?? 'open',
     storeFile: data.store?.file === 'memory' ? 'memory' : at(data.store?.file ?? 'home-arbiter.sqlite'),
@@ -191,7 +204,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
       keep: data.store?.backups?.keep ?? 7,
       dir: at(data.store?.backups?.dir ?? `${data.store?.file ?? 'home-arbiter.sqlite'}.backups`),
     },
-    retention: { maxAge: 30 * DAY, safetyMaxAge: 365 * DAY, maxEntries: 200_000, ...data.log },
+    retention: { maxAge: data.log?.maxAge ?? 30 * DAY, safetyMaxAge: data.log?.safetyMaxAge ?? 365 * DAY },
+    signingKeyFile: data.log?.signingKey ? at(data.log.signingKey) : secretsFile.replace(/(\.json)?$/, '.signing.pem'),
     plugins: (data.plugins ?? []).map((p) => ({ ...p, module: at(p.module) })),
     demo: data.demo ?? [],
     diagnosticsEvery: data.diagnostics?.every ?? DEFAULT_DIAGNOSIS_EVERY,
@@ -199,6 +213,8 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
     ...(data.fleet ? { fleet: fleetSettings(data, at) } : {}),
   };
+  checkPluginFolders(config);
+  return config;
 }
 
 /**
@@ -225,15 +241,41 @@ function fleetSettings(data: RawServerConfig, at: (path: string) => string): Fle
     ...(fleet.group ? { group: fleet.group } : {}),
     ...(fleet.publicKey ? { publicKey: at(fleet.publicKey) } : {}),
     probation: fleet.probation ?? DEFAULT_PROBATION_MS,
-    logKey: at(fleet.logKey ?? `.secrets/${home}-log-key.pem`),
   };
 }
 
-/** Plugins and demo lines must name declared systems, actuators and facts: a typo is an error, not silence. */
+/**
+ * A plugin may read all of its folder: one that also holds the configuration, the store or the secrets would
+ * read them (and its pin would change with every write to the store).
+ */
+function checkPluginFolders(config: ServerConfig): void {
+  const guarded = [
+    ['the configuration', resolve(config.source)],
+    ['the store', config.storeFile],
+    ['the secrets', config.secretsFile],
+    ['the signing key', config.signingKeyFile],
+  ] as const;
+  const issues = config.plugins.flatMap((p, i) => {
+    const folder = dirname(p.module);
+    const held = guarded.filter(([, file]) => file !== 'memory' && !relative(folder, file).startsWith('..') && !isAbsolute(relative(folder, file)));
+    return held.length === 0 ? [] : [{ path: `plugins[${i}].module`, message: `its folder ${folder} also holds ${held.map(([what]) => what).join(', ')}; give each plugin a folder of its own` }];
+  });
+  if (issues.length > 0) throw new ConfigError(issues, config.source);
+}
+
+/**
+ * Plugins and demo lines must name declared systems, actuators and facts, and a system's targets must select some
+ * actuator (as a rule's target must): a typo such as `kind:windw` is an error, not silence.
+ */
 function checkReferences(data: RawServerConfig, core: CoreConfig, source: string): void {
   const systems = new Set(core.systems.map((s) => s.id));
   const actuators = new Set(core.actuators.map((a) => a.id));
   const issues: { path: string; message: string }[] = [];
+  core.systems.forEach((s, i) =>
+    s.targets.forEach((selector, j) => {
+      if (!core.actuators.some((a) => selects(selector, a))) issues.push({ path: `systems[${i}].targets[${j}]`, message: `selector "${selector}" matches no actuator` });
+    }),
+  );
   (data.plugins ?? []).forEach((p, i) => {
     if (!systems.has(p.system)) issues.push({ path: `plugins[${i}].system`, message: `"${p.system}" is not a declared system` });
   });

@@ -11,13 +11,17 @@ export interface ServerEventCatalogue {
   'server-stopped': { clean: true };
   /** Bad input from a device or the network, as the adapter reported it (device and field named). */
   'adapter-problem': { adapter: string; device?: string; field?: string; message: string };
-  'auth-failure': { credential: string; reason: string };
-  'auth-lockout': { credential: string; until: number };
+  /** `source` is the peer's address. */
+  'auth-failure': { credential: string; reason: string; source: string };
+  /** `source` (an address, or an IPv6 /64) spent its guesses, the last on `credential`, and waits until `until`. */
+  'auth-lockout': { source: string; credential: string; until: number };
   'clock-jump': { jump: number; drift: number };
   fault: { id: number; kind: string; reason: string };
   'lifetime-warning': { target: string; counter: 'cycles' | 'hours'; value: number; limit: number };
   'plugin-loaded': { module: string; system: string };
   'plugin-refused': { module: string; reason: string };
+  /** A running plugin's process ended on its own: crashed, exited, or was ended for breaking the protocol. */
+  'plugin-ended': { module: string; system: string; reason: string };
   /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
   /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */

@@ -60,6 +60,7 @@ export function describe(e) {
     case 'trend-warning': return 'TREND ' + e.subject + ' ' + e.measure + ' at ' + e.value + ' (baseline ' + e.baseline + ')';
     case 'diagnostics': return 'diagnosis: ' + e.results.map((r) => (r.ok ? 'ok ' : 'FAILED ') + r.subject + ': ' + r.message).join('; ');
     case 'clock-jump': return 'clock jumped by ' + duration(Math.abs(e.jump));
+    case 'auth-lockout': return e.source + ' locked out until ' + time(e.until) + ' after failed guesses (the last for ' + e.credential + ')';
     case 'adapter-problem': return 'adapter ' + e.adapter + (e.device ? ' ' + e.device : '') + (e.field ? ' ' + e.field : '') + ': ' + e.message;
     case 'operator': return 'operator ' + e.action + (e.target ? ' ' + e.target : '') + (e.system ? ' ' + e.system : '');
     default: return e.type + ' ' + JSON.stringify(e);

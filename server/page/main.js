@@ -6,7 +6,7 @@ import { askForToken, operatorActions, showOperator, signOut } from './operator.
 import * as panels from './panels.js';
 import { Timeline } from './timeline.js';
 
-const TIMELINE = new Set(['conflict', 'alarm', 'alarm-acknowledged', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'trend-warning', 'diagnostics', 'clock-jump', 'auth-lockout', 'plugin-refused', 'adapter-problem', 'operator']);
+const TIMELINE = new Set(['conflict', 'alarm', 'alarm-acknowledged', 'denied', 'degraded', 'restored', 'revoked', 'fault', 'lifetime-warning', 'trend-warning', 'diagnostics', 'clock-jump', 'auth-lockout', 'plugin-refused', 'plugin-ended', 'adapter-problem', 'operator']);
 const REFRESH = new Set(['dispatched', 'claimed', 'fact', 'released', 'expired', 'revoked', 'denied', 'degraded', 'restored', 'manual', 'conflict', 'operator', 'alarm', 'alarm-acknowledged', 'diagnostics']);
 const POLL_MS = 10000;
 const RECONNECT_MS = 3000;

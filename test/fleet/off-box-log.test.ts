@@ -1,24 +1,23 @@
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { chain, digestOf, sha256, type LogRow } from '../../server/log-chain';
 import { NatsCluster, natsUnavailable } from '../cluster/support/nats-cluster';
 import { call, HOME_YAML, TempHome, waitFor } from '../server/server-fixture';
 import { cli, ServerProcess } from '../server/server-process';
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
-
 /** Rewrites one entry's body and re-chains every hash after it, as an intruder with the store file could. */
 function rewriteAndRechain(file: string, seq: number, edit: (body: string) => string): void {
   const db = new Database(file);
-  const rows = db.prepare('SELECT * FROM decision_log WHERE seq >= ? ORDER BY seq').all(seq) as { seq: number; wall: number; mono: number; type: string; safety: number; body: string; hash: string }[];
+  const rows = db.prepare('SELECT * FROM decision_log WHERE seq >= ? ORDER BY seq').all(seq) as LogRow[];
   let prev = (db.prepare('SELECT hash FROM decision_log WHERE seq = ?').get(seq - 1) as { hash: string }).hash;
-  const update = db.prepare('UPDATE decision_log SET body = ?, digest = ?, hash = ? WHERE seq = ?');
+  const update = db.prepare('UPDATE decision_log SET body = ?, body_hash = ?, digest = ?, hash = ? WHERE seq = ?');
   for (const r of rows) {
-    const body = r.seq === seq ? edit(r.body) : r.body;
-    const digest = sha256(JSON.stringify([r.seq, r.wall, r.mono, r.type, r.safety, body]));
-    prev = sha256(prev + digest);
-    update.run(body, digest, prev, r.seq);
+    const body = r.seq === seq ? edit(r.body!) : r.body!;
+    const bodyHash = sha256(body);
+    const digest = digestOf(r, bodyHash);
+    prev = chain(prev, digest);
+    update.run(body, bodyHash, digest, prev, r.seq);
   }
   db.close();
 }

@@ -7,7 +7,7 @@ import { NatsLink } from '../../cluster/nats-link';
 import { BundleFollower, BUNDLES_BUCKET, homeBundleKey, type BundleHost } from '../../fleet/bundle-follower';
 import { canaryBucket } from '../../fleet/canary';
 import { BUNDLE_FORMAT, signBundle } from '../../fleet/policy-bundle';
-import { loadPublicKey, SigningKey } from '../../fleet/signing-key';
+import { loadPublicKey, loadSigningKey } from '../../server/signing-key';
 import { loadServerConfig } from '../../server/server-config';
 import { NatsCluster, natsUnavailable } from '../cluster/support/nats-cluster';
 import { call, TempHome, waitFor } from '../server/server-fixture';
@@ -81,7 +81,7 @@ describe('fleet: signed policy bundles with rollback', function () {
 
   async function serve(id: string, probation: string): Promise<void> {
     home = new TempHome(homeYaml(nats.urls[0], id, probation));
-    const key = cli(['fleet', 'key', '--key', keyFile(), '--public-out', join(home.dir, 'keys', 'fleet.pub.pem')]);
+    const key = cli(['fleet', 'key', '--key', keyFile()]);
     assert.equal(key.status, 0, key.stderr);
     await home.withSecrets();
     server = new ServerProcess(['--config', home.configFile, '--port', '0']);
@@ -129,7 +129,7 @@ describe('fleet: signed policy bundles with rollback', function () {
     // Signed by the fleet key, then changed on the way (the version raised): the signature no longer holds.
     const link = await NatsLink.open(nats.urls, 'test tamper');
     try {
-      const signed = signBundle({ format: BUNDLE_FORMAT, version: 4, scope: { home: 'h1' }, issued: Date.now(), content: GOOD }, SigningKey.loadOrCreate(keyFile()));
+      const signed = signBundle({ format: BUNDLE_FORMAT, version: 4, scope: { home: 'h1' }, issued: Date.now(), content: GOOD }, loadSigningKey(keyFile()).signer);
       const tampered = { ...signed, payload: signed.payload.replace('"version":4', '"version":40') };
       await (await link.bucket(BUNDLES_BUCKET, 1)).put(homeBundleKey('h1'), JSON.stringify(tampered));
     } finally {
@@ -190,7 +190,7 @@ describe('fleet: signed policy bundles with rollback', function () {
   it('a canary reaches only its share of 100 simulated homes; widened, it reaches more and none twice', async () => {
     home = new TempHome(homeYaml(nats.urls[0], 'street', '1h'));
     const publicFile = join(home.dir, 'keys', 'fleet.pub.pem');
-    assert.equal(cli(['fleet', 'key', '--key', keyFile(), '--public-out', publicFile]).status, 0);
+    assert.equal(cli(['fleet', 'key', '--key', keyFile()]).status, 0);
     const config = loadServerConfig(home.configFile);
     const publicKey = loadPublicKey(publicFile);
     const link = await NatsLink.open(nats.urls, 'test: 100 simulated homes');

@@ -1,7 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { moduleDigest } from '../../server/plugins';
 import { call, HOME_YAML, TempHome } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
@@ -42,7 +39,7 @@ describe('server: recovery after kill -9', function () {
   });
 
   const serve = () => {
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    const p = home.serve();
     processes.push(p);
     return p;
   };
@@ -119,20 +116,16 @@ describe('server: recovery after kill -9', function () {
   });
 
   it('writes a fault record with the claims when an uncaught exception ends the process', async () => {
-    // The bug strikes once the test says so (a file appears), not after a delay a loaded machine may outlast.
-    const plugin = join(home.dir, 'buggy.js');
-    const trigger = join(home.dir, 'strike');
-    writeFileSync(plugin, `exports.start = () => { setInterval(() => { if (require('fs').existsSync(${JSON.stringify(trigger)})) throw new Error('plugin bug'); }, 20); };\n`);
-    appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
-    const p = serve();
+    const p = new ServerProcess(['--config', home.configFile, '--port', '0'], { bugOnSignal: true });
+    processes.push(p);
     const base = await p.url;
     await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
-    writeFileSync(trigger, '');
+    p.child.kill('SIGUSR2');
     assert.equal(await p.exited(), 70);
-    assert.match(p.stderr, /fatal: Error: plugin bug/);
+    assert.match(p.stderr, /fatal: Error: server bug/);
     const [record] = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout);
     assert.equal(record.kind, 'exception');
-    assert.match(record.reason, /plugin bug/);
+    assert.match(record.reason, /server bug/);
     assert.deepEqual(record.snapshot.claims.map((c: { claimant: string; target: string }) => `${c.claimant} ${c.target}`), ['security front.lock']);
   });
 });

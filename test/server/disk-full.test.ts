@@ -1,7 +1,4 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { moduleDigest } from '../../server/plugins';
 import { SmallDisk } from '../support/small-disk';
 import { call, HOME_YAML, TempHome, waitFor, type Answer } from './server-fixture';
 import { ServerProcess } from './server-process';
@@ -90,10 +87,7 @@ describe('server: a full disk (issue 11)', function () {
     }
     disk = mounted;
     home = await new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk.dir}/home.sqlite }`)).withSecrets();
-    const plugin = join(home.dir, 'buggy.js');
-    writeFileSync(plugin, "const fs = require('fs');\nexports.start = () => { const t = setInterval(() => { if (fs.existsSync(__dirname + '/crash-now')) { clearInterval(t); throw new Error('plugin bug'); } }, 20); };\n");
-    appendFileSync(home.configFile, `plugins:\n  - { module: buggy.js, sha256: ${moduleDigest(plugin)}, system: security }\n`);
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0']);
+    const p = new ServerProcess(['--config', home.configFile, '--port', '0'], { bugOnSignal: true });
     processes.push(p);
     const base = await p.url;
     disk.fill();
@@ -102,9 +96,9 @@ describe('server: a full disk (issue 11)', function () {
       const answer = await call(base, 'POST', '/api/systems/security/commands', { token: home!.tokens.systems.security, body: { target: 'hall.light', state: Math.random() < 0.5 ? 'on' : 'off' } });
       return answer.status === 503 ? true : undefined;
     }, 30_000);
-    writeFileSync(join(home.dir, 'crash-now'), '');
+    p.child.kill('SIGUSR2');
     assert.equal(await p.exited(), 70, p.stderr);
-    assert.match(p.stderr, /fatal: Error: plugin bug/);
+    assert.match(p.stderr, /fatal: Error: server bug/);
     assert.match(p.stderr, /no fault record: .*full/);
   });
 });

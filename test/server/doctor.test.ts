@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { diagnoseConfig } from '../../server/doctor';
 import { loadSecrets } from '../../server/secrets';
 import { serverConfigFrom } from '../../server/server-config';
@@ -43,6 +44,8 @@ describe('server/doctor: the settings check', () => {
   it('finds nothing to fix in a careful home', async () => {
     const home = await new TempHome(CAREFUL_YAML).withSecrets();
     try {
+      // A careful user hands each system its token, then deletes the first run's tokens file.
+      unlinkSync(join(home.dir, 'secrets/home.tokens.json'));
       const run = cli(['doctor', '--config', home.configFile]);
       assert.equal(run.status, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /0 error\(s\), 0 warning\(s\)/);
@@ -79,6 +82,26 @@ describe('server/doctor: the settings check', () => {
       const run = cli(['doctor', '--config', home.configFile]);
       assert.equal(run.status, 1);
       assert.match(run.stdout, /ERROR {3}server: listens on 0\.0\.0\.0 without TLS[^\n]*\n {8}fix: set server\.tls/);
+    } finally {
+      home.remove();
+    }
+  });
+  it('names a tokens file left beside the hashes, a folder others can write and a file it cannot parse, each with its own fix', async () => {
+    const home = await new TempHome().withSecrets();
+    try {
+      const folder = join(home.dir, 'secrets');
+      chmodSync(folder, 0o777);
+      let run = cli(['doctor', '--config', home.configFile]);
+      assert.equal(run.status, 1, run.stdout + run.stderr);
+      assert.match(run.stdout, /WARNING secrets: the clear-text tokens of the first run are still in \S+home\.tokens\.json[^\n]*\n {8}fix: give each system its own token, then delete/);
+      assert.match(run.stdout, /ERROR {3}secrets: \S+secrets is writable by other users[^\n]*\n {8}fix: chmod 700 /);
+      chmodSync(folder, 0o700);
+      unlinkSync(join(folder, 'home.tokens.json'));
+      writeFileSync(join(folder, 'home.json'), '{"operator": {"hash": ', { mode: 0o600 });
+      run = cli(['doctor', '--config', home.configFile]);
+      assert.equal(run.status, 1);
+      assert.match(run.stdout, /ERROR {3}secrets: \S+home\.json: [^\n]*JSON[^\n]*\n {8}fix: repair \S+ from a backup, or move it away/);
+      assert.doesNotMatch(run.stdout, /chmod|tokens/);
     } finally {
       home.remove();
     }

@@ -1,8 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync } from 'node:fs';
 import type { EdgeServer } from '../../server/edge-server';
-import { moduleDigest } from '../../server/plugins';
 import { call, TempHome, waitFor } from './server-fixture';
 
 interface SystemRow {
@@ -21,11 +19,10 @@ describe('server/last-commands: every system\'s last command, whoever carried it
 
   it('counts commands from a plugin and from the demo driver, not only those over HTTP', async () => {
     home = await new TempHome().withSecrets();
-    const plugin = join(home.dir, 'vent.js');
-    writeFileSync(plugin, "exports.start = async ({ system }) => { await system.command('living.window', 'open'); };\n");
+    const vent = home.plugin('vent', { 'index.js': "exports.start = async ({ system }) => { await system.command('living.window', 'open'); };\n" });
     appendFileSync(
       home.configFile,
-      `plugins:\n  - { module: vent.js, sha256: ${moduleDigest(plugin)}, system: comfort-vent }\ndemo:\n  - { system: security, target: front.lock, states: [locked], every: 1h }\n`,
+      `plugins:\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent }\ndemo:\n  - { system: security, target: front.lock, states: [locked], every: 1h }\n`,
     );
     const started = Date.now();
     server = await home.startServer();

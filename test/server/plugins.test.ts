@@ -1,60 +1,168 @@
 import { strict as assert } from 'node:assert';
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EdgeServer } from '../../server/edge-server';
-import { moduleDigest } from '../../server/plugins';
-import { call, TempHome, waitFor } from './server-fixture';
+import { call, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
+import type { ServerProcess } from './server-process';
 
-const PLUGIN = `
-exports.start = async ({ system, options }) => {
-  await system.command('living.window', options.state);
+const VENT = `
+const { interval } = require('./interval');
+exports.start = async ({ system, options, fact }) => {
+  await system.command('living.window', options.state, { ttl: interval });
   // Outside its declared rights: comfort ventilation may command windows only.
   await system.command('front.lock', 'unlocked');
-  return () => require('node:fs').writeFileSync(require('node:path').join(__dirname, 'stopped'), 'yes');
+  console.log('smoke is ' + fact('smoke'));
+  return () => console.log('vent stopped');
 };
 `;
 
-describe('server/plugins: control systems from allow-listed modules', () => {
+/**
+ * Everything the in-process plugin of issue 10 could reach, tried from inside an allow-listed comfort plugin:
+ * the engine through Node's module cache (to command the front lock as the fire system), the secrets, the store,
+ * the environment, a shell, and a request to the server as another system over its own channel.
+ */
+const ESCAPE = `
+const fs = require('node:fs');
+const report = (what, attempt) => {
+  try {
+    console.log('escape ' + what + ': got ' + String(attempt()).slice(0, 60));
+  } catch (err) {
+    console.log('escape ' + what + ': refused ' + (err.code || err.message));
+  }
+};
+exports.start = async ({ system, options }) => {
+  report('module cache', () => {
+    const engine = Object.values(require.cache).find((m) => m && m.exports && m.exports.Arbiter);
+    if (!engine) throw new Error('no engine');
+    const { prototype } = engine.exports.Arbiter;
+    const command = prototype.command;
+    prototype.command = function (input) {
+      prototype.command = command;
+      void command.call(this, { system: 'disaster', target: 'front.lock', state: 'unlocked', category: 'life' });
+      return command.call(this, input);
+    };
+    return 'the engine';
+  });
+  report('secrets', () => fs.readFileSync(options.secrets, 'utf8'));
+  report('store', () => fs.readFileSync(options.store).length);
+  report('write', () => fs.writeFileSync(options.store + '.evil', 'x'));
+  report('environment', () => {
+    const names = Object.keys(process.env);
+    if (names.length === 0) throw new Error('empty');
+    return names.join(',');
+  });
+  report('shell', () => require('node:child_process').execSync('id'));
+  report('server modules', () => require(options.engine));
+  await system.command('living.window', 'open');
+};
+`;
+
+/** Issue 10, item 6, against a real `serve` process: plugins pinned by their whole folder, each in its own process. */
+describe('server/plugins: control systems from allow-listed plugin folders (a real serve process)', () => {
   let home: TempHome;
-  let server: EdgeServer | undefined;
+  const processes: ServerProcess[] = [];
 
   beforeEach(async () => {
-    home = await new TempHome().withSecrets();
-    const good = join(home.dir, 'vent.js');
-    const evil = join(home.dir, 'evil.js');
-    writeFileSync(good, PLUGIN);
-    writeFileSync(evil, PLUGIN.replace("options.state", "'open'"));
-    appendFileSync(
-      home.configFile,
-      `plugins:
-  - { module: vent.js, sha256: ${moduleDigest(good)}, system: comfort-vent, options: { state: open } }
-  - { module: evil.js, sha256: ${moduleDigest(good)}, system: security }
-`,
-    );
+    home = await new TempHome(LIFE_HOME_YAML.replace('reads: operator,', '')).withSecrets();
   });
 
   afterEach(async () => {
-    await server?.stop();
-    server = undefined;
+    for (const p of processes.splice(0)) await p.terminate();
     home.remove();
   });
 
-  it('runs a module whose sha256 matches with only its system\'s rights, and refuses one that does not', async () => {
-    server = await home.startServer();
+  const plugin = (name: string, files: Record<string, string>) => home.plugin(name, files);
+
+  const serve = async () => {
+    const p = home.serve();
+    processes.push(p);
+    return { p, base: await p.url };
+  };
+  const events = async (base: string) => (await call(base, 'GET', '/api/events?since=0&limit=10000')).body.map((e: { event: Record<string, unknown> }) => e.event);
+
+  it('runs a plugin whose folder matches its pin with only its system\'s rights, and refuses one that does not', async () => {
+    const vent = plugin('vent', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
+    const other = plugin('other', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
+    appendFileSync(
+      home.configFile,
+      `plugins:
+  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent, options: { state: open } }
+  - { module: ${other.module}, sha256: ${'f'.repeat(64)}, system: security }
+`,
+    );
+    const { p, base } = await serve();
     const window = await waitFor('the plugin\'s claim', async () => {
-      const a = (await call(server!.url, 'GET', '/api/actuators/living.window')).body;
+      const a = (await call(base, 'GET', '/api/actuators/living.window')).body;
       return a.claims.length > 0 ? a : undefined;
     });
     assert.deepEqual(window.claims.map((c: { claimant: string; state: string }) => [c.claimant, c.state]), [['comfort-vent', 'open']]);
-    const events = (await call(server.url, 'GET', '/api/events?since=0')).body.map((e: { event: Record<string, unknown> }) => e.event);
-    assert.ok(events.some((e: Record<string, unknown>) => e.type === 'denied' && e.system === 'comfort-vent' && e.target === 'front.lock' && e.reason === 'unauthorized'));
-    assert.ok(events.some((e: Record<string, unknown>) => e.type === 'plugin-loaded' && e.system === 'comfort-vent'));
-    const refused = events.find((e: Record<string, unknown>) => e.type === 'plugin-refused');
-    assert.match(String(refused.module), /evil\.js$/);
-    assert.match(String(refused.reason), /sha256 [0-9a-f]{64} does not match the allow-listed/);
-    const status = (await call(server.url, 'GET', '/api/status')).body;
-    assert.deepEqual(status.plugins.map((p: { loaded: boolean }) => p.loaded), [true, false]);
-    await server.stop();
-    assert.ok(existsSync(join(home.dir, 'stopped')), 'the plugin\'s stop function ran');
+    assert.equal(window.claims[0].expiresAt - window.claims[0].since, 600_000, 'the module it requires was loaded');
+    const logged = await waitFor('the denial', async () => {
+      const all = await events(base);
+      return all.some((e: Record<string, unknown>) => e.type === 'denied') ? all : undefined;
+    });
+    assert.ok(logged.some((e: Record<string, unknown>) => e.type === 'denied' && e.system === 'comfort-vent' && e.target === 'front.lock' && e.reason === 'unauthorized'));
+    assert.ok(logged.some((e: Record<string, unknown>) => e.type === 'plugin-loaded' && e.system === 'comfort-vent'));
+    const refused = logged.find((e: Record<string, unknown>) => e.type === 'plugin-refused');
+    assert.match(String(refused.reason), /sha256 of the folder \S+other is [0-9a-f]{64}, not the allow-listed f{64}/);
+    assert.deepEqual((await call(base, 'GET', '/api/status')).body.plugins.map((s: { loaded: boolean }) => s.loaded), [true, false]);
+    assert.match(p.stderr, /plugin comfort-vent: smoke is false/);
+    await p.terminate();
+    assert.match(p.stderr, /plugin comfort-vent: vent stopped/, 'the plugin\'s stop function ran');
+  });
+
+  it('refuses a plugin once any file of its folder changed, not only its entry', async () => {
+    const vent = plugin('vent', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
+    appendFileSync(home.configFile, `plugins:\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent, options: { state: open } }\n`);
+    writeFileSync(join(vent.folder, 'interval.js'), "require('node:fs');\nexports.interval = 1;\n");
+    const { base } = await serve();
+    const refused = (await events(base)).find((e: Record<string, unknown>) => e.type === 'plugin-refused');
+    assert.match(String(refused?.reason), /sha256 of the folder .* is [0-9a-f]{64}, not the allow-listed/);
+    assert.deepEqual((await call(base, 'GET', '/api/actuators/living.window')).body.claims, [], 'no code of the changed folder ran');
+  });
+
+  it('confines an allow-listed plugin: no engine, secrets, store, environment or shell, so it cannot act as the fire system', async () => {
+    const escape = plugin('escape', { 'index.js': ESCAPE });
+    const options = { secrets: join(home.dir, 'secrets/home.json'), store: join(home.dir, 'home.sqlite'), engine: join(__dirname, '../../engine/arbiter.js') };
+    appendFileSync(home.configFile, `plugins:\n  - { module: ${escape.module}, sha256: ${escape.sha256}, system: comfort-vent, options: ${JSON.stringify(options)} }\n`);
+    const { p, base } = await serve();
+    await waitFor('the plugin\'s window claim', async () => ((await call(base, 'GET', '/api/actuators/living.window')).body.claims.length > 0 ? true : undefined));
+    const lock = (await call(base, 'GET', '/api/actuators/front.lock')).body;
+    assert.deepEqual(lock.claims, [], 'nobody claimed the front lock');
+    assert.equal(lock.desired, 'unlocked', 'its initial state, not a command');
+    for (const what of ['module cache', 'secrets', 'store', 'write', 'environment', 'shell', 'server modules']) {
+      assert.match(p.stderr, new RegExp(`plugin comfort-vent: escape ${what}: refused`), `${what}:\n${p.stderr}`);
+    }
+  });
+
+  it('carries on when a plugin crashes or breaks the protocol, and says so', async () => {
+    const crash = plugin('crash', { 'index.js': "exports.start = () => { setTimeout(() => { throw new Error('plugin bug'); }, 100); };\n" });
+    const forge = plugin('forge', {
+      // Straight onto the channel's file descriptor, past the runner: a command that names another system.
+      'index.js': `exports.start = () => {
+  const line = JSON.stringify({ type: 'command', id: 1, system: 'disaster', target: 'front.lock', state: 'unlocked' }) + '\\n';
+  setTimeout(() => require('node:fs').writeSync(3, line), 100);
+};
+`,
+    });
+    appendFileSync(
+      home.configFile,
+      `plugins:
+  - { module: ${crash.module}, sha256: ${crash.sha256}, system: comfort-vent }
+  - { module: ${forge.module}, sha256: ${forge.sha256}, system: security }
+`,
+    );
+    const { base } = await serve();
+    const ended = await waitFor('both plugins to end', async () => {
+      const found = (await events(base)).filter((e: Record<string, unknown>) => e.type === 'plugin-ended');
+      return found.length === 2 ? found : undefined;
+    });
+    const reasons = Object.fromEntries(ended.map((e: Record<string, unknown>) => [e.system, e.reason]));
+    assert.match(reasons['comfort-vent'], /exited with code 1/);
+    assert.match(reasons.security, /sent a message the server does not take/);
+    assert.deepEqual((await call(base, 'GET', '/api/actuators/front.lock')).body.claims, []);
+    const status = (await call(base, 'GET', '/api/status')).body;
+    assert.deepEqual(status.plugins.map((s: { loaded: boolean }) => s.loaded), [false, false]);
+    const command = await call(base, 'POST', '/api/systems/disaster/commands', { token: home.tokens.systems.disaster, body: { target: 'front.lock', state: 'locked' } });
+    assert.equal(command.status, 200, 'the server carries on');
   });
 });

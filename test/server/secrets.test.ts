@@ -53,6 +53,6 @@ describe('server/secrets: hashed per-credential secrets', () => {
     writeFileSync(file, JSON.stringify({ operator: { hash: await hashSecret(generateToken()) } }), { mode: 0o644 });
     assert.equal(statSync(file).mode & 0o777, 0o644);
     const { problems } = await loadSecrets(file, []);
-    assert.deepEqual(problems.map((p) => p.kind), ['file']);
+    assert.deepEqual(problems.map((p) => p.kind), ['mode']);
   });
 });

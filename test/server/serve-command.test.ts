@@ -1,8 +1,15 @@
 import { strict as assert } from 'node:assert';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, TempHome, waitFor } from './server-fixture';
 import { ServerProcess } from './server-process';
+
+/** A genuine scrypt hash of `token` with the given cost, in the secrets file's format. */
+function scryptHash(token: string, N: number, r: number, p: number): string {
+  const salt = randomBytes(16);
+  return ['scrypt', N, r, p, salt.toString('base64'), scryptSync(token, salt, 32, { N, r, p, maxmem: 64 * 1024 * 1024 }).toString('base64')].join('$');
+}
 
 describe('home-arbiter serve: start-up checks', () => {
   let home: TempHome;
@@ -18,7 +25,7 @@ describe('home-arbiter serve: start-up checks', () => {
   });
 
   const serve = (...extra: string[]) => {
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0', ...extra]);
+    const p = home.serve(...extra);
     processes.push(p);
     return p;
   };
@@ -81,5 +88,35 @@ describe('home-arbiter serve: start-up checks', () => {
     const p = serve();
     await assert.rejects(p.url, /exited \(2\)/);
     assert.match(p.stderr, /home\.yaml: actuators\[1\]: unknown field "colour"/);
+  });
+  // Issue 10, item 7: what doctor knew and serve ignored.
+  it('refuses to listen on a public address without TLS, from --host or server.host', async () => {
+    const flag = serve('--host', '0.0.0.0');
+    await assert.rejects(flag.url, /exited \(2\)/);
+    assert.match(flag.stderr, /--host: refusing to listen on 0\.0\.0\.0 without TLS.*--insecure-dev for development/);
+    writeFileSync(home.configFile, `server: { host: "::" }\n${readFileSync(home.configFile, 'utf8')}`);
+    const config = serve();
+    await assert.rejects(config.url, /exited \(2\)/);
+    assert.match(config.stderr, /home\.yaml: server\.host: refusing to listen on :: without TLS/);
+  });
+
+  it('refuses scrypt hashes that are too cheap or that scrypt cannot check, naming each credential', async () => {
+    await home.withSecrets();
+    const file = join(home.dir, 'secrets/home.json');
+    const secrets = JSON.parse(readFileSync(file, 'utf8'));
+    secrets.systems.security.hash = scryptHash(home.tokens.systems.security, 16384, 1, 1);
+    secrets.systems['comfort-vent'].hash = ['scrypt', 16385, 8, 1, randomBytes(16).toString('base64'), randomBytes(32).toString('base64')].join('$');
+    writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+    const p = serve();
+    await assert.rejects(p.url, /exited \(2\)/);
+    assert.match(p.stderr, /system:security: its stored hash scrypt block size r=1 is below 8/);
+    assert.match(p.stderr, /system:comfort-vent: its stored hash scrypt cost N=16385 is not a power of two/);
+  });
+
+  it('refuses a target selector that matches no actuator, naming the field', async () => {
+    writeFileSync(home.configFile, readFileSync(home.configFile, 'utf8').replace('targets: ["kind:window"]', 'targets: ["kind:windw"]'));
+    const p = serve();
+    await assert.rejects(p.url, /exited \(2\)/);
+    assert.match(p.stderr, /home\.yaml: systems\[0\]\.targets\[0\]: selector "kind:windw" matches no actuator/);
   });
 });

@@ -1,9 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EdgeServer } from '../../server/edge-server';
+import { folderDigest } from '../../server/plugin-folder';
 import { generateSecretsFile, loadSecrets, tokensFileFor } from '../../server/secrets';
 import { loadServerConfig } from '../../server/server-config';
+import { ServerProcess } from './server-process';
 
 /** A small UC4 home: comfort ventilation against security on a window, a fire policy on the lock. */
 export const HOME_YAML = `
@@ -23,6 +26,16 @@ policies:
     conditions: { all: [ { fact: smoke, operator: equal, value: true } ] }
     event: { type: assert, params: { target: front.lock, state: unlocked, category: life } }
 `;
+
+/**
+ * The UC4 home of issue 10: HOME_YAML with the life-safety system, the only writer of the smoke fact, a rain
+ * sensor that no system may write, reads for the operator only, and a short lockout, so that lockouts and their
+ * back-off show within a test.
+ */
+export const LIFE_HOME_YAML = HOME_YAML.replace('systems:\n', 'systems:\n  - { id: disaster, category: life, targets: [front.lock] }\n')
+  .replace('{ name: smoke, initial: false }', '{ name: smoke, initial: false, writers: [disaster] }\n  - { name: rain, initial: false, maxAge: 1h, whenStale: true }')
+  .replace('auth: {', 'auth: { reads: operator,')
+  .replace('duration: 1m', 'duration: 1s');
 
 export interface Tokens {
   readonly operator: string;
@@ -51,15 +64,54 @@ export class TempHome {
   async startServer(port = 0): Promise<EdgeServer> {
     const config = loadServerConfig(this.configFile);
     const secrets = await loadSecrets(config.secretsFile, config.core.systems.map((s) => s.id));
-    if (secrets.problems.length > 0) throw new Error(`test secrets: ${secrets.problems.map((p) => p.message).join('; ')}`);
+    const errors = secrets.problems.filter((p) => p.level === 'error');
+    if (errors.length > 0) throw new Error(`test secrets: ${errors.map((p) => p.message).join('; ')}`);
     const server = new EdgeServer({ config, secrets: secrets.hashes, port, host: '127.0.0.1' });
     await server.start();
     return server;
   }
 
+  /** Writes a plugin folder under `plugins/` and returns its entry module (relative to the home) and its pin. */
+  plugin(name: string, files: Record<string, string>): { module: string; sha256: string; folder: string } {
+    const folder = join(this.dir, 'plugins', name);
+    mkdirSync(folder, { recursive: true });
+    for (const [file, text] of Object.entries(files)) writeFileSync(join(folder, file), text);
+    return { module: `plugins/${name}/index.js`, sha256: folderDigest(folder), folder };
+  }
+
+  /** `home-arbiter serve` on this home in a child process, on 127.0.0.1 and a free port. */
+  serve(...extra: string[]): ServerProcess {
+    return new ServerProcess(['--config', this.configFile, '--port', '0', ...extra]);
+  }
+
   remove(): void {
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+export interface ServedHome {
+  readonly home: TempHome;
+  readonly server: ServerProcess;
+  readonly base: string;
+}
+
+/**
+ * A home with secrets served by a real `serve` child process for a whole describe block (mocha's `before` and
+ * `after`); `prepare` runs on the home before the server starts.
+ */
+export function servedHome(yaml = HOME_YAML, prepare?: (home: TempHome) => void): ServedHome {
+  const served = {} as { home: TempHome; server: ServerProcess; base: string };
+  before(async () => {
+    served.home = await new TempHome(yaml).withSecrets();
+    prepare?.(served.home);
+    served.server = served.home.serve();
+    served.base = await served.server.url;
+  });
+  after(async () => {
+    await served.server?.terminate();
+    served.home?.remove();
+  });
+  return served;
 }
 
 export interface Answer {
@@ -68,19 +120,31 @@ export interface Answer {
   readonly headers: Headers;
 }
 
-/** One JSON request; `token` becomes a bearer Authorization header. */
-export async function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+/**
+ * One JSON request; `token` becomes a bearer Authorization header. `from` is the local address to connect from
+ * (any of 127.0.0.0/8 on Linux), so that a test can play two hosts against one server.
+ */
+export function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers,
-    body: options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}${path}`, { method, headers, localAddress: options.from }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        const answerHeaders = new Headers();
+        for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) answerHeaders.set(name, Array.isArray(value) ? value.join(', ') : value);
+        let body: unknown = text;
+        if ((answerHeaders.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
+        resolve({ status: res.statusCode!, body, headers: answerHeaders });
+      });
+    });
+    req.on('error', reject);
+    req.end(payload);
   });
-  const text = await res.text();
-  let body: unknown = text;
-  if ((res.headers.get('content-type') ?? '').includes('json') && text !== '') body = JSON.parse(text);
-  return { status: res.status, body, headers: res.headers };
 }
 
 /** Polls `check` until it returns a value other than undefined, or fails after `ms` naming what it waited for. */

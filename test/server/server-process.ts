@@ -11,11 +11,14 @@ export class ServerProcess {
   stderr = '';
   stdout = '';
 
-  /** `clockShift`: ms the server's wall clock reads off the machine's (test/support/shift-clock.ts). */
-  constructor(args: readonly string[], options: { clockShift?: number } = {}) {
-    const shifted = options.clockShift ? ['--require', resolve(__dirname, '../support/shift-clock.js')] : [];
+  /**
+   * `clockShift`: ms the server's wall clock reads off the machine's (test/support/shift-clock.ts); `bugOnSignal`:
+   * an uncaught exception in the server's process on SIGUSR2 (test/support/bug-on-signal.ts).
+   */
+  constructor(args: readonly string[], options: { clockShift?: number; bugOnSignal?: boolean } = {}) {
+    const preload = [...(options.clockShift ? ['shift-clock.js'] : []), ...(options.bugOnSignal ? ['bug-on-signal.js'] : [])].flatMap((m) => ['--require', resolve(__dirname, '../support', m)]);
     const env = options.clockShift ? { ...process.env, HOME_ARBITER_CLOCK_SHIFT_MS: String(options.clockShift) } : process.env;
-    this.child = spawn(process.execPath, [...shifted, BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    this.child = spawn(process.execPath, [...preload, BIN, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     this.child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.url = new Promise((resolveUrl, reject) => {
       this.child.stdout!.on('data', (d: Buffer) => {

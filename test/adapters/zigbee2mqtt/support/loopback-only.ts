@@ -29,8 +29,10 @@ export function loopbackOnly(refused: Refusal): void {
 
   const connect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function (this: net.Socket, ...args: unknown[]) {
-    const options = (typeof args[0] === 'object' && args[0] !== null && !Array.isArray(args[0]) ? args[0] : { port: args[0], host: typeof args[1] === 'string' ? args[1] : undefined }) as { path?: string; host?: string; port?: unknown };
-    if (options.path === undefined && !isLoopback(options.host)) {
+    const options = connectOptions(args);
+    // A Unix socket names a path and no host or port (http's options carry the URL's path beside host and port).
+    const unixSocket = options.path !== undefined && options.host === undefined && options.port === undefined;
+    if (!unixSocket && !isLoopback(options.host)) {
       const err = deny(`TCP to ${options.host}:${String(options.port)}`);
       process.nextTick(() => this.destroy(err));
       return this;
@@ -58,4 +60,15 @@ export function loopbackOnly(refused: Refusal): void {
     if (isLoopback(hostname) || isIP(hostname) !== 0) return (promised as (...a: unknown[]) => Promise<unknown>).call(dns.promises, hostname, ...rest);
     return Promise.reject(deny(`DNS lookup of ${hostname}`));
   } as typeof promised;
+}
+
+/**
+ * What `socket.connect(...)` was asked for: `(options)`, `(port, host)`, `(path)`, or the normalised `[options,
+ * callback]` array that `net.connect()` and `http` hand it.
+ */
+function connectOptions(args: readonly unknown[]): { path?: string; host?: string; port?: unknown } {
+  const first = Array.isArray(args[0]) ? (args[0] as unknown[])[0] : args[0];
+  if (typeof first === 'object' && first !== null) return first as { path?: string; host?: string; port?: unknown };
+  if (typeof first === 'string' && Number.isNaN(Number(first))) return { path: first };
+  return { port: first, host: typeof args[1] === 'string' ? args[1] : undefined };
 }

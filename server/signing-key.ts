@@ -1,0 +1,51 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Signs the decision log's checkpoints and anchor; the private key never leaves this object. */
+export interface LogSigner {
+  /** The public key's id (keyIdOf), recorded with every signature. */
+  readonly keyId: string;
+  sign(text: string): string;
+}
+
+/** The first 16 hex digits of the sha256 of the public key (SubjectPublicKeyInfo, DER). */
+export function keyIdOf(publicKey: KeyObject): string {
+  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+}
+
+/** Where the public key of `privateKeyFile` is written, to be copied elsewhere for `log verify --public-key`. */
+export function publicKeyFileFor(privateKeyFile: string): string {
+  return privateKeyFile.replace(/(\.pem)?$/, '.pub.pem');
+}
+
+/**
+ * The server's Ed25519 key (issue 10, item 9), kept apart from the store (beside the secrets by default), mode
+ * 0600, generated on the first run as the secrets are: whoever can rewrite the store cannot sign what they wrote.
+ */
+export function loadSigningKey(file: string): { signer: LogSigner; created: boolean } {
+  let created = false;
+  if (!existsSync(file)) {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    writeFileSync(publicKeyFileFor(file), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o600 });
+    created = true;
+  }
+  if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} is readable by other users (chmod 600 ${file})`);
+  const privateKey = createPrivateKey(readFileSync(file));
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} holds a ${privateKey.asymmetricKeyType} key, not an Ed25519 one`);
+  const keyId = keyIdOf(createPublicKey(privateKey));
+  return { signer: { keyId, sign: (text) => sign(null, Buffer.from(text), privateKey).toString('base64') }, created };
+}
+
+/** A public key file (PEM) for `log verify --public-key`. */
+export function loadPublicKey(file: string): KeyObject {
+  const key = createPublicKey(readFileSync(file));
+  if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} holds a ${key.asymmetricKeyType} key, not an Ed25519 one`);
+  return key;
+}
+
+export function signatureValid(publicKey: KeyObject, text: string, signature: string): boolean {
+  return verify(null, Buffer.from(text), publicKey, Buffer.from(signature, 'base64'));
+}
