@@ -1,5 +1,6 @@
 import type { Observable } from 'rxjs';
 import type { StateValue } from '../engine/core/actuator';
+import type { DispatchContext } from '../engine/arbiter';
 
 /** Which adapter drives an actuator and where the device is (from the configuration's actuator entry). */
 export interface ActuatorBinding {
@@ -71,7 +72,8 @@ export interface DeviceAdapter {
   readonly problems$: Observable<AdapterProblem>;
   readonly readings$: Observable<DeviceReading>;
   start(bindings: readonly ActuatorBinding[]): Promise<void>;
-  apply(actuatorId: string, state: StateValue): Promise<void>;
+  /** `context.epoch` (cluster mode): adapters whose protocol can carry it pass it on, so a peer can drop older ones. */
+  apply(actuatorId: string, state: StateValue, context?: DispatchContext): Promise<void>;
   /**
    * Reads the device's state back without changing anything (a Get, a ZCL read, never an actuation); the answer
    * is a report too. Rejects with a DeviceError when the device does not answer.

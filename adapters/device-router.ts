@@ -1,6 +1,6 @@
 import { merge, Subscription, type Observable } from 'rxjs';
 import type { StateValue } from '../engine/core/actuator';
-import type { Arbiter, DevicePort } from '../engine/arbiter';
+import type { Arbiter, DevicePort, DispatchContext } from '../engine/arbiter';
 import { RealClock, type Clock } from '../engine/clock';
 import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter, type DeviceReading, type DeviceReport } from './device-adapter';
 
@@ -44,8 +44,8 @@ export class DeviceRouter implements DevicePort {
     this.readings$ = merge(...adapters.map((a) => a.readings$));
   }
 
-  apply(target: string, state: StateValue): Promise<void> | void {
-    return this.byActuator.get(target)?.apply(target, state);
+  apply(target: string, state: StateValue, context?: DispatchContext): Promise<void> | void {
+    return this.byActuator.get(target)?.apply(target, state, context);
   }
 
   /** Reads the device back (a Get, never an actuation); undefined for a logical actuator, which has no device. */

@@ -1,4 +1,5 @@
 import { measureCheck } from './check';
+import { measureCluster } from './cluster';
 import { measureDecisions } from './decisions';
 import type { BenchOptions, Row } from './measure';
 import { measureNaive } from './naive';
@@ -19,6 +20,7 @@ export const SCENARIOS = {
   replay: { title: 'replay of a generated 24-hour scenario', measure: measureReplay },
   'node-red': { title: 'messages/s through one real Node-RED runtime', measure: measureNodeRed },
   check: { title: 'home-arbiter check on a generated home of 200 rules', measure: measureCheck },
+  cluster: { title: 'hot standby and fleet over NATS JetStream', measure: measureCluster },
 } satisfies Record<string, BenchScenario>;
 
 export type ScenarioName = keyof typeof SCENARIOS;

@@ -4,6 +4,8 @@ import { replay } from '../scenario/replay';
 import type { ReplayStore } from '../scenario/run-scenario';
 import { registerCheckCommand } from './check-command';
 import { registerServerCommands } from './server-commands';
+import { registerClusterCommands } from './cluster-commands';
+import { registerFleetCommands } from './fleet-commands';
 
 /** The CLI's composition root: each sub-command builds what it needs and nothing else. */
 export function buildProgram(): Command {
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
 
   registerCheckCommand(program);
   registerServerCommands(program);
+  registerClusterCommands(program);
+  registerFleetCommands(program);
   return program;
 }
 

@@ -9,6 +9,9 @@ import { StoreLock } from '../engine/store/store-lock';
 import { restoreStore } from '../engine/store/store-restore';
 import { diagnoseConfig } from '../server/doctor';
 import { EdgeServer } from '../server/edge-server';
+import { EdgeNode } from '../cluster/edge-node';
+import { fleetExtensions } from '../fleet/fleet-member';
+import { verifyAgainst } from '../fleet/off-box-verify';
 import { eraseFiles, lockFiles, storeFiles } from '../server/erase';
 import { FaultRecords, listFaults } from '../server/fault-records';
 import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint } from '../server/log-verification';
@@ -82,7 +85,8 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     }
   }
   if (config.storeFile !== 'memory') ownerOnly(storeFiles(config.storeFile));
-  const server = new EdgeServer({ config, secrets: secrets?.hashes ?? null, signer: signerFor(config), port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss });
+  const options = { config, secrets: secrets?.hashes ?? null, signer: signerFor(config), port: opts.port, host: opts.host, say, acceptLoss: opts.acceptLoss };
+  const server = config.cluster || config.fleet ? new EdgeNode({ ...options, extensions: fleetExtensions(config, say) }) : new EdgeServer(options);
   process.once('uncaughtException', (err) => {
     // The crash handler never throws (issue 11): recordException reports what it could not write.
     try {
@@ -115,7 +119,8 @@ async function serve(opts: { config: string; port?: number; host?: string; insec
     await server.stop();
     throw err;
   }
-  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile})`);
+  const role = server instanceof EdgeNode && config.cluster ? `, cluster node ${config.cluster.node}: ${server.currentRole}` : '';
+  out(`home-arbiter listening on ${server.url} (status page ${server.url}/, store ${config.storeFile}${role})`);
   out(signInHint(config, opts.insecureDev === true));
 }
 
@@ -138,8 +143,9 @@ async function doctor(opts: { config: string }): Promise<void> {
   process.exitCode = errors > 0 ? 1 : 0;
 }
 
-function verifyLog(opts: { config: string; json?: boolean; publicKey?: string; checkpoints?: string }): void {
+async function verifyLog(opts: { config: string; json?: boolean; publicKey?: string; checkpoints?: string; against?: string }): Promise<void> {
   const config = loadServerConfig(opts.config);
+  if (opts.against) return verifyLogAgainst(config, opts.against.split(','), opts.publicKey, opts.json);
   const publicKey = opts.publicKey === undefined ? undefined : loadPublicKey(opts.publicKey);
   const exported = opts.checkpoints === undefined ? undefined : readCheckpoints(opts.checkpoints);
   const db = openStore(config);
@@ -180,6 +186,26 @@ function exportCheckpoints(opts: { config: string; since?: number }): void {
   const db = openStore(loadServerConfig(opts.config));
   try {
     for (const c of signedCheckpoints(db, opts.since)) out(JSON.stringify(c));
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `log verify --against nats://…`: the home's log against its off-box copy (fleet/off-box-verify.ts), the
+ * checkpoints of both checked with the decision log's public key (`--public-key`, else the one beside the key).
+ */
+async function verifyLogAgainst(config: ServerConfig, servers: string[], publicKeyFile: string | undefined, json?: boolean): Promise<void> {
+  const home = config.fleet?.home ?? config.cluster?.home;
+  if (!home || !config.fleet) throw new Error(`${config.source}: --against needs a fleet section (the home's id in the off-box log)`);
+  const publicKey = loadPublicKey(publicKeyFile ?? publicKeyFileFor(config.signingKeyFile));
+  const db = openStore(config);
+  try {
+    const result = await verifyAgainst(db, servers, home, config.fleet.node, publicKey);
+    if (json) out(JSON.stringify(result, null, 2));
+    else if (result.problems.length === 0) out(`decision log intact against the off-box copy: ${result.copied} entries copied (up to ${result.copiedUpTo}), ${result.checkpoints} signed checkpoints`);
+    else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
+    process.exitCode = result.problems.length === 0 ? 0 : 1;
   } finally {
     db.close();
   }
@@ -315,6 +341,7 @@ export function registerServerCommands(program: Command): void {
     .option('--public-key <file>', 'the signing key\'s public key (PEM): checkpoints and the anchor must verify with it')
     .option('--checkpoints <file>', 'checkpoints exported earlier by `log checkpoints`: each must still be in the chain')
     .option('--json', 'print the result as JSON')
+    .option('--against <nats-urls>', 'also compare with the off-box copy on these NATS servers (comma-separated): names deleted or rewritten entries')
     .action(verifyLog);
   log
     .command('checkpoints')

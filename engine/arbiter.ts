@@ -9,7 +9,8 @@ import type { FactWriteOutcome, FactWriter } from './core/fact-admission';
 import { RealClock, type Clock } from './clock';
 import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
 import { GroupCommit } from './group-commit';
-import type { ArbiterStore } from './store/arbiter-store';
+export { NotAcknowledgedError } from './group-commit';
+import type { ArbiterStore, StoreBatch } from './store/arbiter-store';
 import { MemoryStore } from './store/memory-store';
 import { RuleEvaluator } from './rule-evaluator';
 
@@ -18,7 +19,12 @@ import { RuleEvaluator } from './rule-evaluator';
  * and rejects (or throws) when it refused or did not answer; the engine then treats the device as unreachable.
  */
 export interface DevicePort {
-  apply(target: string, state: StateValue): Promise<void> | void;
+  apply(target: string, state: StateValue, context?: DispatchContext): Promise<void> | void;
+}
+
+/** What travels with a dispatch besides the state: in cluster mode the leader's epoch, so that a peer can fence. */
+export interface DispatchContext {
+  readonly epoch?: number;
 }
 
 /** Confirms every dispatch at once: a home of perfect devices, for replay and tests. */
@@ -36,6 +42,12 @@ export interface ArbiterOptions {
    * time wants (no turn of the event loop per step).
    */
   readonly groupCommit?: boolean;
+  /**
+   * Called with each batch after the local durable commit; the commands of that batch are acknowledged only once
+   * it resolves, and fail with NotAcknowledgedError when it rejects (cluster mode: the batch is in the
+   * replicated stream too). Batches are handed over in commit order.
+   */
+  readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
   /**
    * ms: a commit at least this often, even without changes, carries the clock to the store's wall-clock
    * high-water mark (issue 11: a clock found behind it at the next start is reported, and leases are measured
@@ -134,7 +146,11 @@ export class Arbiter {
         running: () => this.running,
         feed: (input, operation) => this.run(input, operation),
       },
-      { grouped: options.groupCommit !== false, ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}) },
+      {
+        grouped: options.groupCommit !== false,
+        ...(options.heartbeat ? { heartbeat: options.heartbeat } : {}),
+        ...(options.acknowledge ? { acknowledge: options.acknowledge } : {}),
+      },
     );
   }
 

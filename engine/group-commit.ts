@@ -23,6 +23,20 @@ export interface GroupCommitOptions {
   readonly grouped: boolean;
   /** ms of engine time after which a commit without changes carries the clock to the store (its high-water mark). */
   readonly heartbeat?: number;
+  /**
+   * Called with each batch, in commit order, once it is durable in the store; the commands of that commit are
+   * acknowledged only when it resolves, and fail with NotAcknowledgedError when it rejects (cluster mode: the
+   * batch is in the replicated stream too). The commit stays in the store either way.
+   */
+  readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
+}
+
+/** The local commit succeeded but the acknowledgement hook refused: the caller must not count on the command. */
+export class NotAcknowledgedError extends Error {
+  readonly code = 'NOT_ACKNOWLEDGED';
+  constructor(readonly reason: string) {
+    super(`not acknowledged: ${reason}`);
+  }
 }
 
 type ClaimKey = readonly [string /* target */, string /* claimant */];
@@ -61,6 +75,8 @@ export class GroupCommit {
   private cancelRetry?: () => void;
   private cancelHeartbeat?: () => void;
   private lastWriteAt = -Infinity;
+  /** Acknowledgements under way (the hook's), awaited at close. */
+  private readonly acknowledging = new Set<Promise<void>>();
 
   constructor(
     private readonly store: ArbiterStore,
@@ -120,6 +136,7 @@ export class GroupCommit {
     await this.settled();
     this.write();
     await this.settled();
+    while (this.acknowledging.size > 0) await Promise.all(this.acknowledging);
     if (this.failure !== undefined && !this.host.core.changes.empty) {
       this.host.logger.error('stopping with changes the store could not write (observations since it failed)', { err: this.failure });
     }
@@ -144,11 +161,11 @@ export class GroupCommit {
       return;
     }
     this.lastWriteAt = batch.at!;
-    if (!written) return this.succeeded(waiting);
+    if (!written) return this.succeeded(batch, waiting);
     this.writing = written.then(
       () => {
         this.writing = undefined;
-        this.succeeded(waiting);
+        this.succeeded(batch, waiting);
         this.write();
       },
       (err: unknown) => {
@@ -158,8 +175,8 @@ export class GroupCommit {
     );
   }
 
-  private succeeded(waiting: Waiting | undefined): void {
-    waiting?.resolve();
+  private succeeded(batch: StoreBatch, waiting: Waiting | undefined): void {
+    this.acknowledge(batch, waiting);
     if (this.failure === undefined) return;
     this.failure = undefined;
     if (this.host.running()) this.host.feed((now) => this.host.core.storeRecovered(now), 'store');
@@ -179,6 +196,20 @@ export class GroupCommit {
     }
     if (undo.length > 0) this.reverting = this.revert(undo, reason).finally(() => (this.reverting = undefined));
     this.retryLater();
+  }
+
+  /** Tells the callers of a durable commit, after the acknowledgement hook when there is one. */
+  private acknowledge(batch: StoreBatch, waiting: Waiting | undefined): void {
+    const hook = this.options.acknowledge;
+    if (!hook) return waiting?.resolve();
+    const empty = batch.claimsPut.length + batch.claimsDeleted.length + batch.actuators.length + batch.facts.length === 0 && !batch.meta;
+    if (empty && !waiting) return; // a heartbeat: nothing for the hook to carry
+    const acknowledged: Promise<void> = hook(batch).then(
+      () => waiting?.resolve(),
+      (err: unknown) => waiting?.reject(err instanceof NotAcknowledgedError ? err : new NotAcknowledgedError(err instanceof Error ? err.message : String(err))),
+    );
+    this.acknowledging.add(acknowledged);
+    void acknowledged.finally(() => this.acknowledging.delete(acknowledged));
   }
 
   /** Puts the claims (and operator state) of failed commands back to what the store holds, then tells their callers. */

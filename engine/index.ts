@@ -1,5 +1,5 @@
-export { Arbiter, INSTANT_DEVICES, ArbiterStoppedError, FactValueError, ofType } from './arbiter';
-export type { ActuatorView, ArbiterOptions, DevicePort, SystemHandle } from './arbiter';
+export { Arbiter, INSTANT_DEVICES, ArbiterStoppedError, FactValueError, NotAcknowledgedError, ofType } from './arbiter';
+export type { ActuatorView, ArbiterOptions, DevicePort, DispatchContext, SystemHandle } from './arbiter';
 export { ArbiterCore, MAX_POLICY_ROUNDS } from './core/arbiter-core';
 export type { CoreConfig, Outcome } from './core/arbiter-core';
 export type { ActuatorSpec, StateValue, ManualPolicy } from './core/actuator';

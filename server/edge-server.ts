@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import type { Subscription } from 'rxjs';
 import { checkConfig, type CheckResult } from '../check/check-config';
 import { countBySeverity, formatCounts } from '../check/check-report';
-import { Arbiter } from '../engine/arbiter';
+import { Arbiter, type DevicePort } from '../engine/arbiter';
 import { RealClock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
-import type { ArbiterStore } from '../engine/store/arbiter-store';
+import type { ArbiterStore, StoreBatch } from '../engine/store/arbiter-store';
 import type { BackupEntry } from '../engine/store/store-backups';
 import { formatDuration } from '../engine/core/duration';
 import { DeviceRouter } from '../adapters/device-router';
@@ -21,7 +21,7 @@ import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
 import { CLOCK_JUMP_MS, ClockJumpMonitor } from './clock-jump-monitor';
-import { DecisionLog } from './decision-log';
+import { DecisionLog, type LogEntry } from './decision-log';
 import { DemoDriver } from './demo-driver';
 import { Diagnostics } from './diagnostics';
 import { DispatchLimiter } from './dispatch-limiter';
@@ -54,12 +54,28 @@ export interface EdgeServerOptions {
   readonly say?: (line: string) => void;
   /** Start on a store that lost data (issue 11): without it, start-up is refused and names the fix. */
   readonly acceptLoss?: boolean;
+  /** Where cluster mode and the fleet plug in (cluster/, fleet/); a single home needs none. */
+  readonly hooks?: EdgeServerHooks;
+}
+
+/** Small, well-defined points where cluster mode and the fleet attach to the server. */
+export interface EdgeServerHooks {
+  /** Wraps the port that each dispatch goes through right before its adapter (cluster: the epoch fence). */
+  readonly devices?: (port: DevicePort) => DevicePort;
+  /** After each local durable commit; its commands are acknowledged once this resolves (cluster: replicated). */
+  readonly acknowledge?: (batch: StoreBatch) => Promise<void>;
+  /** Each decision-log entry as it is recorded (fleet: the off-box log and the safety-alarm rate). */
+  readonly recorded?: (entry: LogEntry) => void;
+  /** Extra fields of `/api/status` (cluster: role, epoch, peer; fleet: bundle version). */
+  readonly status?: () => Record<string, unknown>;
 }
 
 /** Device commands in flight at once: the batch size of a reconciliation after a restart. */
 const MAX_IN_FLIGHT = 8;
 const EVENTS_IN_FAULT_RECORD = 50;
 const RETENTION_EVERY_MS = 3_600_000;
+/** How long a stop waits for the requests under way to be answered. */
+const STOP_GRACE_MS = 2_000;
 /** How often the engine carries the clock to the store when nothing else is committed (the high-water mark). */
 const HEARTBEAT_MS = 10_000;
 
@@ -148,9 +164,10 @@ export class EdgeServer {
     const router = (this.router = new DeviceRouter(adapters, config.bindings, { clock: this.clock }));
     // Trend warnings go out on the engine's stream (log, live stream, Node-RED alike), once the engine runs.
     const trends = new TrendMonitor((w) => this.arbiter?.running && this.arbiter.announce({ type: 'trend-warning', ...w }));
-    const measured = new MeasuredDevices(router, this.clock, trends);
+    const hooks = this.options.hooks ?? {};
+    const measured = new MeasuredDevices(hooks.devices ? hooks.devices(router) : router, this.clock, trends);
     const limiter = new DispatchLimiter(measured, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
-    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS }));
+    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS, acknowledge: hooks.acknowledge }));
     this.subscription = arbiter.events$.subscribe((event) => this.record(event));
     this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
     this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
@@ -207,8 +224,16 @@ export class EdgeServer {
     this.clockMonitor?.stop();
     this.stream.stop();
     if (this.http) {
-      this.http.closeAllConnections();
-      await new Promise<void>((resolve) => this.http!.close(() => resolve()));
+      // Requests under way are answered (a command the engine took must not lose its answer to a restart on a
+      // policy bundle); idle keep-alive connections close at once, anything still open after a grace period too.
+      const http = this.http;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, STOP_GRACE_MS)))]);
+      clearTimeout(grace);
+      http.closeAllConnections();
+      await closed;
     }
     this.demo?.stop();
     await this.plugins?.stop();
@@ -323,6 +348,7 @@ export class EdgeServer {
         lastSeq: log.lastSeq,
         clockDrift: this.clock.drift(),
         faults: this.faults!.list(10).map(({ snapshot: _s, ...f }) => f),
+        ...this.options.hooks?.status?.(),
       }),
     });
     const listener = (req: Parameters<HttpApi['handle']>[0], res: Parameters<HttpApi['handle']>[1]) => void api.handle(req, res);
@@ -345,6 +371,7 @@ export class EdgeServer {
     const entry = this.log!.append(event);
     if (event.type === 'diagnostics') this.diagnostics?.observe(event.results, event.at);
     this.stream.publish(entry);
+    this.options.hooks?.recorded?.(entry);
     this.metrics?.observe(event);
     this.alarms.observe(entry);
     this.lastCommands.observe(entry);
@@ -358,6 +385,11 @@ export class EdgeServer {
         this.say(`no fault record for ${reason}: ${err instanceof Error ? err.message : String(err)}`);
       }
     }
+  }
+
+  /** Records a server event (the hooks' own: role changes, bundle steps) in the log, the stream and metrics. */
+  note(event: ServerEventInput): void {
+    this.emit(event);
   }
 
   private emit(event: ServerEventInput): void {

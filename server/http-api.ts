@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { ArbiterStoppedError, FactValueError, type Arbiter } from '../engine/arbiter';
+import { ArbiterStoppedError, FactValueError, NotAcknowledgedError, type Arbiter } from '../engine/arbiter';
 import { StoreUnavailableError } from '../engine/store/arbiter-store';
 import type { OperatorAction } from '../engine/core/events';
 import { categorySchema, durationSchema, stateSchema } from '../engine/config/arbiter-config';
@@ -100,6 +100,7 @@ export class HttpApi {
         return;
       }
       if (err instanceof ArbiterStoppedError) sendError(res, new HttpError(503, 'the server is stopping', undefined, { 'retry-after': '5' }));
+      else if (err instanceof NotAcknowledgedError) sendError(res, new HttpError(503, err.message, undefined, { 'retry-after': '1' }));
       else if (err instanceof StoreUnavailableError) sendError(res, new HttpError(503, `store-unavailable: ${err.message}`, undefined, { 'retry-after': '5' }));
       else if (err instanceof FactValueError) sendError(res, new HttpError(400, `value: ${err.message}`, 'value'));
       else sendError(res, err instanceof HttpError ? err : new HttpError(500, `internal error: ${err instanceof Error ? err.message : String(err)}`));

@@ -82,3 +82,20 @@ export const checkpointText = (c: Pick<CheckpointRow, 'seq' | 'hash' | 'wall'>) 
 /** What the anchor's signature covers: where the chain now starts, and how recent the entries it replaced were. */
 export const anchorText = (a: Pick<AnchorRow, 'seq' | 'hash' | 'wall' | 'safety_wall'>) =>
   `home-arbiter decision-log anchor\n${a.seq}\n${a.hash}\n${a.wall ?? 0}\n${a.safety_wall ?? 0}`;
+
+/** Stored entries after `after`, in sequence order, as the table holds them (the off-box log forwards them). */
+export function readLogRows(db: Database.Database, after: number, limit: number): LogRow[] {
+  const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();
+  return hasTable ? (db.prepare('SELECT * FROM decision_log WHERE seq > ? ORDER BY seq LIMIT ?').all(after, limit) as LogRow[]) : [];
+}
+
+/** Writes entries and checkpoints as they are into a log's tables: a copy, checked by `verifyDecisionLog`. */
+export function writeLogCopy(db: Database.Database, rows: readonly LogRow[], checkpoints: readonly CheckpointRow[]): void {
+  migrateLog(db);
+  const entry = db.prepare('INSERT OR REPLACE INTO decision_log (seq, wall, mono, type, safety, body, body_hash, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @body_hash, @digest, @hash)');
+  const checkpoint = db.prepare('INSERT OR REPLACE INTO decision_log_checkpoint (seq, wall, hash, key_id, signature) VALUES (@seq, @wall, @hash, @key_id, @signature)');
+  db.transaction(() => {
+    for (const r of rows) entry.run(r);
+    for (const c of checkpoints) checkpoint.run(c);
+  })();
+}

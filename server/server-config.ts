@@ -17,6 +17,8 @@ import { selects } from '../engine/core/selector';
 import type { ActuatorBinding } from '../adapters/device-adapter';
 import { DEFAULT_DIAGNOSIS_EVERY } from '../engine/health/idle-path-diagnosis';
 import { parseYaml } from '../scenario/load-scenario';
+import { clusterSchema, clusterSettingsFrom, type ClusterSettings } from '../cluster/cluster-config';
+import { DEFAULT_PROBATION_MS, fleetSchema, type FleetSettings } from '../fleet/fleet-config';
 
 const positiveInt = z.number().int().positive();
 
@@ -94,6 +96,10 @@ export const serverConfigSchema = z.strictObject({
   adapters: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
   plugins: z.array(pluginSchema).optional(),
   demo: z.array(demoStepSchema).optional(),
+  /** A hot standby through NATS JetStream (cluster/); absent: a single server, as always. */
+  cluster: clusterSchema.optional(),
+  /** The off-box decision log and signed policy bundles through NATS (fleet/); absent: none. */
+  fleet: fleetSchema.optional(),
   /** Read-back of the actuators life and property claims can reach (engine/health/idle-path-diagnosis.ts). */
   diagnostics: z.strictObject({ every: durationSchema.optional() }).optional(),
   /** How often the server samples its own trends (free disk of the store, memory, log growth). */
@@ -118,6 +124,8 @@ export interface LockoutSettings {
 /** Everything the edge server needs, validated, with every path resolved against the config file's folder. */
 export interface ServerConfig {
   readonly source: string;
+  /** The file's content as read, before validation: a fleet bundle replaces sections of it (withSections). */
+  readonly document: Readonly<Record<string, unknown>>;
   readonly core: CoreConfig;
   readonly bindings: readonly ActuatorBinding[];
   readonly adapterOptions: Readonly<Record<string, Record<string, unknown>>>;
@@ -141,6 +149,8 @@ export interface ServerConfig {
   readonly signingKeyFile: string;
   readonly plugins: readonly PluginEntry[];
   readonly demo: readonly DemoStep[];
+  readonly cluster?: ClusterSettings;
+  readonly fleet?: FleetSettings;
   /** ms between two diagnoses of the idle life and property paths. */
   readonly diagnosticsEvery: number;
   /** ms between two samples of the server's trends. */
@@ -174,6 +184,7 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
   const secretsFile = at(data.auth?.secretsFile ?? '.secrets/home-arbiter.json');
   const config: ServerConfig = {
     source,
+    document: raw as Record<string, unknown>,
     core,
     bindings: deviceBindings(shared),
     adapterOptions: data.adapters ?? {},
@@ -199,9 +210,38 @@ export function serverConfigFrom(raw: unknown, source: string): ServerConfig {
     demo: data.demo ?? [],
     diagnosticsEvery: data.diagnostics?.every ?? DEFAULT_DIAGNOSIS_EVERY,
     trendsEvery: data.trends?.every ?? 60_000,
+    ...(data.cluster ? { cluster: clusterSettingsFrom(data.cluster) } : {}),
+    ...(data.fleet ? { fleet: fleetSettings(data, at) } : {}),
   };
   checkPluginFolders(config);
   return config;
+}
+
+/**
+ * The configuration with some of its top-level sections replaced (a fleet policy bundle's policies, facts,
+ * systems, monitor settings), validated as a whole as the file is: plugins and demo lines must still name
+ * declared systems, policies declared actuators. Errors name `what` beside the file.
+ */
+export function withSections(config: ServerConfig, sections: Readonly<Record<string, unknown>>, what: string): ServerConfig {
+  try {
+    return serverConfigFrom({ ...config.document, ...sections }, config.source);
+  } catch (err) {
+    throw err instanceof ConfigError ? new ConfigError(err.issues, `${config.source} with ${what}`) : err;
+  }
+}
+
+/** `fleet:` with its defaults taken from `cluster:`; checkReferences has made sure that servers and home exist. */
+function fleetSettings(data: RawServerConfig, at: (path: string) => string): FleetSettings {
+  const fleet = data.fleet!;
+  const home = (fleet.home ?? data.cluster?.home)!;
+  return {
+    servers: (fleet.servers ?? data.cluster?.servers)!,
+    home,
+    node: fleet.node ?? data.cluster?.node ?? 'main',
+    ...(fleet.group ? { group: fleet.group } : {}),
+    ...(fleet.publicKey ? { publicKey: at(fleet.publicKey) } : {}),
+    probation: fleet.probation ?? DEFAULT_PROBATION_MS,
+  };
 }
 
 /**
@@ -247,6 +287,9 @@ function checkReferences(data: RawServerConfig, core: CoreConfig, source: string
       issues.push({ path: `demo[${i}].${device[0]}`, message: `"${device[1]}" is not an actuator bound to the virtual adapter` });
     }
   });
+  if (data.fleet && !data.fleet.servers && !data.cluster) issues.push({ path: 'fleet.servers', message: 'is required without a cluster section' });
+  if (data.fleet && !data.fleet.home && !data.cluster) issues.push({ path: 'fleet.home', message: 'is required without a cluster section' });
+  if ((data.cluster || data.fleet) && data.store?.file === 'memory') issues.push({ path: 'store.file', message: 'cluster and fleet need a store file: the standby applies the claim stream to it, the off-box log reads the decision log from it' });
   if (issues.length > 0) throw new ConfigError(issues, source);
 }
 

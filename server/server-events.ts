@@ -26,6 +26,13 @@ export interface ServerEventCatalogue {
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
   /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */
   backup: { file?: string; commit?: number; error?: string };
+  /** Cluster mode (cluster/): this node became active or standby, with the lease's epoch and the other node. */
+  'cluster-role': { role: 'active' | 'standby'; epoch: number; node: string; peer: string | null; reason: string };
+  /**
+   * A step of a fleet policy bundle (fleet/bundle-follower.ts): received, refused, skipped (not in the canary
+   * share), applied, kept after probation or rolled back, and why; `previous` is the version in force before.
+   */
+  bundle: { step: 'received' | 'refused' | 'skipped' | 'applied' | 'kept' | 'rolled-back'; version: number; previous: number | null; reason?: string };
 }
 
 export type ServerEventType = keyof ServerEventCatalogue;

@@ -1,6 +1,7 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { z } from 'zod';
 import type { StateValue } from '../../engine/core/actuator';
+import type { DispatchContext } from '../../engine/arbiter';
 import { durationSchema, zodIssues } from '../../engine/config/arbiter-config';
 import { ConfigError } from '../../engine/config/config-error';
 import { DeviceError, type ActuatorBinding, type AdapterProblem, type AvailabilityChange, type DeviceAdapter } from '../device-adapter';
@@ -10,6 +11,8 @@ import { codecFor, decodeState, encodeState, readProperty, type DeviceCodec } fr
 import { AdapterStreams } from '../adapter-streams';
 
 export const ZIGBEE2MQTT = 'zigbee2mqtt';
+/** The MQTT 5 user property of a `/set` publish that carries the cluster leader's epoch. */
+export const EPOCH_PROPERTY = 'home-arbiter-epoch';
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_PROBE_INTERVAL_MS = 30_000;
 
@@ -20,6 +23,11 @@ const optionsSchema = z.strictObject({
   baseTopic: z.string().min(1).optional(),
   /** How long `apply` waits for the state echo, and `read` for the state. */
   timeout: durationSchema.optional(),
+  /**
+   * The MQTT protocol version, as zigbee2mqtt's `mqtt.version`: 4 (3.1.1, its default, spoken by every broker) or
+   * 5, which also carries the cluster leader's epoch with each `/set` (docs/cluster.md).
+   */
+  version: z.union([z.literal(4), z.literal(5)]).optional(),
   /** How often a device that failed (time-out, refusal) or has not answered since start is asked for its state. */
   probeInterval: durationSchema.optional(),
   clientId: z.string().min(1).optional(),
@@ -68,6 +76,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
   private readonly url: string;
   private readonly baseTopic: string;
   private readonly timeoutMs: number;
+  private readonly version: 4 | 5;
   private readonly probeIntervalMs: number;
   private readonly recovery = new DeviceRecovery<StateValue>((change) => this.recovered(change));
   private probeTimer?: NodeJS.Timeout;
@@ -88,8 +97,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     super();
     const parsed = optionsSchema.safeParse(options);
     if (!parsed.success) throw new ConfigError(zodIssues(parsed.error, 'options'), 'zigbee2mqtt adapter');
-    const { url, baseTopic, timeout, probeInterval, ...clientOptions } = parsed.data;
+    const { url, baseTopic, timeout, probeInterval, version, ...clientOptions } = parsed.data;
     this.url = url;
+    this.version = version ?? 4;
     this.baseTopic = baseTopic ?? 'zigbee2mqtt';
     this.timeoutMs = timeout ?? DEFAULT_TIMEOUT_MS;
     this.probeIntervalMs = probeInterval ?? DEFAULT_PROBE_INTERVAL_MS;
@@ -106,8 +116,8 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     this.status = 'running';
     let client: MqttClient;
     try {
-      // MQTT 3.1.1: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker; nothing here needs MQTT 5.
-      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: 4, reconnectPeriod: 1000 }, false);
+      // MQTT 3.1.1 unless asked for 5: zigbee2mqtt's default (`mqtt.version: 4`), spoken by every broker.
+      client = await connectAsync(this.url, { ...this.clientOptions, protocolVersion: this.version, reconnectPeriod: 1000 }, false);
     } catch (err) {
       if (this.status === 'running') this.status = 'created';
       this.byName.clear();
@@ -159,7 +169,7 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
     });
   }
 
-  apply(actuatorId: string, state: StateValue): Promise<void> {
+  apply(actuatorId: string, state: StateValue, context: DispatchContext = {}): Promise<void> {
     const device = this.byActuator.get(actuatorId);
     if (!device) return Promise.reject(new DeviceError('UNKNOWN_DEVICE', actuatorId, 'not bound to the zigbee2mqtt adapter'));
     const client = this.client;
@@ -177,7 +187,9 @@ export class Zigbee2MqttAdapter extends AdapterStreams implements DeviceAdapter 
         timer: setTimeout(() => this.timedOut(device, pending), this.timeoutMs),
       };
       device.pending.push(pending);
-      client.publish(topic, JSON.stringify(payload), { qos: 1 }, (err) => {
+      // MQTT 5 user property: a bridge or device that knows it can drop a dispatch of a fenced (older) leader.
+      const properties = context.epoch === undefined || this.version !== 5 ? undefined : { userProperties: { [EPOCH_PROPERTY]: String(context.epoch) } };
+      client.publish(topic, JSON.stringify(payload), { qos: 1, ...(properties ? { properties } : {}) }, (err) => {
         if (err) this.settle(device, pending, new DeviceError('OFFLINE', actuatorId, `publish to ${topic} failed: ${err.message}`));
       });
     });

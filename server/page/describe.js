@@ -85,3 +85,10 @@ export function lastCommandSentence(c) {
   if (!c) return '—';
   return c.target + ' = ' + show(c.state) + ', ' + c.outcome + (c.reason ? ' (' + c.reason + ')' : '') + ', ' + time(c.wall);
 }
+
+/** Cluster mode (docs/cluster.md): which node this is, its role and epoch, and its peer. */
+export function clusterSentence(c) {
+  const node = 'Node ' + c.node + ' of home ' + c.home;
+  if (c.role === 'active') return node + ': ACTIVE (epoch ' + c.epoch + '); ' + (c.peer ? 'standby: ' + c.peer : 'no standby node is seen');
+  return node + ': STANDBY (epoch ' + c.epoch + '); ' + (c.peer ? 'the active node is ' + c.peer + '. This node takes over if ' + c.peer + ' stops renewing its lease.' : 'no node holds the lease now.');
+}

@@ -17,10 +17,23 @@ const $ = (id) => document.getElementById(id);
 const timeline = new Timeline($('timeline'));
 let insecure = false;
 let goneSince;
-let lastSeq = 0;
+/** The newest event seen; the stream starts HISTORY entries before the log's end as first read. */
+let lastSeq;
+/** Cluster mode: this node is the standby, which answers its status only (docs/cluster.md). */
+let standby = false;
 
 async function refresh() {
-  const [actuators, status, systems] = await Promise.all([getJson('/api/actuators'), getJson('/api/status'), getJson('/api/systems')]);
+  const status = await getJson('/api/status');
+  standby = status.cluster !== undefined && status.cluster.role === 'standby';
+  document.querySelector('main').hidden = standby;
+  if (standby) {
+    panels.renderBanners(status);
+    $('live').textContent = '(standby)';
+    serverBack();
+    return status;
+  }
+  const [actuators, systems] = await Promise.all([getJson('/api/actuators'), getJson('/api/systems')]);
+  lastSeq ??= Math.max(0, status.lastSeq - HISTORY);
   insecure = status.insecure;
   showOperator(insecure);
   const ops = operatorActions(scheduleRefresh, insecure);
@@ -69,6 +82,8 @@ function serverBack() {
 }
 
 function follow() {
+  // A standby has no event stream: look again until it is the active node.
+  if (standby) return void setTimeout(() => refresh().then(follow, (err) => (failed(err), setTimeout(follow, RECONNECT_MS))), RECONNECT_MS);
   const source = new EventSource('/api/events?since=' + lastSeq);
   source.onopen = () => {
     const wasGone = goneSince !== undefined;
@@ -98,10 +113,9 @@ $('sign-out').onclick = () => {
 };
 
 (async () => {
-  let status;
   for (;;) {
     try {
-      status = await refresh();
+      await refresh();
       break;
     } catch (err) {
       failed(err);
@@ -109,7 +123,6 @@ $('sign-out').onclick = () => {
       await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS));
     }
   }
-  lastSeq = Math.max(0, status.lastSeq - HISTORY);
   follow();
   setInterval(() => refresh().catch(failed), POLL_MS);
 })();

@@ -1,6 +1,6 @@
 // The panels of the status page, each rendered from the API's answers. `ops` carries the operator actions
 // (each asks for confirmation first); their buttons show only to a signed-in operator (CSS `.operator-only`).
-import { alarmSentence, factSentence, lastCommandSentence, lifetimeSentence, plural, show, time } from './describe.js';
+import { alarmSentence, clusterSentence, factSentence, lastCommandSentence, lifetimeSentence, plural, show, time } from './describe.js';
 import { button, cell, el, fill } from './dom.js';
 
 export function renderAlarms(alarms, ops) {
@@ -111,6 +111,7 @@ export function renderDiagnostics(status) {
 
 export function renderBanners(status) {
   const banners = [];
+  if (status.cluster) banners.push(el('div', clusterSentence(status.cluster), 'banner cluster ' + status.cluster.role));
   if (status.stopped) banners.push(el('div', 'EMERGENCY STOP: only life-category commands are carried out', 'banner stopped'));
   if (status.insecure) banners.push(el('div', 'INSECURE DEV MODE: no authentication', 'banner insecure'));
   document.getElementById('banners').replaceChildren(...banners);

@@ -10,6 +10,11 @@ export class AedesBroker {
   private broker?: Aedes;
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  /**
+   * Every PUBLISH a client sent, with that client's id and when (`performance.now()`): who published is what no
+   * subscriber can see, and a test of the cluster's fence must know which node dispatched.
+   */
+  readonly published: { clientId: string; topic: string; at: number }[] = [];
   port = 0;
 
   get url(): string {
@@ -19,6 +24,9 @@ export class AedesBroker {
   async start(port?: number): Promise<void> {
     if (this.server) throw new Error('aedes: already started');
     const broker = await Aedes.createBroker();
+    broker.on('publish', (packet, client) => {
+      if (client) this.published.push({ clientId: client.id, topic: packet.topic, at: performance.now() });
+    });
     const server = createServer((socket) => {
       this.sockets.add(socket);
       socket.once('close', () => this.sockets.delete(socket));

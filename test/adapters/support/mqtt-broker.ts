@@ -22,6 +22,11 @@ export class MqttBroker {
     return this.broker.port;
   }
 
+  /** Every PUBLISH with its sender's client id, on aedes; undefined on mosquitto, which does not tell. */
+  get published(): readonly { clientId: string; topic: string; at: number }[] | undefined {
+    return this.broker instanceof AedesBroker ? this.broker.published : undefined;
+  }
+
   /** Starts on a free port, or on `port` again (a broker restart, for reconnection tests). */
   async start(port?: number): Promise<void> {
     if (!announced) {

@@ -89,6 +89,10 @@ describe('zigbee2mqtt adapter: malformed payloads and unknown devices', () => {
       () => new Zigbee2MqttAdapter({ url: 'mqtt://127.0.0.1:1', timeout: 'soon' }),
       (err: unknown) => err instanceof ConfigError && /options\.timeout/.test(err.message),
     );
+    assert.throws(
+      () => new Zigbee2MqttAdapter({ url: 'mqtt://127.0.0.1:1', version: 3 as 4 }),
+      (err: unknown) => err instanceof ConfigError && /options\.version/.test(err.message),
+    );
   });
 
   it('refuses to start with a binding it cannot map, naming actuator, device and field', async () => {

@@ -1,5 +1,6 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { EPOCH_PROPERTY } from '../../../../adapters/zigbee2mqtt';
 
 /** The device families the emulator knows, publishing what zigbee-herdsman-converters' converters publish. */
 export type EmulatedType = 'lock' | 'cover' | 'switch';
@@ -23,8 +24,11 @@ export class BridgeEmulator {
   private readonly devices = new Map<string /* friendly name */, EmulatedDevice>();
   private readonly changesSubject = new Subject<{ name: string; state: DeviceState }>();
   private readonly commandsSubject = new ReplaySubject<{ name: string; payload: unknown }>();
-  /** Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON). */
-  readonly received: { name: string; payload: unknown }[] = [];
+  /**
+   * Every `/set` payload taken, in order, as parsed JSON (or the raw text when it was not JSON); with the cluster
+   * epoch of its MQTT 5 user property (cluster mode, MQTT 5), also when it arrived (`performance.now()`).
+   */
+  readonly received: { name: string; payload: unknown; epoch?: number; at?: number }[] = [];
   /** The same, as a stream that replays what came before. */
   readonly commands$ = this.commandsSubject.asObservable();
   private client?: MqttClient;
@@ -36,6 +40,8 @@ export class BridgeEmulator {
   constructor(
     private readonly url: string,
     private readonly baseTopic = 'zigbee2mqtt',
+    /** MQTT 5 to see the epoch a dispatch carries (mosquitto; aedes speaks 3.1.1 only). */
+    private readonly protocolVersion: 4 | 5 = 4,
   ) {}
 
   addDevice(name: string, type: EmulatedType, state: DeviceState): this {
@@ -44,10 +50,13 @@ export class BridgeEmulator {
   }
 
   async start(): Promise<void> {
-    const client = await connectAsync(this.url, { protocolVersion: 4, reconnectPeriod: 0 }, false);
+    const client = await connectAsync(this.url, { protocolVersion: this.protocolVersion, reconnectPeriod: 0 }, false);
     this.client = client;
     (client.stream as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true); // answer at once, as a bridge on a LAN would
-    client.on('message', (topic, payload) => void this.onMessage(topic, payload.toString('utf8')));
+    client.on('message', (topic, payload, packet) => {
+      const epoch = packet.properties?.userProperties?.[EPOCH_PROPERTY];
+      void this.onMessage(topic, payload.toString('utf8'), typeof epoch === 'string' ? Number(epoch) : undefined);
+    });
     await client.subscribeAsync(`${this.baseTopic}/#`, { qos: 1 });
     await this.publishBridgeState();
   }
@@ -97,7 +106,7 @@ export class BridgeEmulator {
     await this.publish(`${this.baseTopic}/${suffix}`, payload);
   }
 
-  private async onMessage(topic: string, text: string): Promise<void> {
+  private async onMessage(topic: string, text: string, epoch?: number): Promise<void> {
     const prefix = `${this.baseTopic}/`;
     if (topic.startsWith(prefix) && topic.endsWith('/get')) {
       // zigbee2mqtt reads the device and publishes its state (lib/extension/publish.ts, convertGet).
@@ -115,7 +124,7 @@ export class BridgeEmulator {
     } catch {
       payload = text;
     }
-    this.received.push({ name, payload });
+    this.received.push({ name, payload, ...(epoch === undefined ? {} : { epoch, at: performance.now() }) });
     this.commandsSubject.next({ name, payload });
     if (!device || !this.online || typeof payload !== 'object' || payload === null) return;
     for (const step of this.transition(device, payload as Record<string, unknown>)) {

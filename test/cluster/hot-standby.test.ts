@@ -1,0 +1,128 @@
+import { strict as assert } from 'node:assert';
+import type { Browser } from 'playwright-core';
+import { launchBrowser } from '../support/browser';
+import { waitFor } from '../server/server-fixture';
+import { cli } from '../server/server-process';
+import { ClusterHome, FAILOVER_MS, load, lostClaims } from './support/cluster-home';
+import { natsUnavailable } from './support/nats-cluster';
+
+/** Slack over `failover` for a loaded 2-core CI machine: the standby polls every 100 ms, then catches up and starts. */
+const TAKE_OVER_SLACK_MS = 2_500;
+
+describe('cluster: hot standby over NATS JetStream', function () {
+  this.timeout(120_000);
+  let home: ClusterHome;
+  let browser: Browser | undefined;
+
+  before(function () {
+    if (natsUnavailable()) this.skip();
+  });
+
+  beforeEach(async () => {
+    home = await ClusterHome.start();
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed') for (const [node, p] of home?.processes ?? []) process.stdout.write(`      stderr of node ${node}:\n${p.stderr}\n`);
+    await browser?.close();
+    browser = undefined;
+    await home?.stop();
+  });
+
+  it('takes over after kill -9 of the active under load with no acknowledged claim lost, survives a NATS node, and switches back', async () => {
+    home.serve('a');
+    const first = await home.role('a', 'active');
+    home.serve('b');
+    await home.role('b', 'standby');
+    await waitFor('the standby to name the active node as its peer', async () => ((await home.status('b'))?.peer === 'a' ? true : undefined));
+
+    const acknowledged = new Map<string, number>();
+    let killedAt = 0;
+    let active = 'a';
+    const before = await load(home, () => active, 1, 240, acknowledged, 4, async (done) => {
+      if (done === 120) {
+        killedAt = performance.now();
+        await home.processes.get('a')!.kill9();
+      }
+    });
+    const second = await home.role('b', 'active');
+    const tookOver = performance.now() - killedAt;
+    assert.ok(second.epoch > first.epoch, `epoch ${second.epoch} after ${first.epoch}`);
+    active = 'b';
+    const lost = lostClaims(acknowledged, await home.claims('b'));
+    process.stdout.write(`      kill -9 of the active: ${before} commands acknowledged before, ${lost.length} acknowledged claims lost; standby active ${Math.round(tookOver)} ms after the kill (failover ${FAILOVER_MS} ms)\n`);
+    assert.deepEqual(lost, []);
+    assert.ok(tookOver < FAILOVER_MS + TAKE_OVER_SLACK_MS, `took over ${Math.round(tookOver)} ms after the kill`);
+
+    // One NATS node of three goes too: R3 keeps a quorum, and commands are still acknowledged. If that node led
+    // the lease bucket, no renewal gets through until JetStream elects a new leader, so b may fence itself and
+    // take the lease again (a new epoch), refusing commands meanwhile (503): a client retries them.
+    await home.nats.kill(0);
+    const refused = { count: 0 };
+    const during = await load(home, () => active, 1000, 60, acknowledged, 4, undefined, refused);
+    const resumed = await home.role('b', 'active');
+    process.stdout.write(`      one NATS node killed: ${during} of 60 commands acknowledged, ${refused.count} answers 503 or none retried; b ${resumed.epoch === second.epoch ? 'kept the lease' : `took the lease again (epoch ${resumed.epoch})`}\n`);
+    assert.equal(during, 54, 'every command but the six of the hall light (which are not counted) is acknowledged');
+    assert.deepEqual(lostClaims(acknowledged, await home.claims('b')), []);
+
+    // Switch back: a comes back as the standby, catches up, and takes over when the operator asks.
+    home.serve('a');
+    await home.role('a', 'standby');
+    const handover = cli(['cluster', 'handover', '--config', home.config('a'), '--to', 'a']);
+    assert.equal(handover.status, 0, handover.stderr);
+    const third = await home.role('a', 'active');
+    const switchedBack = performance.now();
+    await home.role('b', 'standby');
+    assert.ok(third.epoch > second.epoch);
+    active = 'a';
+    assert.deepEqual(lostClaims(acknowledged, await home.claims('a')), []);
+    const after = await load(home, () => active, 2000, 20, acknowledged);
+    assert.equal(after, 18, 'every command but the two of the hall light (which are not counted) is acknowledged');
+
+    // Dispatches reached the light in leadership order: none of an older epoch after the first of a newer one
+    // (mosquitto: the epoch each carried); on aedes, none by a between the kill and the switch-back, none by b after.
+    const dispatches = home.dispatches();
+    assert.ok(dispatches.length > 0 && dispatches.every((d) => d.epoch !== undefined || d.node !== undefined), 'each dispatch names its epoch or node');
+    assert.ok(dispatches.some((d) => d.epoch === second.epoch || (d.node === 'b' && d.at > killedAt)), 'the standby dispatched to the light after taking over');
+    for (let i = 1; i < dispatches.length; i++) assert.ok((dispatches[i].epoch ?? 0) >= (dispatches[i - 1].epoch ?? 0), `dispatch ${i} of epoch ${dispatches[i].epoch} after one of ${dispatches[i - 1].epoch}`);
+    assert.deepEqual(dispatches.filter((d) => (d.node === 'a' && d.at > killedAt && d.at < switchedBack) || (d.node === 'b' && d.at > switchedBack)), []);
+  });
+
+  it('split brain: a paused active resumes after losing the lease and dispatches nothing; the pages say who is active', async () => {
+    home.serve('a');
+    const first = await home.role('a', 'active');
+    home.serve('b');
+    await home.role('b', 'standby');
+    await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
+    const acknowledged = new Map<string, number>();
+    await load(home, () => 'a', 1, 40, acknowledged);
+    browser = await launchBrowser();
+    const [pageA, pageB] = [await browser.newPage(), await browser.newPage()];
+    await pageA.goto(await home.processes.get('a')!.url);
+    await pageB.goto(await home.processes.get('b')!.url);
+    await pageA.locator('#banners .cluster.active', { hasText: `Node a of home h1: ACTIVE (epoch ${first.epoch}); standby: b` }).waitFor();
+    await pageB.locator('#banners .cluster.standby', { hasText: `Node b of home h1: STANDBY (epoch ${first.epoch}); the active node is a.` }).waitFor();
+    assert.equal(await pageB.locator('main').isHidden(), true, "the standby's page shows no actuators of its own");
+
+    const a = home.processes.get('a')!;
+    a.child.kill('SIGSTOP');
+    const second = await home.role('b', 'active');
+    assert.ok(second.epoch > first.epoch);
+    await pageB.locator('#banners .cluster.active', { hasText: `Node b of home h1: ACTIVE (epoch ${second.epoch})` }).waitFor({ timeout: 20_000 });
+    await pageB.locator('#actuators tr[data-id="hall.light"]').waitFor();
+    // Commands sent to the paused process wait in its socket; it handles them on SIGCONT, after its lease lapsed.
+    const toOld = [home.command('a', 'security', 'hall.light', 'on'), home.command('a', 'security', 'hall.light', 'off'), home.command('a', 'comfort-vent', 'zone1.setpoint', 5)];
+    await new Promise((r) => setTimeout(r, 300));
+    const resumedAt = performance.now();
+    a.child.kill('SIGCONT');
+    const answers = await Promise.all(toOld);
+    assert.deepEqual(answers.filter((r) => r?.status === 200), [], 'the old active acknowledged nothing after losing the lease');
+    await home.role('a', 'standby');
+    await pageA.locator('#banners .cluster.standby', { hasText: `Node a of home h1: STANDBY (epoch ${second.epoch}); the active node is b.` }).waitFor({ timeout: 20_000 });
+    const late = home.dispatches().filter((d) => d.at >= resumedAt && (d.epoch === first.epoch || d.node === 'a'));
+    assert.deepEqual(late, [], 'no dispatch of the old epoch (by a) reached the light after SIGCONT');
+    assert.deepEqual(lostClaims(acknowledged, await home.claims('b')), []);
+    const b = await waitFor('b to answer a command', async () => (await home.command('b', 'security', 'hall.light', 'on'))?.status === 200 || undefined);
+    assert.ok(b);
+  });
+});
