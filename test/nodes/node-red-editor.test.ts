@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshotPath } from '../support/browser';
+import { screenshotPath } from '../support/browser';
+import { useEditor } from './support/editor-session';
 import { NodeRedRuntime, REPO_ROOT } from './support/node-red-runtime';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string };
@@ -18,39 +18,17 @@ const byName = (key: string) => UC4.find((n) => n.name === key || n.systemId ===
 describe('home-arbiter in the Node-RED editor (Chromium)', function () {
   this.timeout(180_000);
   const red = new NodeRedRuntime();
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const editor = useEditor(red, UC4, { width: 1400, height: 900 });
 
-  before(async () => {
-    await red.start();
-    await red.deploy(UC4);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(red.url);
-    await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await red.stop();
-  });
-
-  // A test that fails with a dialog open must not leave it in the way of the next one.
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await page.evaluate("for (const id of ['#node-config-dialog-cancel', '#node-dialog-cancel']) $(id + ':visible').trigger('click')");
-  });
 
   it('shows every arbiter node in the palette, and registers the supervisor config node', async () => {
     for (const type of PALETTE_TYPES) {
-      const entry = page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
+      const entry = editor.page.locator(`.red-ui-palette-node[data-palette-type="${type}"]`);
       assert.equal(await entry.count(), 1, `${type} in the palette`);
       assert.equal(await entry.getAttribute('data-palette-label'), `arbiter ${type.slice('arbiter-'.length)}`);
       assert.equal(await entry.locator('.red-ui-palette-icon-container').getAttribute('data-palette-icon'), 'icons/home-arbiter/arbiter.svg');
     }
-    assert.ok(await page.evaluate(() => Boolean((globalThis as any).RED.nodes.getType('arbiter-supervisor'))), 'arbiter-supervisor is a registered type');
+    assert.ok(await editor.page.evaluate(() => Boolean((globalThis as any).RED.nodes.getType('arbiter-supervisor'))), 'arbiter-supervisor is a registered type');
     const icon = await fetch(`${red.url}/icons/home-arbiter/arbiter.svg`);
     assert.equal(icon.status, 200);
     assert.match(await icon.text(), /<svg/);
@@ -60,63 +38,63 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await red.api('POST', `/inject/${byName('ventilate: open window').id}`);
     await red.api('POST', `/inject/${byName('night: close window').id}`);
     const window = byName('living.window');
-    const label = page.locator(`[id="${window.id}"] .red-ui-flow-node-status-label`);
-    await page.waitForFunction((id) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'security: closed', window.id, { timeout: 30_000 });
+    const label = editor.page.locator(`[id="${window.id}"] .red-ui-flow-node-status-label`);
+    await editor.page.waitForFunction((id) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === 'security: closed', window.id, { timeout: 30_000 });
     assert.equal(await label.textContent(), 'security: closed');
   });
 
   it('opens the edit dialog of a system node with its fields, and renders its help with the lattice', async () => {
     const security = byName('security');
-    await page.locator(`[id="${security.id}"] .red-ui-flow-node`).dblclick();
-    const systemId = page.locator('.red-ui-tray #node-input-systemId');
+    await editor.page.locator(`[id="${security.id}"] .red-ui-flow-node`).dblclick();
+    const systemId = editor.page.locator('.red-ui-tray #node-input-systemId');
     await systemId.waitFor({ timeout: 30_000 });
     assert.equal(await systemId.inputValue(), 'security');
-    assert.equal(await page.locator('.red-ui-tray #node-input-category').inputValue(), 'property');
-    assert.match(await page.locator('.red-ui-tray label[for="node-input-targets"]').innerText(), /Targets/, 'labels come from locales/en-US');
+    assert.equal(await editor.page.locator('.red-ui-tray #node-input-category').inputValue(), 'property');
+    assert.match(await editor.page.locator('.red-ui-tray label[for="node-input-targets"]').innerText(), /Targets/, 'labels come from locales/en-US');
 
-    await page.evaluate(() => (globalThis as any).RED.sidebar.help.show('arbiter-system'));
-    const help = page.locator('#red-ui-sidebar-content').getByText('life > property > comfort > entertainment').first();
+    await editor.page.evaluate(() => (globalThis as any).RED.sidebar.help.show('arbiter-system'));
+    const help = editor.page.locator('#red-ui-sidebar-content').getByText('life > property > comfort > entertainment').first();
     await help.waitFor({ timeout: 30_000 });
     assert.ok(await help.isVisible(), 'the help names the lattice');
 
     const screenshot = screenshotPath('node-red-editor');
-    await page.screenshot({ path: screenshot });
+    await editor.page.screenshot({ path: screenshot });
     assert.ok(statSync(screenshot).size > 10_000, 'a screenshot of the editor was written');
 
     // The supervisor's own dialog, through the pencil beside the config node select.
-    await page.locator('#node-input-btn-supervisor-edit').click();
-    const actuators = page.locator('.red-ui-tray #node-config-input-actuators');
+    await editor.page.locator('#node-input-btn-supervisor-edit').click();
+    const actuators = editor.page.locator('.red-ui-tray #node-config-input-actuators');
     await actuators.waitFor({ state: 'attached', timeout: 30_000 });
     assert.deepEqual(JSON.parse(await actuators.inputValue()).map((a: { id: string }) => a.id), ['living.window', 'front.lock']);
-    assert.equal(await page.locator('.red-ui-tray #node-config-input-persistentCount').inputValue(), '3');
-    await page.locator('#node-config-dialog-cancel').click();
-    await page.locator('#node-dialog-cancel').click();
+    assert.equal(await editor.page.locator('.red-ui-tray #node-config-input-persistentCount').inputValue(), '3');
+    await editor.page.locator('#node-config-dialog-cancel').click();
+    await editor.page.locator('#node-dialog-cancel').click();
   });
 
   it('completes an actuator selector from the supervisor in the actuator dialog', async () => {
-    await page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node`).dblclick();
-    const target = page.locator('.red-ui-tray #node-input-target');
+    await editor.page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node`).dblclick();
+    const target = editor.page.locator('.red-ui-tray #node-input-target');
     await target.waitFor({ timeout: 30_000 });
     // The completions come from the supervisor the dialog has selected: type only once it is selected.
     const supervisor = UC4.find((n) => n.type === 'arbiter-supervisor')!.id;
-    await page.waitForFunction((id) => (globalThis as any).$('.red-ui-tray #node-input-supervisor').val() === id, supervisor, { timeout: 30_000 });
+    await editor.page.waitForFunction((id) => (globalThis as any).$('.red-ui-tray #node-input-supervisor').val() === id, supervisor, { timeout: 30_000 });
     await target.fill('');
     await target.pressSequentially('kind:');
-    const completion = page.locator('.red-ui-autoComplete-container').getByText('kind:window');
+    const completion = editor.page.locator('.red-ui-autoComplete-container').getByText('kind:window');
     await completion.first().waitFor({ timeout: 30_000 });
-    assert.ok(await page.locator('.red-ui-autoComplete-container').getByText('kind:lock').first().isVisible());
-    await page.locator('#node-dialog-cancel').click();
+    assert.ok(await editor.page.locator('.red-ui-autoComplete-container').getByText('kind:lock').first().isVisible());
+    await editor.page.locator('#node-dialog-cancel').click();
   });
 
   it("names the supervisor's declared facts in the context dialog", async () => {
-    await page.locator(`[id="${byName('smoke detector').id}"] .red-ui-flow-node`).dblclick();
-    const tip = page.locator('.red-ui-tray #node-input-facts-tip');
+    await editor.page.locator(`[id="${byName('smoke detector').id}"] .red-ui-flow-node`).dblclick();
+    const tip = editor.page.locator('.red-ui-tray #node-input-facts-tip');
     await tip.waitFor({ timeout: 30_000 });
     assert.match(await tip.innerText(), /^Declared facts: smoke\./);
-    await page.locator('#node-dialog-cancel').click();
+    await editor.page.locator('#node-dialog-cancel').click();
   });
 
   it('raised no script error in the editor', function () {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(editor.errors, []);
   });
 });

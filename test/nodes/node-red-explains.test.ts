@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshotPath } from '../support/browser';
+import { screenshotPath } from '../support/browser';
+import { useEditor } from './support/editor-session';
 import { NodeRedRuntime, REPO_ROOT } from './support/node-red-runtime';
 
 type FlowNode = Record<string, unknown> & { id: string; type: string; z?: string };
@@ -34,34 +34,13 @@ const overlap = (a: Box, b: Box) => a.x < b.x + b.width && b.x < a.x + a.width &
 describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium)', function () {
   this.timeout(180_000);
   const red = new NodeRedRuntime();
-  let browser: Browser | undefined;
-  let page: Page;
-  const pageErrors: string[] = [];
+  const editor = useEditor(red, [...UC4, ...UC5], { width: 1600, height: 1000 });
 
   const inject = (flow: FlowNode[], name: string) => red.api('POST', `/inject/${find(flow, name).id}`);
   const badgeReads = (flow: FlowNode[], name: string, text: string) =>
-    page.waitForFunction(([id, want]) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === want, [find(flow, name).id, text], { timeout: 30_000 });
-  const showTab = (flow: FlowNode[]) => page.evaluate((tab) => (globalThis as any).RED.workspaces.show(tab), tabOf(flow));
+    editor.page.waitForFunction(([id, want]) => (globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent === want, [find(flow, name).id, text], { timeout: 30_000 });
+  const showTab = (flow: FlowNode[]) => editor.page.evaluate((tab) => (globalThis as any).RED.workspaces.show(tab), tabOf(flow));
 
-  before(async () => {
-    await red.start();
-    await red.deploy([...UC4, ...UC5]);
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    await page.goto(red.url);
-    await page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
-  });
-
-  after(async () => {
-    await browser?.close();
-    await red.stop();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state !== 'failed') return;
-    await page.evaluate("for (const id of ['#node-config-dialog-cancel', '#node-dialog-cancel']) $(id + ':visible').trigger('click')");
-  });
 
   it("follows comfort ventilation's claim on its badge: deferred at night, winning again in the morning", async () => {
     await showTab(UC4);
@@ -69,16 +48,16 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     await badgeReads(UC4, 'comfort-vent', 'accepted: living.window = open');
     await inject(UC4, 'night: close window');
     await badgeReads(UC4, 'comfort-vent', 'deferred to security on living.window');
-    await page.screenshot({ path: screenshotPath('node-red-deferred') });
+    await editor.page.screenshot({ path: screenshotPath('node-red-deferred') });
     await inject(UC4, 'morning: release window');
     await badgeReads(UC4, 'comfort-vent', 'winning: living.window = open');
     await badgeReads(UC4, 'living.window', 'comfort-vent: open');
   });
 
   it('answers "explain" on the actuator node: who owns the window and why', async () => {
-    await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
+    await editor.page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
     await inject(UC4, 'explain window');
-    const message = page.locator('.red-ui-debug-msg', { hasText: 'explain' }).last();
+    const message = editor.page.locator('.red-ui-debug-msg', { hasText: 'explain' }).last();
     await message.waitFor({ timeout: 30_000 });
     assert.match(await message.textContent() ?? '', /topic: "explain", payload: object, description: "living\.window is open/);
   });
@@ -88,16 +67,16 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     await inject(UC5, 'power cap: AC off');
     for (let i = 0; i < 3; i++) await inject(UC5, 'robot line: AC on');
     const events = UC5.find((n) => n.type === 'arbiter-events' && !n.name)!;
-    await page.waitForFunction((id) => /^alarm: persistent-conflict factory\.ac$/.test((globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent ?? ''), events.id, { timeout: 30_000 });
+    await editor.page.waitForFunction((id) => /^alarm: persistent-conflict factory\.ac$/.test((globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent ?? ''), events.id, { timeout: 30_000 });
     await inject(UC5, 'robot line: AC on');
     // The fourth conflict reaches the node (its debug says so) but not its badge.
-    await page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
-    await page.locator('.red-ui-debug-msg', { hasText: 'conflict' }).nth(3).waitFor({ timeout: 30_000 });
-    assert.equal(await page.locator(`[id="${events.id}"] .red-ui-flow-node-status-label`).textContent(), 'alarm: persistent-conflict factory.ac');
-    await page.screenshot({ path: screenshotPath('node-red-alarm') });
+    await editor.page.evaluate(() => (globalThis as any).RED.sidebar.show('debug'));
+    await editor.page.locator('.red-ui-debug-msg', { hasText: 'conflict' }).nth(3).waitFor({ timeout: 30_000 });
+    assert.equal(await editor.page.locator(`[id="${events.id}"] .red-ui-flow-node-status-label`).textContent(), 'alarm: persistent-conflict factory.ac');
+    await editor.page.screenshot({ path: screenshotPath('node-red-alarm') });
 
-    await page.locator(`[id="${events.id}"] .red-ui-flow-node-button`).click();
-    await page.waitForFunction((id) => /^conflict on factory\.ac/.test((globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent ?? ''), events.id, { timeout: 30_000 });
+    await editor.page.locator(`[id="${events.id}"] .red-ui-flow-node-button`).click();
+    await editor.page.waitForFunction((id) => /^conflict on factory\.ac/.test((globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent ?? ''), events.id, { timeout: 30_000 });
   });
 
   it('lays out both examples so that every badge is readable: no badge under another node or badge', async () => {
@@ -107,7 +86,7 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     for (const flow of [UC4, UC5]) {
       await showTab(flow);
       const ids = flow.filter((n) => n.z === tabOf(flow)).map((n) => n.id);
-      const { nodes, badges } = await page.evaluate((all: string[]) => {
+      const { nodes, badges } = await editor.page.evaluate((all: string[]) => {
         const doc = (globalThis as any).document;
         const boxes = (selector: string): Box[] =>
           all.flatMap((id) => {
@@ -123,37 +102,37 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
         for (const n of nodes) if (n.id !== b.id) assert.ok(!overlap(b, n), `the badge of ${b.id} is under node ${n.id}`);
         for (const other of badges) if (other.id !== b.id) assert.ok(!overlap(b, other), `the badges of ${b.id} and ${other.id} overlap`);
       }
-      await page.screenshot({ path: screenshotPath(`node-red-${flow === UC4 ? 'uc4' : 'uc5'}-layout`) });
+      await editor.page.screenshot({ path: screenshotPath(`node-red-${flow === UC4 ? 'uc4' : 'uc5'}-layout`) });
     }
   });
 
   it("checks the supervisor's configuration while it is written: YAML or JSON, every problem at once, before deploy", async () => {
     await showTab(UC4);
-    await page.locator(`[id="${find(UC4, 'security').id}"] .red-ui-flow-node`).dblclick();
-    await page.locator('.red-ui-tray #node-input-systemId').waitFor({ timeout: 30_000 });
-    await page.locator('#node-input-btn-supervisor-edit').click();
-    const problems = page.locator('#node-config-problems li');
+    await editor.page.locator(`[id="${find(UC4, 'security').id}"] .red-ui-flow-node`).dblclick();
+    await editor.page.locator('.red-ui-tray #node-input-systemId').waitFor({ timeout: 30_000 });
+    await editor.page.locator('#node-input-btn-supervisor-edit').click();
+    const problems = editor.page.locator('#node-config-problems li');
     await problems.first().waitFor({ timeout: 30_000 });
     assert.equal(await problems.first().textContent(), 'No problem found (actuators: 2, facts: 1).');
 
     const supervisor = UC4.find((n) => n.type === 'arbiter-supervisor')!.id;
     const yaml = '- { id: living.window, kind: window, initial: closed, colour: red }\n- { id: front.lock, kind: lock }\n- { id: garage.door, kind: gizmo, initial: open }\n';
-    await page.evaluate(([id, text]) => (globalThis as any).RED.nodes.node(id).editors.actuators.setValue(text), [supervisor, yaml]);
-    await page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#node-config-problems li').length === 2, undefined, { timeout: 30_000 });
+    await editor.page.evaluate(([id, text]) => (globalThis as any).RED.nodes.node(id).editors.actuators.setValue(text), [supervisor, yaml]);
+    await editor.page.waitForFunction(() => (globalThis as any).document.querySelectorAll('#node-config-problems li').length === 2, undefined, { timeout: 30_000 });
     assert.deepEqual(await problems.allTextContents(), [
       'actuators[0]: unknown field "colour"',
       'actuators[2].states: is required for kind "gizmo" (known kinds: window, shutter, blind, valve, lock, switch, light, ac, av; or give range)',
     ]);
-    await page.screenshot({ path: screenshotPath('node-red-supervisor-problems') });
+    await editor.page.screenshot({ path: screenshotPath('node-red-supervisor-problems') });
 
     // Fixed, saved and deployed as YAML: the runtime reads it.
     const fixed = '- { id: living.window, kind: window, initial: closed, safe: closed }\n- { id: front.lock, kind: lock, initial: unlocked, safe: locked }\n';
-    await page.evaluate(([id, text]) => (globalThis as any).RED.nodes.node(id).editors.actuators.setValue(text), [supervisor, fixed]);
-    await page.locator('#node-config-problems li', { hasText: 'No problem found (actuators: 2, facts: 1).' }).waitFor({ timeout: 30_000 });
-    await page.locator('#node-config-dialog-ok').click();
-    await page.locator('#node-dialog-ok').click();
-    await page.locator('#red-ui-header-button-deploy').click();
-    await page.waitForFunction(() => !(globalThis as any).RED.nodes.dirty(), undefined, { timeout: 30_000 });
+    await editor.page.evaluate(([id, text]) => (globalThis as any).RED.nodes.node(id).editors.actuators.setValue(text), [supervisor, fixed]);
+    await editor.page.locator('#node-config-problems li', { hasText: 'No problem found (actuators: 2, facts: 1).' }).waitFor({ timeout: 30_000 });
+    await editor.page.locator('#node-config-dialog-ok').click();
+    await editor.page.locator('#node-dialog-ok').click();
+    await editor.page.locator('#red-ui-header-button-deploy').click();
+    await editor.page.waitForFunction(() => !(globalThis as any).RED.nodes.dirty(), undefined, { timeout: 30_000 });
     const deployed = (await red.api<{ flows: FlowNode[] }>('GET', '/flows', undefined, { 'Node-RED-API-Version': 'v2' })).flows.find((n) => n.id === supervisor)!;
     assert.equal(deployed.actuators, fixed);
     // The smoke of the layout test still holds the door open at life priority; once it clears, security's lock wins.
@@ -166,6 +145,6 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
   });
 
   it('raised no script error in the editor', () => {
-    assert.deepEqual(pageErrors, []);
+    assert.deepEqual(editor.errors, []);
   });
 });

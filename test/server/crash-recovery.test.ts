@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { call, HOME_YAML, TempHome, waitFor } from './server-fixture';
+import { call, HOME_YAML, homePerTest, TempHome, waitFor } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
 /**
@@ -26,28 +26,13 @@ describe('server: recovery after kill -9', function () {
   // Each test starts `serve` processes and the CLI several times: on a loaded 2-core machine that alone can pass
   // the default 20 s (the bare-machine run of issue 14 did).
   this.timeout(60_000);
-  let home: TempHome;
-  const processes: ServerProcess[] = [];
+  const served = homePerTest();
 
-  beforeEach(async () => {
-    home = await new TempHome().withSecrets();
-  });
-
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.terminate();
-    home.remove();
-  });
-
-  const serve = () => {
-    const p = home.serve();
-    processes.push(p);
-    return p;
-  };
+  const serve = served.serve;
 
   it('loses no acknowledged claim over three kill -9 under load, and writes a fault record for each', async function () {
     this.timeout(180_000);
-    home.remove();
-    home = await new TempHome(LOAD_HOME_YAML).withSecrets();
+    served.home = await new TempHome(LOAD_HOME_YAML).withSecrets();
     const keys = LOAD_TARGETS.flatMap((target) => LOADERS.map((system) => [system, target] as const));
     /** Per claim key: the last value acknowledged, and the one in flight when the server died (it may be durable). */
     const acked = new Map<string, number>();
@@ -77,7 +62,7 @@ describe('server: recovery after kill -9', function () {
         while (running) {
           const value = (acked.get(key) ?? 0) + 1;
           inFlight.set(key, value);
-          const answer = await call(base, 'POST', `/api/systems/${system}/commands`, { token: home.tokens.systems[system], body: { target, state: value } }).catch(() => undefined);
+          const answer = await call(base, 'POST', `/api/systems/${system}/commands`, { token: served.home.tokens.systems[system], body: { target, state: value } }).catch(() => undefined);
           if (answer === undefined) return; // the server is gone
           assert.equal(answer.status, 200, JSON.stringify(answer.body));
           acked.set(key, value);
@@ -96,10 +81,10 @@ describe('server: recovery after kill -9', function () {
     assert.deepEqual(lostPerRun, [0, 0, 0], 'acknowledged claims lost in each run');
     await last.terminate();
 
-    const faults = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout) as { kind: string; snapshot: { claims: unknown[] } }[];
+    const faults = JSON.parse(cli(['faults', '--config', served.home.configFile, '--json']).stdout) as { kind: string; snapshot: { claims: unknown[] } }[];
     assert.deepEqual(faults.map((f) => f.kind), ['crash', 'crash', 'crash']);
     assert.ok(faults.every((f) => f.snapshot.claims.length >= keys.length));
-    const verify = cli(['log', 'verify', '--config', home.configFile]);
+    const verify = cli(['log', 'verify', '--config', served.home.configFile]);
     assert.equal(verify.status, 0, verify.stdout + verify.stderr);
   });
 
@@ -112,19 +97,18 @@ describe('server: recovery after kill -9', function () {
     const base = await second.url;
     assert.equal((await call(base, 'GET', '/api/status')).body.recovered, false);
     await second.terminate();
-    const faults = cli(['faults', '--config', home.configFile]);
+    const faults = cli(['faults', '--config', served.home.configFile]);
     assert.match(faults.stdout, /no fault records/);
   });
 
   it('writes a fault record with the claims when an uncaught exception ends the process', async () => {
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0'], { bugOnSignal: true });
-    processes.push(p);
+    const p = served.adopt(new ServerProcess(['--config', served.home.configFile, '--port', '0'], { bugOnSignal: true }));
     const base = await p.url;
-    await call(base, 'POST', '/api/systems/security/commands', { token: home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
+    await call(base, 'POST', '/api/systems/security/commands', { token: served.home.tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
     p.child.kill('SIGUSR2');
     assert.equal(await p.exited(), 70);
     assert.match(p.stderr, /fatal: Error: server bug/);
-    const [record] = JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout);
+    const [record] = JSON.parse(cli(['faults', '--config', served.home.configFile, '--json']).stdout);
     assert.equal(record.kind, 'exception');
     assert.match(record.reason, /server bug/);
     assert.deepEqual(record.snapshot.claims.map((c: { claimant: string; target: string }) => `${c.claimant} ${c.target}`), ['security front.lock']);

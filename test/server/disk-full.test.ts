@@ -1,35 +1,30 @@
 import { strict as assert } from 'node:assert';
 import { SmallDisk } from '../support/small-disk';
-import { call, HOME_YAML, TempHome, waitFor, type Answer } from './server-fixture';
+import { call, HOME_YAML, homePerTest, TempHome, waitFor, type Answer } from './server-fixture';
 import { ServerProcess } from './server-process';
 
 /** Issue 11 item 4, against a real `serve` whose store is on a tmpfs of 2 MiB that the test fills and frees. */
 describe('server: a full disk (issue 11)', function () {
   this.timeout(120_000);
   let disk: SmallDisk | undefined;
-  let home: TempHome | undefined;
-  const processes: ServerProcess[] = [];
 
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.terminate();
-    home?.remove();
-    disk?.unmount();
-  });
-
-  it('refuses commands with 503 store-unavailable, keeps the life-safety path dispatching, writes again once space returns, loses nothing acknowledged', async function () {
+  beforeEach(function () {
     const mounted = SmallDisk.mount(2048);
     if (typeof mounted === 'string') {
       console.log(`      skipped: ${mounted}; this test needs root (CI runs as root)`);
-      return this.skip();
+      this.skip();
     }
     disk = mounted;
-    home = await new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk.dir}/home.sqlite }`)).withSecrets();
-    const { tokens, configFile } = home;
-    const serve = () => {
-      const p = new ServerProcess(['--config', configFile, '--port', '0']);
-      processes.push(p);
-      return p;
-    };
+  });
+  const served = homePerTest(() => new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk!.dir}/home.sqlite }`)).withSecrets());
+  afterEach(() => {
+    disk?.unmount();
+    disk = undefined;
+  });
+
+  it('refuses commands with 503 store-unavailable, keeps the life-safety path dispatching, writes again once space returns, loses nothing acknowledged', async () => {
+    const { tokens } = served.home;
+    const serve = served.serve;
     const first = serve();
     const base = await first.url;
     const acknowledged = new Map<string, string>();
@@ -42,7 +37,7 @@ describe('server: a full disk (issue 11)', function () {
       assert.equal((await command(system, target, state)).status, 200);
     }
 
-    disk.fill();
+    disk!.fill();
     // Commits that still fit where SQLite had room are durable and acknowledged; the first that does not is refused.
     let refusal: Answer | undefined;
     for (let i = 0; i < 500 && !refusal; i++) {
@@ -65,7 +60,7 @@ describe('server: a full disk (issue 11)', function () {
     });
     assert.equal(first.child.exitCode, null, `the server is alive:\n${first.stderr}`);
 
-    disk.free();
+    disk!.free();
     await waitFor('a command to be acknowledged again', async () => ((await command('comfort-vent', 'living.window', 'open')).status === 200 ? true : undefined), 20_000);
     assert.equal((await call(base, 'GET', '/api/status')).body.store.writable, true);
     await first.kill9();
@@ -79,21 +74,13 @@ describe('server: a full disk (issue 11)', function () {
     assert.deepEqual(lost, []);
   });
 
-  it('ends with exit 70 and says why there is no fault record when an uncaught exception meets a full disk', async function () {
-    const mounted = SmallDisk.mount(2048);
-    if (typeof mounted === 'string') {
-      console.log(`      skipped: ${mounted}; this test needs root (CI runs as root)`);
-      return this.skip();
-    }
-    disk = mounted;
-    home = await new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk.dir}/home.sqlite }`)).withSecrets();
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0'], { bugOnSignal: true });
-    processes.push(p);
+  it('ends with exit 70 and says why there is no fault record when an uncaught exception meets a full disk', async () => {
+    const p = served.adopt(new ServerProcess(['--config', served.home.configFile, '--port', '0'], { bugOnSignal: true }));
     const base = await p.url;
-    disk.fill();
+    disk!.fill();
     // Until SQLite has no room left even where it had some: the first refused command.
     await waitFor('a command refused for the full disk', async () => {
-      const answer = await call(base, 'POST', '/api/systems/security/commands', { token: home!.tokens.systems.security, body: { target: 'hall.light', state: Math.random() < 0.5 ? 'on' : 'off' } });
+      const answer = await call(base, 'POST', '/api/systems/security/commands', { token: served.home.tokens.systems.security, body: { target: 'hall.light', state: Math.random() < 0.5 ? 'on' : 'off' } });
       return answer.status === 503 ? true : undefined;
     }, 30_000);
     p.child.kill('SIGUSR2');

@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
-import type { ServerProcess } from './server-process';
+import { call, homePerTest, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
 
 const VENT = `
 const { interval } = require('./interval');
@@ -58,23 +57,12 @@ exports.start = async ({ system, options }) => {
 
 /** Issue 10, item 6, against a real `serve` process: plugins pinned by their whole folder, each in its own process. */
 describe('server/plugins: control systems from allow-listed plugin folders (a real serve process)', () => {
-  let home: TempHome;
-  const processes: ServerProcess[] = [];
+  const served = homePerTest(() => new TempHome(LIFE_HOME_YAML.replace('reads: operator,', '')).withSecrets());
 
-  beforeEach(async () => {
-    home = await new TempHome(LIFE_HOME_YAML.replace('reads: operator,', '')).withSecrets();
-  });
-
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.terminate();
-    home.remove();
-  });
-
-  const plugin = (name: string, files: Record<string, string>) => home.plugin(name, files);
+  const plugin = (name: string, files: Record<string, string>) => served.home.plugin(name, files);
 
   const serve = async () => {
-    const p = home.serve();
-    processes.push(p);
+    const p = served.serve();
     return { p, base: await p.url };
   };
   const events = async (base: string) => (await call(base, 'GET', '/api/events?since=0&limit=10000')).body.map((e: { event: Record<string, unknown> }) => e.event);
@@ -83,7 +71,7 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
     const vent = plugin('vent', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
     const other = plugin('other', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
     appendFileSync(
-      home.configFile,
+      served.home.configFile,
       `plugins:
   - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent, options: { state: open } }
   - { module: ${other.module}, sha256: ${'f'.repeat(64)}, system: security }
@@ -112,7 +100,7 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
 
   it('refuses a plugin once any file of its folder changed, not only its entry', async () => {
     const vent = plugin('vent', { 'index.js': VENT, 'interval.js': 'exports.interval = 600000;\n' });
-    appendFileSync(home.configFile, `plugins:\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent, options: { state: open } }\n`);
+    appendFileSync(served.home.configFile, `plugins:\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent, options: { state: open } }\n`);
     writeFileSync(join(vent.folder, 'interval.js'), "require('node:fs');\nexports.interval = 1;\n");
     const { base } = await serve();
     const refused = (await events(base)).find((e: Record<string, unknown>) => e.type === 'plugin-refused');
@@ -122,8 +110,8 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
 
   it('confines an allow-listed plugin: no engine, secrets, store, environment or shell, so it cannot act as the fire system', async () => {
     const escape = plugin('escape', { 'index.js': ESCAPE });
-    const options = { secrets: join(home.dir, 'secrets/home.json'), store: join(home.dir, 'home.sqlite'), engine: join(__dirname, '../../engine/arbiter.js') };
-    appendFileSync(home.configFile, `plugins:\n  - { module: ${escape.module}, sha256: ${escape.sha256}, system: comfort-vent, options: ${JSON.stringify(options)} }\n`);
+    const options = { secrets: join(served.home.dir, 'secrets/home.json'), store: join(served.home.dir, 'home.sqlite'), engine: join(__dirname, '../../engine/arbiter.js') };
+    appendFileSync(served.home.configFile, `plugins:\n  - { module: ${escape.module}, sha256: ${escape.sha256}, system: comfort-vent, options: ${JSON.stringify(options)} }\n`);
     const { p, base } = await serve();
     await waitFor('the plugin\'s window claim', async () => ((await call(base, 'GET', '/api/actuators/living.window')).body.claims.length > 0 ? true : undefined));
     const lock = (await call(base, 'GET', '/api/actuators/front.lock')).body;
@@ -145,7 +133,7 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
 `,
     });
     appendFileSync(
-      home.configFile,
+      served.home.configFile,
       `plugins:
   - { module: ${crash.module}, sha256: ${crash.sha256}, system: comfort-vent }
   - { module: ${forge.module}, sha256: ${forge.sha256}, system: security }
@@ -162,7 +150,7 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
     assert.deepEqual((await call(base, 'GET', '/api/actuators/front.lock')).body.claims, []);
     const status = (await call(base, 'GET', '/api/status')).body;
     assert.deepEqual(status.plugins.map((s: { loaded: boolean }) => s.loaded), [false, false]);
-    const command = await call(base, 'POST', '/api/systems/disaster/commands', { token: home.tokens.systems.disaster, body: { target: 'front.lock', state: 'locked' } });
+    const command = await call(base, 'POST', '/api/systems/disaster/commands', { token: served.home.tokens.systems.disaster, body: { target: 'front.lock', state: 'locked' } });
     assert.equal(command.status, 200, 'the server carries on');
   });
 });

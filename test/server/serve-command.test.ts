@@ -2,8 +2,7 @@ import { strict as assert } from 'node:assert';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { call, TempHome, waitFor } from './server-fixture';
-import { ServerProcess } from './server-process';
+import { call, homePerTest, TempHome, waitFor } from './server-fixture';
 
 /** A genuine scrypt hash of `token` with the given cost, in the secrets file's format. */
 function scryptHash(token: string, N: number, r: number, p: number): string {
@@ -12,29 +11,15 @@ function scryptHash(token: string, N: number, r: number, p: number): string {
 }
 
 describe('home-arbiter serve: start-up checks', () => {
-  let home: TempHome;
-  const processes: ServerProcess[] = [];
+  const served = homePerTest(() => new TempHome());
 
-  beforeEach(() => {
-    home = new TempHome();
-  });
-
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.terminate();
-    home.remove();
-  });
-
-  const serve = (...extra: string[]) => {
-    const p = home.serve(...extra);
-    processes.push(p);
-    return p;
-  };
+  const serve = served.serve;
 
   it('generates strong secrets on the first run into files of mode 0600 and says where', async () => {
     const p = serve();
     const base = await p.url;
-    const secretsFile = join(home.dir, 'secrets/home.json');
-    const tokensFile = join(home.dir, 'secrets/home.tokens.json');
+    const secretsFile = join(served.home.dir, 'secrets/home.json');
+    const tokensFile = join(served.home.dir, 'secrets/home.tokens.json');
     assert.match(p.stderr, new RegExp(`hashes \\(read by the server\\): ${secretsFile}`));
     assert.match(p.stderr, new RegExp(`tokens \\(give each system its own, then delete this file\\): ${tokensFile}`));
     assert.equal(statSync(secretsFile).mode & 0o777, 0o600);
@@ -52,8 +37,8 @@ describe('home-arbiter serve: start-up checks', () => {
   });
 
   it('refuses to start with a missing or weak secret and names which', async () => {
-    await home.withSecrets();
-    const file = join(home.dir, 'secrets/home.json');
+    await served.home.withSecrets();
+    const file = join(served.home.dir, 'secrets/home.json');
     const secrets = JSON.parse(readFileSync(file, 'utf8'));
     delete secrets.systems['comfort-vent'];
     secrets.systems.security = { token: 'letmein' };
@@ -75,16 +60,16 @@ describe('home-arbiter serve: start-up checks', () => {
   });
 
   it('refuses a fact writer that could reach a life rule through the fact (SPEC.md §6)', async () => {
-    const yaml = readFileSync(home.configFile, 'utf8');
+    const yaml = readFileSync(served.home.configFile, 'utf8');
     assert.match(yaml, /name: smoke/, 'the home has the smoke fact that drives the fire rules');
-    writeFileSync(home.configFile, yaml.replace(/- \{ name: smoke,[^}]*\}/, '- { name: smoke, initial: false, writers: [comfort-vent] }'));
+    writeFileSync(served.home.configFile, yaml.replace(/- \{ name: smoke,[^}]*\}/, '- { name: smoke, initial: false, writers: [comfort-vent] }'));
     const p = serve();
     await assert.rejects(p.url, /exited \(2\)/);
     assert.match(p.stderr, /facts\[0\]\.writers\[0\]: system "comfort-vent" has category comfort, below life/);
   });
 
   it('rejects an invalid configuration naming the field', async () => {
-    writeFileSync(home.configFile, readFileSync(home.configFile, 'utf8').replace('kind: lock', 'kind: lock, colour: red'));
+    writeFileSync(served.home.configFile, readFileSync(served.home.configFile, 'utf8').replace('kind: lock', 'kind: lock, colour: red'));
     const p = serve();
     await assert.rejects(p.url, /exited \(2\)/);
     assert.match(p.stderr, /home\.yaml: actuators\[1\]: unknown field "colour"/);
@@ -94,17 +79,17 @@ describe('home-arbiter serve: start-up checks', () => {
     const flag = serve('--host', '0.0.0.0');
     await assert.rejects(flag.url, /exited \(2\)/);
     assert.match(flag.stderr, /--host: refusing to listen on 0\.0\.0\.0 without TLS.*--insecure-dev for development/);
-    writeFileSync(home.configFile, `server: { host: "::" }\n${readFileSync(home.configFile, 'utf8')}`);
+    writeFileSync(served.home.configFile, `server: { host: "::" }\n${readFileSync(served.home.configFile, 'utf8')}`);
     const config = serve();
     await assert.rejects(config.url, /exited \(2\)/);
     assert.match(config.stderr, /home\.yaml: server\.host: refusing to listen on :: without TLS/);
   });
 
   it('refuses scrypt hashes that are too cheap or that scrypt cannot check, naming each credential', async () => {
-    await home.withSecrets();
-    const file = join(home.dir, 'secrets/home.json');
+    await served.home.withSecrets();
+    const file = join(served.home.dir, 'secrets/home.json');
     const secrets = JSON.parse(readFileSync(file, 'utf8'));
-    secrets.systems.security.hash = scryptHash(home.tokens.systems.security, 16384, 1, 1);
+    secrets.systems.security.hash = scryptHash(served.home.tokens.systems.security, 16384, 1, 1);
     secrets.systems['comfort-vent'].hash = ['scrypt', 16385, 8, 1, randomBytes(16).toString('base64'), randomBytes(32).toString('base64')].join('$');
     writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
     const p = serve();
@@ -114,7 +99,7 @@ describe('home-arbiter serve: start-up checks', () => {
   });
 
   it('refuses a target selector that matches no actuator, naming the field', async () => {
-    writeFileSync(home.configFile, readFileSync(home.configFile, 'utf8').replace('targets: ["kind:window"]', 'targets: ["kind:windw"]'));
+    writeFileSync(served.home.configFile, readFileSync(served.home.configFile, 'utf8').replace('targets: ["kind:window"]', 'targets: ["kind:windw"]'));
     const p = serve();
     await assert.rejects(p.url, /exited \(2\)/);
     assert.match(p.stderr, /home\.yaml: systems\[0\]\.targets\[0\]: selector "kind:windw" matches no actuator/);

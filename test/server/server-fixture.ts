@@ -114,6 +114,49 @@ export function servedHome(yaml = HOME_YAML, prepare?: (home: TempHome) => void)
   return served;
 }
 
+/** A home per test and the `serve` processes started on it (see `homePerTest`). */
+export interface HomePerTest {
+  /** The current test's home; a test that needs another puts its own here (the one it replaces is removed). */
+  home: TempHome;
+  /** `home-arbiter serve` on the current home (TempHome.serve), terminated after the test. */
+  serve(...extra: string[]): ServerProcess;
+  /** A server process started otherwise, terminated after the test like the others. */
+  adopt(process: ServerProcess): ServerProcess;
+}
+
+/**
+ * For one describe block: a new home before each test (`make`, by default HOME_YAML with its secrets), and after
+ * each, every server process it started terminated and the home removed.
+ */
+export function homePerTest(make: () => TempHome | Promise<TempHome> = () => new TempHome().withSecrets()): HomePerTest {
+  let current: TempHome | undefined;
+  const processes: ServerProcess[] = [];
+  beforeEach(async () => {
+    current = await make();
+  });
+  afterEach(async () => {
+    for (const p of processes.splice(0)) await p.terminate();
+    current?.remove();
+    current = undefined;
+  });
+  const adopt = (process: ServerProcess) => {
+    processes.push(process);
+    return process;
+  };
+  return {
+    get home() {
+      if (!current) throw new Error('homePerTest: no home outside a test');
+      return current;
+    },
+    set home(home: TempHome) {
+      if (current !== home) current?.remove();
+      current = home;
+    },
+    serve: (...extra) => adopt(current!.serve(...extra)),
+    adopt,
+  };
+}
+
 export interface Answer {
   readonly status: number;
   readonly body: any;

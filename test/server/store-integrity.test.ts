@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { call, HOME_YAML, TempHome, waitFor } from './server-fixture';
+import { call, HOME_YAML, homePerTest, TempHome, waitFor } from './server-fixture';
 import { cli, ServerProcess } from './server-process';
 
 const DAY = 86_400_000;
@@ -11,26 +11,12 @@ const DAY = 86_400_000;
 describe('server: the store at start-up (issue 11)', function () {
   // Several real serve processes per test, on a shared machine where one may take seconds to start.
   this.timeout(120_000);
-  let home: TempHome;
-  const processes: ServerProcess[] = [];
+  const served = homePerTest();
 
-  beforeEach(async () => {
-    home = await new TempHome().withSecrets();
-  });
-
-  afterEach(async () => {
-    for (const p of processes.splice(0)) await p.terminate();
-    home.remove();
-  });
-
-  const store = () => join(home.dir, 'home.sqlite');
-  const serve = (...extra: string[]) => {
-    const p = new ServerProcess(['--config', home.configFile, '--port', '0', ...extra]);
-    processes.push(p);
-    return p;
-  };
+  const store = () => join(served.home.dir, 'home.sqlite');
+  const serve = served.serve;
   const command = (base: string, system: string, target: string, state: string, ttl?: string) =>
-    call(base, 'POST', `/api/systems/${system}/commands`, { token: home.tokens.systems[system], body: { target, state, ...(ttl ? { ttl } : {}) } });
+    call(base, 'POST', `/api/systems/${system}/commands`, { token: served.home.tokens.systems[system], body: { target, state, ...(ttl ? { ttl } : {}) } });
   const claimsOf = async (base: string) => {
     const claims = new Map<string, string>();
     for (const a of (await call(base, 'GET', '/api/actuators')).body) for (const c of a.claims) claims.set(`${c.claimant} ${a.id}`, c.state);
@@ -51,13 +37,13 @@ describe('server: the store at start-up (issue 11)', function () {
     const p = serve();
     await p.url;
     await p.terminate();
-    assert.equal(cli(['backup', '--config', home.configFile]).status, 0);
+    assert.equal(cli(['backup', '--config', served.home.configFile]).status, 0);
   };
   const refused = async (p: ServerProcess) => {
     assert.equal(await p.exited(), 2, p.stderr);
     return p.stderr;
   };
-  const faultKinds = () => JSON.parse(cli(['faults', '--config', home.configFile, '--json']).stdout).map((f: { kind: string }) => f.kind);
+  const faultKinds = () => JSON.parse(cli(['faults', '--config', served.home.configFile, '--json']).stdout).map((f: { kind: string }) => f.kind);
 
   it('refuses a second serve on a held store with one line naming the holder, and the first keeps running', async () => {
     const first = serve();
@@ -134,7 +120,7 @@ describe('server: the store at start-up (issue 11)', function () {
     const p = serve();
     const base = await p.url;
     const acknowledged = await acknowledge(base);
-    const backup = cli(['backup', '--config', home.configFile]);
+    const backup = cli(['backup', '--config', served.home.configFile]);
     assert.equal(backup.status, 0, backup.stderr);
     const file = /to (\S+\.sqlite)$/m.exec(backup.stdout)![1];
     await p.kill9();
@@ -142,7 +128,7 @@ describe('server: the store at start-up (issue 11)', function () {
     rmSync(`${store()}-wal`, { force: true });
     assert.match(await refused(serve()), new RegExp(`newest good backup: ${file.replace(/[.]/g, '\\.')}`));
 
-    const restore = cli(['restore', '--config', home.configFile, '--from', file]);
+    const restore = cli(['restore', '--config', served.home.configFile, '--from', file]);
     assert.equal(restore.status, 0, restore.stderr);
     assert.match(restore.stdout, /restored .*home\.sqlite: store [0-9a-f-]+ at commit \d+/);
     const again = serve();
@@ -155,7 +141,7 @@ describe('server: the store at start-up (issue 11)', function () {
     const p = serve();
     await p.url;
     for (const args of [['restore', '--from', store()], ['erase', '--yes']]) {
-      const run = cli([...args, '--config', home.configFile]);
+      const run = cli([...args, '--config', served.home.configFile]);
       assert.equal(run.status, 2, args[0]);
       assert.match(run.stderr, /is in use by serve \(pid \d+/);
     }
@@ -163,16 +149,14 @@ describe('server: the store at start-up (issue 11)', function () {
   });
 
   it('measures leases and staleness from the high-water mark when the clock is a day behind at restart', async () => {
-    home.remove();
-    home = await new TempHome(HOME_YAML.replace('facts:\n', 'facts:\n  - { name: rain, maxAge: 5s, whenStale: true }\n')).withSecrets();
+    served.home = await new TempHome(HOME_YAML.replace('facts:\n', 'facts:\n  - { name: rain, maxAge: 5s, whenStale: true }\n')).withSecrets();
     const p = serve();
     const base = await p.url;
     assert.equal((await command(base, 'security', 'hall.light', 'on', '5s')).status, 200);
-    assert.equal((await call(base, 'PUT', '/api/facts/rain', { token: home.tokens.operator, body: { value: false } })).status, 200);
+    assert.equal((await call(base, 'PUT', '/api/facts/rain', { token: served.home.tokens.operator, body: { value: false } })).status, 200);
     await p.kill9();
 
-    const behind = new ServerProcess(['--config', home.configFile, '--port', '0'], { clockShift: -DAY });
-    processes.push(behind);
+    const behind = served.adopt(new ServerProcess(['--config', served.home.configFile, '--port', '0'], { clockShift: -DAY }));
     const again = await behind.url;
     const status = await call(again, 'GET', '/api/status');
     const clock = status.body.diagnostics.find((d: { subject: string }) => d.subject === 'clock');
