@@ -14,6 +14,11 @@ interface EventsDef extends NodeDef {
 
 /** The input (and the editor button) that acknowledges the alarms the badge shows. */
 const ACKNOWLEDGE = 'acknowledge';
+/**
+ * The node context's key of the alarms not yet acknowledged. Node-RED's default memory context ends whenever the
+ * node closes, a redeploy too; a file context store (settings.js) keeps them through redeploys and restarts.
+ */
+const UNACKNOWLEDGED = 'unacknowledgedAlarms';
 
 function typesOf(raw: EventsDef['types']): Set<EventType> {
   const list = (typeof raw === 'string' ? raw.split(/[\s,]+/) : raw ?? []).filter(Boolean);
@@ -25,7 +30,8 @@ function typesOf(raw: EventsDef['types']): Set<EventType> {
 /**
  * The engine's events as messages: `msg.topic` = type, `msg.payload` = the event, `msg.description` = a sentence;
  * a conflict also carries `msg.reason`, why the loser waits. An alarm stays on the badge until it is acknowledged
- * (`msg.topic = "acknowledge"`, or the button in the editor): a conflict after it does not hide it.
+ * (`msg.topic = "acknowledge"`, or the button in the editor): a conflict after it does not hide it, nor, with a
+ * file context store, does a redeploy or a restart of Node-RED.
  */
 export = function (RED: NodeAPI) {
   RED.httpAdmin.post('/arbiter-events/:id/acknowledge', RED.auth.needsPermission('arbiter-events.write'), (req, res) => {
@@ -40,7 +46,9 @@ export = function (RED: NodeAPI) {
     const node = this;
     attachClient(RED, node, def.supervisor, () => {
       const types = typesOf(def.types);
-      const alarms: ArbiterEventOf<'alarm'>[] = [];
+      const context = node.context();
+      const alarms = (context.get(UNACKNOWLEDGED) as ArbiterEventOf<'alarm'>[] | undefined) ?? [];
+      const keep = () => context.set(UNACKNOWLEDGED, alarms.length > 0 ? alarms : undefined);
       let conflictBadge: NodeStatus | undefined;
       const showAlarms = () => {
         const last = alarms.at(-1)!;
@@ -48,8 +56,9 @@ export = function (RED: NodeAPI) {
         node.status(alarms.length === 1 ? statusOf(RED._, 'alarm', shown) : statusOf(RED._, 'alarms', { count: alarms.length, ...shown }));
       };
       return {
-        connect: (arbiter) =>
-          arbiter.events$.pipe(filter((e) => types.has(e.type))).subscribe((e) => {
+        connect: (arbiter) => {
+          if (alarms.length > 0) showAlarms();
+          return arbiter.events$.pipe(filter((e) => types.has(e.type))).subscribe((e) => {
             if (e.type === 'conflict') {
               const loser = standingOf(arbiter, e.loser, e.target);
               const reason = loser?.outcome === 'deferred' ? loser.reason : undefined;
@@ -61,12 +70,15 @@ export = function (RED: NodeAPI) {
             node.send({ topic: e.type, payload: e, description: describeEvent(e) });
             if (e.type === 'alarm') {
               alarms.push(e);
+              keep();
               showAlarms();
             }
-          }),
+          });
+        },
         input(_arbiter, msg) {
           if (msg.topic !== ACKNOWLEDGE) throw new MessageError('msg.topic', `"${String(msg.topic)}": this node takes only "${ACKNOWLEDGE}", which acknowledges the alarms it shows`);
           alarms.length = 0;
+          keep();
           node.status(conflictBadge ?? statusOf(RED._, 'ready'));
         },
       };

@@ -12,7 +12,8 @@ export interface LifetimeCounters {
   readonly limit?: LifetimeLimit;
 }
 
-const SCHEMA = `CREATE TABLE IF NOT EXISTS lifetime (actuator TEXT PRIMARY KEY, cycles INTEGER NOT NULL, on_ms INTEGER NOT NULL, on_since INTEGER) WITHOUT ROWID;`;
+const SCHEMA = `CREATE TABLE IF NOT EXISTS lifetime (actuator TEXT PRIMARY KEY, cycles INTEGER NOT NULL, on_ms INTEGER NOT NULL, on_since INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lifetime_notice (notice TEXT PRIMARY KEY) WITHOUT ROWID;`;
 /** Counters are written at most this often (a crash loses at most this much counting, never a claim). */
 const PERSIST_EVERY_MS = 10_000;
 /** A warning when a counter passes this share of its declared limit; the `lifetime-exceeded` alarm at all of it. */
@@ -42,11 +43,17 @@ interface Row {
  */
 export class LifetimeMonitor {
   private readonly rows = new Map<string /* actuator id */, Row>();
-  private readonly warned = new Set<string /* actuator id + counter + warning or alarm */>();
+  /**
+   * Warnings and alarms already given, kept in the store: an alarm stays active through a restart until it is
+   * acknowledged (the decision log is its record), so saying it again at every start would only repeat it. A notice
+   * names the limit it was given for, so that a changed limit or service date is told anew.
+   */
+  private readonly noticed = new Set<string /* actuator id / counter / limit / warning or alarm */>();
   private readonly dirty = new Set<string /* actuator id */>();
   private readonly subscription = new Subscription();
   private cancelTimer?: () => void;
   private readonly put: Database.Statement;
+  private readonly putNotice: Database.Statement;
 
   constructor(
     private readonly db: Database.Database,
@@ -57,12 +64,14 @@ export class LifetimeMonitor {
   ) {
     db.exec(SCHEMA);
     this.put = db.prepare('INSERT OR REPLACE INTO lifetime (actuator, cycles, on_ms, on_since) VALUES (?, ?, ?, ?)');
+    this.putNotice = db.prepare('INSERT OR IGNORE INTO lifetime_notice (notice) VALUES (?)');
   }
 
   start(): void {
     for (const r of this.db.prepare('SELECT * FROM lifetime').all() as { actuator: string; cycles: number; on_ms: number; on_since: number | null }[]) {
       this.rows.set(r.actuator, { cycles: r.cycles, onMs: r.on_ms, onSince: r.on_since });
     }
+    for (const { notice } of this.db.prepare('SELECT notice FROM lifetime_notice').all() as { notice: string }[]) this.noticed.add(notice);
     for (const spec of this.arbiter.config.actuators) {
       let last = this.arbiter.view(spec.id)?.state;
       this.subscription.add(
@@ -144,17 +153,26 @@ export class LifetimeMonitor {
     for (const [counter, value, max] of [['cycles', c.cycles, limit.cycles], ['hours', c.hours, limit.hours]] as const) {
       if (max === undefined || value < max * WARN_AT) continue;
       const shown = Math.round(value * 100) / 100;
-      if (this.once(`${id}/${counter}/warning`)) this.warn({ type: 'lifetime-warning', target: id, counter, value: shown, limit: max });
-      if (value >= max && this.once(`${id}/${counter}/alarm`)) this.exceeded(id, `${counter} at ${shown} of ${max}: replace or service the device`);
+      if (this.once(`${id}/${counter}/${max}/warning`)) this.warn({ type: 'lifetime-warning', target: id, counter, value: shown, limit: max });
+      if (value >= max && this.once(`${id}/${counter}/${max}/alarm`)) this.exceeded(id, `${counter} at ${shown} of ${max}: replace or service the device`);
     }
-    if (limit.until !== undefined && this.clock.now() >= Date.parse(limit.until) && this.once(`${id}/until/alarm`)) {
+    if (limit.until !== undefined && this.clock.now() >= Date.parse(limit.until) && this.once(`${id}/until/${limit.until}/alarm`)) {
       this.exceeded(id, `service period ended on ${limit.until}: replace or service the device`);
     }
   }
 
-  private once(key: string): boolean {
-    if (this.warned.has(key)) return false;
-    this.warned.add(key);
+  /**
+   * Whether `notice` is new; it is kept from now on. One the store cannot keep (a full disk) is kept in memory: at
+   * worst it is said once more after a restart.
+   */
+  private once(notice: string): boolean {
+    if (this.noticed.has(notice)) return false;
+    this.noticed.add(notice);
+    try {
+      this.putNotice.run(notice);
+    } catch {
+      // the engine's `alarm {kind: store}` tells the operator about the disk
+    }
     return true;
   }
 

@@ -31,6 +31,8 @@ export interface Node {
   /** Hands a message to the node's input, as a wire would (the editor's buttons use it). */
   receive(msg: NodeMessage): void;
   status(status: NodeStatus | Record<string, never>): void;
+  /** The node's context: in memory it ends when the node closes; in a file store (settings.js) it is kept. */
+  context(): { get(key: string): unknown; set(key: string, value: unknown): void };
   log(message: unknown): void;
   debug(message: unknown): void;
   warn(message: unknown): void;

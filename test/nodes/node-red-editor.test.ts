@@ -94,6 +94,25 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
     await editor.page.locator('#node-dialog-cancel').click();
   });
 
+  it('marks a supervisor the runtime refuses, and the nodes using it, as soon as the flows load', async () => {
+    const supervisor = UC4.find((n) => n.type === 'arbiter-supervisor')!;
+    const broken = UC4.map((n) => (n === supervisor ? { ...n, actuators: '[{"id": "living.window", "kind": "window", "colour": "red"}]' } : n));
+    const isValid = (id: string) => editor.page.evaluate((node) => (globalThis as any).RED.nodes.node(node).valid as boolean | undefined, id);
+    try {
+      await red.deploy(broken);
+      await editor.page.reload();
+      await editor.page.waitForSelector('#red-ui-palette .red-ui-palette-node', { timeout: 30_000 });
+      await editor.page.waitForFunction((id) => (globalThis as any).RED.nodes.node(id)?.valid === false, supervisor.id, { timeout: 30_000 });
+      assert.equal(await isValid(byName('front.lock').id), false, 'a node using the refused supervisor is marked too');
+      await editor.page.locator(`[id="${byName('front.lock').id}"] .red-ui-flow-node-error`).waitFor({ state: 'visible', timeout: 30_000 });
+    } finally {
+      await red.deploy(UC4);
+    }
+    await editor.page.reload();
+    await editor.page.waitForFunction((id) => (globalThis as any).RED.nodes.node(id)?.valid === true, supervisor.id, { timeout: 30_000 });
+    assert.equal(await isValid(byName('front.lock').id), true, 'the example itself is valid');
+  });
+
   it('raised no script error in the editor', function () {
     assert.deepEqual(editor.errors, []);
   });

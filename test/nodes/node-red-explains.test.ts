@@ -62,7 +62,7 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     assert.match(await message.textContent() ?? '', /topic: "explain", payload: object, description: "living\.window is open/);
   });
 
-  it('keeps the UC5 alarm on the events node through later conflicts, until its button acknowledges it', async () => {
+  it('keeps the UC5 alarm on the events node through later conflicts and a redeploy, until its button acknowledges it', async () => {
     await showTab(UC5);
     await inject(UC5, 'power cap: AC off');
     for (let i = 0; i < 3; i++) await inject(UC5, 'robot line: AC on');
@@ -74,6 +74,15 @@ describe('home-arbiter nodes explain themselves in the Node-RED editor (Chromium
     await editor.page.locator('.red-ui-debug-msg', { hasText: 'conflict' }).nth(3).waitFor({ timeout: 30_000 });
     assert.equal(await editor.page.locator(`[id="${events.id}"] .red-ui-flow-node-status-label`).textContent(), 'alarm: persistent-conflict factory.ac');
     await editor.page.screenshot({ path: screenshotPath('node-red-alarm') });
+
+    // A redeploy does not acknowledge it: the new node starts with the alarm, and a conflict after does not hide it.
+    const label = `[id="${events.id}"] .red-ui-flow-node-status-label`;
+    await editor.page.evaluate((selector) => ((globalThis as any).document.querySelector(selector).textContent = ''), label);
+    await red.deploy([...UC4, ...UC5]);
+    await editor.page.waitForFunction((selector) => (globalThis as any).document.querySelector(selector)?.textContent === 'alarm: persistent-conflict factory.ac', label, { timeout: 30_000 });
+    await inject(UC5, 'robot line: AC on');
+    await editor.page.locator('.red-ui-debug-msg', { hasText: 'conflict' }).nth(4).waitFor({ timeout: 30_000 });
+    assert.equal(await editor.page.locator(label).textContent(), 'alarm: persistent-conflict factory.ac');
 
     await editor.page.locator(`[id="${events.id}"] .red-ui-flow-node-button`).click();
     await editor.page.waitForFunction((id) => /^conflict on factory\.ac/.test((globalThis as any).document.querySelector(`[id="${id}"] .red-ui-flow-node-status-label`)?.textContent ?? ''), events.id, { timeout: 30_000 });

@@ -91,4 +91,27 @@ describe('server/lifetime-monitor: cycles and on-hours per actuator', () => {
     assert.equal(alarms.length, 1, 'once');
     m.stop();
   });
+  it('says a warning and an alarm once across restarts on the same store, and anew for a changed limit', async () => {
+    const first = monitor({ cycles: 2, until: '1970-01-01' });
+    first.start();
+    await set('on');
+    await set('off');
+    assert.deepEqual(alarms.map((a) => a.message), ['service period ended on 1970-01-01: replace or service the device', 'cycles at 2 of 2: replace or service the device']);
+    assert.equal(warnings.length, 1);
+    first.stop();
+
+    const again = monitor({ cycles: 2, until: '1970-01-01' });
+    again.start();
+    await later(2 * 60_000);
+    assert.equal(alarms.length, 2, 'an exceeded device is not alarmed again at each start: its alarm is active until acknowledged');
+    assert.equal(warnings.length, 1);
+    again.stop();
+
+    const serviced = monitor({ cycles: 3, until: '1970-01-01' });
+    serviced.start();
+    await set('on');
+    assert.deepEqual(alarms.slice(2).map((a) => a.message), ['cycles at 3 of 3: replace or service the device']);
+    assert.deepEqual(warnings.slice(1).map((w) => [w.value, w.limit]), [[3, 3]]);
+    serviced.stop();
+  });
 });

@@ -21,6 +21,7 @@ function fakeNode(id: string): Node & { statuses: NodeStatus[]; errors: unknown[
     send() {},
     receive() {},
     status: (s: NodeStatus) => statuses.push(s),
+    context: () => ({ get: () => undefined, set() {} }),
     log() {},
     debug() {},
     warn: (w: unknown) => warnings.push(w),

@@ -50,6 +50,8 @@ export class NodeRedRuntime {
       externalModules: { autoInstall: false, palette: { allowInstall: false, allowUpdate: false, allowUpload: false } },
       editorTheme: { tours: false, palette: { catalogues: [] }, projects: { enabled: false }, multiplayer: { enabled: false } },
       logging: { console: { level: 'info', metrics: false, audit: false } },
+      // As docs/node-red.md advises: node context in files, so that the events node keeps its alarms.
+      contextStorage: { default: { module: 'localfilesystem' } },
     };
     const settingsFile = join(this.userDir, 'settings.js');
     writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
