@@ -574,8 +574,10 @@ export class ArbiterCore {
    * business; told once per state until the device is restored.
    */
   private alarmIfUndeliverable(rec: ActuatorRecord, now: number): void {
-    const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
-    if (rec.available || winner?.category !== 'life' || winner.state === rec.state || winner.state === rec.undeliverable) return;
+    // Every dispatch decision passes here: the common case, a reachable device, costs no claim lookup.
+    if (rec.available || rec.winner === null) return;
+    const winner = this.claims.get(rec.winner, rec.spec.id);
+    if (winner?.category !== 'life' || winner.state === rec.state || winner.state === rec.undeliverable) return;
     rec.undeliverable = winner.state;
     this.emit({ type: 'alarm', at: now, kind: 'undeliverable', target: rec.spec.id, state: winner.state });
   }
