@@ -4,7 +4,7 @@ import type { CommandInput } from './core/admission';
 import { ArbiterCore, MAX_POLICY_ROUNDS, type CoreConfig, type Outcome } from './core/arbiter-core';
 import type { SystemSpec } from './core/control-system';
 import type { ArbiterEvent, ArbiterEventOf, EventCatalogue, EventType, OperatorAction } from './core/events';
-import type { Explanation } from './core/explain';
+import type { ClaimExplanation, Explanation } from './core/explain';
 import type { FactWriteOutcome, FactWriter } from './core/fact-admission';
 import { RealClock, type Clock } from './clock';
 import { defaultDecisionLogger, logDecision, silentLogger, type DecisionLogger } from './decision-logger';
@@ -278,6 +278,11 @@ export class Arbiter {
     return this.core.explain(target);
   }
 
+  /** One claimant's claim on `target` with its verdict and why, as `explain` gives it. */
+  explainClaim(target: string, claimant: string): ClaimExplanation | undefined {
+    return this.core.explainClaim(target, claimant);
+  }
+
   view(id: string): ActuatorView | undefined {
     const rec = this.core.actuator(id);
     if (!rec) return undefined;
@@ -351,7 +356,7 @@ export class Arbiter {
   private winReason(event: ArbiterEvent): string | undefined {
     if (event.type !== 'dispatched' && event.type !== 'conflict') return undefined;
     const winner = event.type === 'dispatched' ? event.by : event.winner;
-    return this.core.explain(event.target)?.claims.find((c) => c.claimant === winner)?.reason;
+    return this.core.explainClaim(event.target, winner)?.reason;
   }
 
   private carryOut({ target, state }: ArbiterEventOf<'dispatched'>): void {

@@ -137,7 +137,7 @@ export class HttpApi {
     const body = await readJson(req, commandBody);
     const outcome = await this.deps.arbiter.command({ system, ...body });
     if (outcome.outcome === 'deferred') {
-      const mine = this.deps.arbiter.explain(body.target)?.claims.find((c) => c.claimant === system);
+      const mine = this.deps.arbiter.explainClaim(body.target, system);
       sendJson(res, 200, { ...outcome, ...(mine ? { reason: mine.reason } : {}) });
     } else sendJson(res, outcome.outcome === 'denied' ? 409 : 200, outcome);
   }

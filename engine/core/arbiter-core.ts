@@ -18,7 +18,7 @@ import { checkRestored } from './restore-check';
 import { FactTable, type FactDeclaration, type FactRecord } from './fact-table';
 import { comparePriority } from './lattice';
 import type { CoreSnapshot, ActuatorRow } from './snapshot';
-import { explainActuator, type Explanation } from './explain';
+import { explainActuator, explainClaim, type ClaimExplanation, type Explanation } from './explain';
 import { FlappingMonitor } from '../monitors/flapping';
 import type { Monitor, MonitorSettings } from '../monitors/monitor';
 import { PersistentConflictMonitor } from '../monitors/persistent-conflict';
@@ -423,6 +423,11 @@ export class ArbiterCore {
   explain(target: string): Explanation | undefined {
     const rec = this.actuators.get(target);
     return rec && explainActuator(rec, this.claimsOn(target));
+  }
+
+  explainClaim(target: string, claimant: string): ClaimExplanation | undefined {
+    const rec = this.actuators.get(target);
+    return rec && explainClaim(rec, this.claimsOn(target), claimant);
   }
 
   isQuarantined(system: string): boolean {

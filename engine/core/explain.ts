@@ -45,11 +45,16 @@ function whyLoses(claim: Claim, winner: Claim, reason: WinReason): string {
   }
 }
 
+type ExplainedActuator = { spec: { id: string; safe?: StateValue }; state: StateValue | undefined; desired: StateValue | undefined; winner: string | null; available: boolean };
+
+function verdictOf(claim: Claim, winner: Claim | undefined, reason: WinReason): ClaimExplanation {
+  return claim === winner
+    ? { ...claim, verdict: 'winner', reason: WIN_SENTENCE[reason] }
+    : { ...claim, verdict: 'deferred', reason: winner ? whyLoses(claim, winner, reason) : 'no winner' };
+}
+
 /** "Who turned this on, and why did it win?" for one actuator (a pure function of its claims). */
-export function explainActuator(
-  rec: { spec: { id: string; safe?: StateValue }; state: StateValue | undefined; desired: StateValue | undefined; winner: string | null; available: boolean },
-  claims: readonly Claim[],
-): Explanation {
+export function explainActuator(rec: ExplainedActuator, claims: readonly Claim[]): Explanation {
   // The incumbent before the current winner was decided is the winner itself: re-running is stable.
   const { winner, reason } = arbitrate(claims, rec.winner, rec.spec.safe);
   return {
@@ -58,10 +63,17 @@ export function explainActuator(
     desired: rec.desired,
     winner: rec.winner,
     available: rec.available,
-    claims: claims.map((claim) =>
-      claim === winner
-        ? { ...claim, verdict: 'winner' as const, reason: WIN_SENTENCE[reason] }
-        : { ...claim, verdict: 'deferred' as const, reason: winner ? whyLoses(claim, winner, reason) : 'no winner' },
-    ),
+    claims: claims.map((claim) => verdictOf(claim, winner, reason)),
   };
+}
+
+/**
+ * One claimant's part of `explainActuator`: what the decision log and a control system's badge ask at every
+ * decision, without building the sentences of every other claim.
+ */
+export function explainClaim(rec: ExplainedActuator, claims: readonly Claim[], claimant: string): ClaimExplanation | undefined {
+  const claim = claims.find((c) => c.claimant === claimant);
+  if (!claim) return undefined;
+  const { winner, reason } = arbitrate(claims, rec.winner, rec.spec.safe);
+  return verdictOf(claim, winner, reason);
 }

@@ -24,10 +24,9 @@ interface Tracked {
 
 /** The standing of `system`'s claim on `target` now, with the reason a deferred claim waits (the page's words). */
 export function standingOf(arbiter: Arbiter, system: string, target: string): Standing | undefined {
-  const explanation = arbiter.explain(target);
-  const claim = explanation?.claims.find((c) => c.claimant === system);
-  if (!explanation || !claim) return undefined;
-  return claim.verdict === 'winner' ? { outcome: 'winning' } : { outcome: 'deferred', winner: explanation.winner ?? '', reason: claim.reason };
+  const claim = arbiter.explainClaim(target, system);
+  if (!claim) return undefined;
+  return claim.verdict === 'winner' ? { outcome: 'winning' } : { outcome: 'deferred', winner: arbiter.view(target)?.owner ?? '', reason: claim.reason };
 }
 
 const same = (a: Standing, b: Standing) => JSON.stringify(a) === JSON.stringify(b);
