@@ -20,6 +20,8 @@ export const LEASE_BUCKET = 'arbiter_lease';
 const leaseKey = (home: string) => `${home}.lease`;
 /** `home-arbiter cluster handover` writes here; the active node hands over when it sees a new revision. */
 export const handoverKey = (home: string) => `${home}.handover`;
+/** The node a handover request names, if any. */
+const handoverTarget = (request: string): string | undefined => (JSON.parse(request) as { to?: string }).to;
 const presenceKey = (home: string, node: string) => `${home}.node.${node}`;
 
 /** What the fleet (fleet/) adds to a node: hooks into whichever EdgeServer runs, started and stopped with the node. */
@@ -241,7 +243,13 @@ export class EdgeNode {
     }
     this.note({ type: 'cluster-role', role: 'active', epoch: change.epoch, node: cluster.node, peer: this.peers[0] ?? null, reason: change.reason });
     this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}) ${Math.round(performance.now() - leased)} ms after taking the lease: ${change.reason}`);
-    this.handoverSeen = (await this.kv!.get(handoverKey(cluster.home)).catch(() => null))?.revision ?? this.handoverSeen;
+    // A request this node took the lease on (one for it, or for any node) is done. One for another node, made
+    // while this node could not act on it (NATS trouble had cost it the lease, which it then took back when it
+    // lapsed), is still the operator's wish: the next tick carries it out.
+    const request = await this.kv!.get(handoverKey(cluster.home)).catch(() => null);
+    if (request && !(request.revision > this.handoverSeen && handoverTarget(request.string()) !== undefined && handoverTarget(request.string()) !== cluster.node)) {
+      this.handoverSeen = request.revision;
+    }
   }
 
   /** Resolves once the store holds everything the claim stream holds now; a failed applier is started again. */
@@ -360,9 +368,12 @@ export class EdgeNode {
     const request = await kv.get(handoverKey(cluster.home));
     if (request && request.revision > this.handoverSeen) {
       this.handoverSeen = request.revision;
-      const { to } = JSON.parse(request.string()) as { to?: string };
-      // Asked to hand over to itself: it has the lease already (it took it on that request, or held it).
-      if (to !== cluster.node) void this.handover(to);
+      const to = handoverTarget(request.string());
+      // Asked to hand over to itself: it has the lease already (it took it on that request, or held it). Asked to
+      // hand over to a node that is not there: nobody could take it until it lapsed, so the request is dropped.
+      if (to === cluster.node) return;
+      if (to !== undefined && !this.peers.includes(to)) this.say(`cluster: not handing over to ${to}: it is not running (peers: ${this.peers.join(', ') || 'none'})`);
+      else void this.handover(to);
     }
   }
 }
