@@ -120,10 +120,15 @@ export class EdgeNode {
     for (const e of this.options.extensions ?? []) await e.start(this);
   }
 
-  /** Hands the lease to another node (or any) after stopping dispatch and publishing the last commits. */
-  async handover(to?: string): Promise<void> {
+  /**
+   * Hands the lease to another node (or any) after stopping dispatch and publishing the last commits. `request`:
+   * the revision of the operator's request, counted as carried out only when this node hands over (a node that
+   * has meanwhile lost the lease carries it out once it holds the lease again).
+   */
+  async handover(to?: string, request?: number): Promise<void> {
     await this.enqueue(async () => {
-      if (this.role !== 'active' || !this.lease) return;
+      if (this.role !== 'active' || !this.lease || this.lease.validEpoch() === undefined) return;
+      if (request !== undefined) this.handoverSeen = Math.max(this.handoverSeen, request);
       this.handingOver = true;
       try {
         await this.becomeStandby(`handing over${to ? ` to ${to}` : ''} (operator)`, async () => {
@@ -243,13 +248,13 @@ export class EdgeNode {
     }
     this.note({ type: 'cluster-role', role: 'active', epoch: change.epoch, node: cluster.node, peer: this.peers[0] ?? null, reason: change.reason });
     this.say(`cluster: ${cluster.node} is active (epoch ${change.epoch}) ${Math.round(performance.now() - leased)} ms after taking the lease: ${change.reason}`);
-    // A request this node took the lease on (one for it, or for any node) is done. One for another node, made
-    // while this node could not act on it (NATS trouble had cost it the lease, which it then took back when it
-    // lapsed), is still the operator's wish: the next tick carries it out.
+    // A request is done when a holder released the lease (this node took it after a handover, even one meant for
+    // a node that never came), or when it names this node or none. One for another node, made while this node
+    // could not act on it (NATS trouble had cost it the lease, which it then took back when it lapsed), is still
+    // the operator's wish: the next tick carries it out.
     const request = await this.kv!.get(handoverKey(cluster.home)).catch(() => null);
-    if (request && !(request.revision > this.handoverSeen && handoverTarget(request.string()) !== undefined && handoverTarget(request.string()) !== cluster.node)) {
-      this.handoverSeen = request.revision;
-    }
+    const to = request ? handoverTarget(request.string()) : undefined;
+    if (request && (change.afterRelease || to === undefined || to === cluster.node)) this.handoverSeen = request.revision;
   }
 
   /** Resolves once the store holds everything the claim stream holds now; a failed applier is started again. */
@@ -364,16 +369,15 @@ export class EdgeNode {
       if (Date.now() - seen < 3 * cluster.failover) peers.push(node);
     }
     this.peers = peers.sort();
-    if (this.role !== 'active') return;
+    // The lease itself, not only the role: a node resumed after a pause may not have heard yet that it lost it,
+    // and a request it took now would be marked seen and never carried out.
+    if (this.role !== 'active' || this.lease?.validEpoch() === undefined) return;
     const request = await kv.get(handoverKey(cluster.home));
     if (request && request.revision > this.handoverSeen) {
-      this.handoverSeen = request.revision;
       const to = handoverTarget(request.string());
-      // Asked to hand over to itself: it has the lease already (it took it on that request, or held it). Asked to
-      // hand over to a node that is not there: nobody could take it until it lapsed, so the request is dropped.
-      if (to === cluster.node) return;
-      if (to !== undefined && !this.peers.includes(to)) this.say(`cluster: not handing over to ${to}: it is not running (peers: ${this.peers.join(', ') || 'none'})`);
-      else void this.handover(to);
+      // Asked to hand over to itself: it has the lease already (it took it on that request, or held it).
+      if (to === cluster.node) this.handoverSeen = request.revision;
+      else void this.handover(to, request.revision);
     }
   }
 }

@@ -15,6 +15,8 @@ export interface LeaseChange {
   readonly epoch: number;
   readonly holder: string | null;
   readonly reason: string;
+  /** Taken from a holder that had released it: a handover was carried out, whoever ends up with the lease. */
+  readonly afterRelease?: boolean;
 }
 
 /** The lease is renewed this often while held (the issue's "renewed every second"). */
@@ -138,11 +140,12 @@ export class LeadershipLease {
     const next = value.epoch + 1;
     const take = () => this.kv.update(this.key, encode({ node: this.node, epoch: next }), entry.revision);
     // A node does not take back at once the lease it just released: that is for the others (or the one named).
-    if (value.released && value.node !== this.node && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`);
-    else if (this.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`);
+    const afterRelease = value.released === true;
+    if (value.released && value.node !== this.node && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`, afterRelease);
+    else if (this.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`, afterRelease);
   }
 
-  private async acquire(cas: () => Promise<number>, epoch: number, reason: string): Promise<void> {
+  private async acquire(cas: () => Promise<number>, epoch: number, reason: string, afterRelease = false): Promise<void> {
     const sentAt = this.now();
     try {
       this.revision = await cas();
@@ -154,7 +157,7 @@ export class LeadershipLease {
     this.epoch = epoch;
     this.holder = this.node;
     this.renewedAt = this.lastRenewal = sentAt;
-    this.changesSubject.next({ role: 'active', epoch, holder: this.node, reason });
+    this.changesSubject.next({ role: 'active', epoch, holder: this.node, reason, ...(afterRelease ? { afterRelease } : {}) });
   }
 
   private lose(reason: string): void {

@@ -125,4 +125,25 @@ describe('cluster: hot standby over NATS JetStream', function () {
     const b = await waitFor('b to answer a command', async () => (await home.command('b', 'security', 'hall.light', 'on'))?.status === 200 || undefined);
     assert.ok(b);
   });
+  it('carries out a handover asked for while the active was cut off, once it holds the lease again', async () => {
+    home.serve('a');
+    const first = await home.role('a', 'active');
+    home.serve('b');
+    await home.role('b', 'standby');
+    await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
+    const [a, b] = [home.processes.get('a')!, home.processes.get('b')!];
+    // b cannot take the lease meanwhile; a's lease runs out while it is paused, and the request arrives then.
+    b.child.kill('SIGSTOP');
+    a.child.kill('SIGSTOP');
+    await new Promise((resolve) => setTimeout(resolve, FAILOVER_MS));
+    const handover = cli(['cluster', 'handover', '--config', home.config('a'), '--to', 'b']);
+    assert.equal(handover.status, 0, handover.stderr);
+    a.child.kill('SIGCONT');
+    // a sees it lost the lease, then takes it back when it lapses, b being paused still.
+    await waitFor('a to take its lapsed lease back', () => (/a took the lease \(epoch \d+\): the lease of a lapsed/.test(a.stderr) ? true : undefined), 20_000);
+    b.child.kill('SIGCONT');
+    const second = await home.role('b', 'active');
+    assert.ok(second.epoch > first.epoch + 1, `b took the lease after a took it back (epochs ${first.epoch}, ${second.epoch})`);
+    await home.role('a', 'standby');
+  });
 });
