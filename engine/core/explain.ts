@@ -48,9 +48,22 @@ function whyLoses(claim: Claim, winner: Claim, reason: WinReason): string {
 type ExplainedActuator = { spec: { id: string; safe?: StateValue }; state: StateValue | undefined; desired: StateValue | undefined; winner: string | null; available: boolean };
 
 function verdictOf(claim: Claim, winner: Claim | undefined, reason: WinReason): ClaimExplanation {
-  return claim === winner
-    ? { ...claim, verdict: 'winner', reason: WIN_SENTENCE[reason] }
-    : { ...claim, verdict: 'deferred', reason: winner ? whyLoses(claim, winner, reason) : 'no winner' };
+  const wins = claim === winner;
+  // Field by field, not a spread: this runs at every decision of a Node-RED system node, where V8's generic
+  // object spread was most of its cost. A field added to Claim and missing here is a compile error.
+  return {
+    claimant: claim.claimant,
+    target: claim.target,
+    state: claim.state,
+    category: claim.category,
+    rank: claim.rank,
+    manual: claim.manual,
+    since: claim.since,
+    expiresAt: claim.expiresAt,
+    seq: claim.seq,
+    verdict: wins ? 'winner' : 'deferred',
+    reason: wins ? WIN_SENTENCE[reason] : winner ? whyLoses(claim, winner, reason) : 'no winner',
+  };
 }
 
 /** "Who turned this on, and why did it win?" for one actuator (a pure function of its claims). */
