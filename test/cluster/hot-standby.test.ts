@@ -29,12 +29,19 @@ describe('cluster: hot standby over NATS JetStream', function () {
     await home?.stop();
   });
 
-  it('takes over after kill -9 of the active under load with no acknowledged claim lost, survives a NATS node, and switches back', async () => {
+  /** Node a active and node b standby, each naming the other as its peer; a's lease as it started. */
+  const activeAndStandby = async () => {
     home.serve('a');
     const first = await home.role('a', 'active');
     home.serve('b');
     await home.role('b', 'standby');
     await waitFor('the standby to name the active node as its peer', async () => ((await home.status('b'))?.peer === 'a' ? true : undefined));
+    await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
+    return first;
+  };
+
+  it('takes over after kill -9 of the active under load with no acknowledged claim lost, survives a NATS node, and switches back', async () => {
+    const first = await activeAndStandby();
 
     const acknowledged = new Map<string, number>();
     let killedAt = 0;
@@ -89,11 +96,7 @@ describe('cluster: hot standby over NATS JetStream', function () {
   });
 
   it('split brain: a paused active resumes after losing the lease and dispatches nothing; the pages say who is active', async () => {
-    home.serve('a');
-    const first = await home.role('a', 'active');
-    home.serve('b');
-    await home.role('b', 'standby');
-    await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
+    const first = await activeAndStandby();
     const acknowledged = new Map<string, number>();
     await load(home, () => 'a', 1, 40, acknowledged);
     browser = await launchBrowser();
@@ -126,11 +129,7 @@ describe('cluster: hot standby over NATS JetStream', function () {
     assert.ok(b);
   });
   it('carries out a handover asked for while the active was cut off, once it holds the lease again', async () => {
-    home.serve('a');
-    const first = await home.role('a', 'active');
-    home.serve('b');
-    await home.role('b', 'standby');
-    await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
+    const first = await activeAndStandby();
     const [a, b] = [home.processes.get('a')!, home.processes.get('b')!];
     // b cannot take the lease meanwhile; a's lease runs out while it is paused, and the request arrives then.
     b.child.kill('SIGSTOP');
