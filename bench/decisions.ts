@@ -23,6 +23,7 @@ interface Case {
 const CASES: readonly Case[] = [
   { key: 'memory', label: 'store off (memory)', store: 'memory', latency: true },
   { key: 'sqlite', label: 'store on (SQLite, FULL sync)', store: 'sqlite', latency: true },
+  { key: 'fsync', label: 'disk floor (append + fdatasync, no SQLite)', store: 'fsync', latency: true },
   {
     key: 'sqlite-logged',
     label: 'store on + decision log (pino info → /dev/null)',

@@ -8,9 +8,11 @@ import { silentLogger, type DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { MemoryStore } from '../engine/store/memory-store';
 import { ThreadedStore } from '../engine/store/threaded-store';
+import { FsyncOnlyStore } from './fsync-only-store';
 import { CommandGenerator, homeConfig, type HomeShape } from './workload';
 
-export type StoreKind = 'sqlite' | 'memory';
+/** `fsync`: FsyncOnlyStore, the disk's floor under `sqlite`. */
+export type StoreKind = 'sqlite' | 'memory' | 'fsync';
 
 export interface OpenHome {
   readonly arbiter: Arbiter;
@@ -28,8 +30,12 @@ export interface OpenHome {
  * unless a logger is given: the figures are the arbitration's.
  */
 export async function openHome(shape: HomeShape, store: StoreKind, logger: DecisionLogger = silentLogger): Promise<OpenHome> {
-  const dir = store === 'sqlite' ? mkdtempSync(join(tmpdir(), 'home-arbiter-bench-')) : undefined;
-  const backing: ArbiterStore = dir ? await ThreadedStore.open(join(dir, 'arbiter.sqlite')) : new MemoryStore();
+  const dir = store === 'memory' ? undefined : mkdtempSync(join(tmpdir(), 'home-arbiter-bench-'));
+  const backing: ArbiterStore = !dir
+    ? new MemoryStore()
+    : store === 'sqlite'
+      ? await ThreadedStore.open(join(dir, 'arbiter.sqlite'))
+      : await FsyncOnlyStore.open(join(dir, 'journal'));
   const arbiter = new Arbiter({ config: buildCoreConfig(homeConfig(shape)), store: backing, clock: new RealClock(), logger });
   await arbiter.start();
   const counts = new Map<string, number>();

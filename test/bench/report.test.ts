@@ -26,6 +26,14 @@ describe('bench report', () => {
     assert.match(formatTargets(targets(rows)), /MISSED {2}>= 200,000 decisions\/s on one core with the store on: 150,000 \/s/);
   });
 
+  it("puts the disk's floor beside the store-on targets when it was measured", () => {
+    const withDisk = [...rows, row('decisions.fsync.rate', 170_000), row('decisions.fsync.p99', 3.5, 'ms')];
+    const text = formatTargets(targets(withDisk));
+    assert.match(text, /with the store on: 150,000 \/s \(the disk's floor in this run: 170,000 \/s\)/);
+    assert.match(text, /\(store on\): 0\.4 ms \(the disk's floor in this run: 3\.5 ms\)/);
+    assert.doesNotMatch(formatTargets(targets(rows)), /floor/);
+  });
+
   it('prints one table line per figure under a header', () => {
     const table = formatTable(rows).split('\n');
     assert.equal(table.length, rows.length + 2);
