@@ -18,6 +18,8 @@ export interface PluginSpec {
   readonly folder: string;
   readonly system: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Put before the plugin's command line: `unshare … --` to start it without a network (network-confinement.ts). */
+  readonly confinement: readonly string[];
 }
 
 const RUNNER = join(__dirname, 'plugin-runner.js');
@@ -35,7 +37,7 @@ const STOP_MS = 5_000;
 /**
  * One plugin in a process of its own (issue 10, item 6), under Node's permission model: it reads only its folder
  * and the runner, cannot write files, start processes or workers, or load native addons, and inherits no
- * environment. It reaches the server only through the channel, which the server reads as untrusted input: each
+ * environment; unless its entry allows it, it has no network either. It reaches the server only through the channel, which the server reads as untrusted input: each
  * request is checked and carried out as the plugin's own system, and a line that does not fit ends the plugin.
  */
 export class PluginProcess {
@@ -55,9 +57,11 @@ export class PluginProcess {
 
   /** Resolves once the plugin's `start` returned: with undefined, or with why it did not start. */
   start(facts: Readonly<Record<string, unknown>>): Promise<string | undefined> {
+    const [command, ...confinement] = [...this.spec.confinement, process.execPath];
     const child = (this.child = spawn(
-      process.execPath,
+      command,
       [
+        ...confinement,
         PERMISSION_FLAG,
         `--allow-fs-read=${RUNNER}`,
         `--allow-fs-read=${this.spec.folder}/`,

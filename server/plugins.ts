@@ -3,11 +3,13 @@ import type { Subscription } from 'rxjs';
 import type { Arbiter } from '../engine/arbiter';
 import { factValueProblem } from './fact-value';
 import { folderDigest } from './plugin-folder';
+import { networkConfinement } from './network-confinement';
 import { PluginProcess } from './plugin-process';
 import type { PluginEntry } from './server-config';
 
 export type PluginOutcome =
-  | { readonly module: string; readonly system: string; readonly loaded: true }
+  /** `network`: whether the plugin can open sockets (allowed by its entry, or because the machine cannot stop it). */
+  | { readonly module: string; readonly system: string; readonly loaded: true; readonly network: boolean }
   | { readonly module: string; readonly system?: string; readonly loaded: false; readonly reason: string };
 
 export interface PluginEvents {
@@ -81,8 +83,12 @@ export class PluginHost {
     }
     if (digest !== entry.sha256) return refused(`sha256 of the folder ${folder} is ${digest}, not the allow-listed ${entry.sha256}`);
     const system = entry.system;
+    const confinement = entry.network === true ? undefined : networkConfinement();
+    if (confinement && 'unavailable' in confinement) {
+      this.events.say(`plugin ${system}: runs with the network open, this machine cannot take it away (${confinement.unavailable}); keep it off the devices' network`);
+    }
     const plugin = new PluginProcess(
-      { module: entry.module, folder, system, options: entry.options ?? {} },
+      { module: entry.module, folder, system, options: entry.options ?? {}, confinement: confinement && 'prefix' in confinement ? confinement.prefix : [] },
       {
         command: (target, state, options) => this.arbiter.command({ system, target, state, ...options }),
         release: (target) => this.arbiter.release(system, target),
@@ -100,7 +106,7 @@ export class PluginHost {
     );
     this.processes.set(entry.module, plugin);
     const failure = await plugin.start(Object.fromEntries(this.arbiter.tables.factRecords().map((f) => [f.name, f.value])));
-    if (failure === undefined) return { module: entry.module, system, loaded: true };
+    if (failure === undefined) return { module: entry.module, system, loaded: true, network: !(confinement && 'prefix' in confinement) };
     this.processes.delete(entry.module);
     return refused(failure);
   }

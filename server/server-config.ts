@@ -73,6 +73,11 @@ const pluginSchema = z.strictObject({
   /** The control system whose rights (category, rank, targets) the plugin acts with. */
   system: z.string().min(1),
   options: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * The plugin may open sockets (a weather service, say). Off by default: the plugin runs in a network namespace of
+   * its own, so it cannot reach the devices behind the arbitration's back (server/network-confinement.ts).
+   */
+  network: z.boolean().optional(),
 });
 
 /** One line of the built-in demo driver: a system repeating commands, or a fact changing, on a period; a device failing. */

@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { networkConfinement } from '../../server/network-confinement';
 import { call, homePerTest, LIFE_HOME_YAML, TempHome, waitFor } from './server-fixture';
 
 const VENT = `
@@ -52,6 +54,18 @@ exports.start = async ({ system, options }) => {
   report('shell', () => require('node:child_process').execSync('id'));
   report('server modules', () => require(options.engine));
   await system.command('living.window', 'open');
+};
+`;
+
+/** Connects to a TCP port on this machine, as a plugin would to the devices' MQTT broker, and says how it went. */
+const DIAL = `
+exports.start = ({ options }) => {
+  const socket = require('node:net').connect(options.port, '127.0.0.1');
+  socket.on('connect', () => {
+    console.log('dial: connected');
+    socket.end('publish zigbee2mqtt/front.lock/set unlocked');
+  });
+  socket.on('error', (err) => console.log('dial: failed ' + err.code));
 };
 `;
 
@@ -119,6 +133,42 @@ describe('server/plugins: control systems from allow-listed plugin folders (a re
     assert.equal(lock.desired, 'unlocked', 'its initial state, not a command');
     for (const what of ['module cache', 'secrets', 'store', 'write', 'environment', 'shell', 'server modules']) {
       assert.match(p.stderr, new RegExp(`plugin comfort-vent: escape ${what}: refused`), `${what}:\n${p.stderr}`);
+    }
+  });
+
+  it('keeps a plugin off the network unless its entry allows it, and says so where the machine cannot', async () => {
+    // A broker stand-in on the loopback, where plugins and devices' brokers share the machine.
+    const received: string[] = [];
+    const broker = createServer((socket: Socket) => socket.on('data', (data) => received.push(String(data))));
+    await new Promise<void>((resolve) => broker.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (broker.address() as AddressInfo).port;
+      const dial = plugin('dial', { 'index.js': DIAL });
+      appendFileSync(
+        served.home.configFile,
+        `plugins:
+  - { module: ${dial.module}, sha256: ${dial.sha256}, system: comfort-vent, options: { port: ${port} } }
+  - { module: ${dial.module}, sha256: ${dial.sha256}, system: security, options: { port: ${port} }, network: true }
+`,
+      );
+      const { p, base } = await serve();
+      await waitFor('both plugins to dial', async () => (p.stderr.match(/dial: (connected|failed)/g)?.length === 2 ? true : undefined));
+      const status = (await call(base, 'GET', '/api/status')).body;
+      assert.match(p.stderr, /plugin security: dial: connected/, 'an entry with network: true keeps the network');
+      const confinement = networkConfinement();
+      if ('prefix' in confinement) {
+        assert.match(p.stderr, /plugin comfort-vent: dial: failed E[A-Z]+/);
+        await waitFor('what the allowed plugin sent', async () => (received.length > 0 ? true : undefined));
+        assert.equal(received.length, 1, 'only the plugin allowed the network reached the broker');
+        assert.deepEqual(status.plugins.map((s: { network: boolean }) => s.network), [false, true]);
+      } else {
+        // This machine cannot take the network away (no unshare, no user namespaces): the plugin runs, and says so.
+        assert.match(p.stderr, new RegExp(`plugin comfort-vent: runs with the network open, this machine cannot take it away`));
+        assert.deepEqual(status.plugins.map((s: { network: boolean }) => s.network), [true, true]);
+        console.log(`      (this machine cannot confine a plugin's network: ${confinement.unavailable})`);
+      }
+    } finally {
+      broker.close();
     }
   });
 
