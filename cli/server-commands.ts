@@ -15,6 +15,7 @@ import { verifyAgainst } from '../fleet/off-box-verify';
 import { eraseFiles, lockFiles, storeFiles } from '../server/erase';
 import { FaultRecords, listFaults } from '../server/fault-records';
 import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint } from '../server/log-verification';
+import { networkConfinement } from '../server/network-confinement';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
 import { loadPublicKey, loadSigningKey, publicKeyFileFor, type LogSigner } from '../server/signing-key';
 import { isLoopback, loadServerConfig, type ServerConfig } from '../server/server-config';
@@ -136,7 +137,7 @@ function signInHint(config: ServerConfig, insecure: boolean): string {
 async function doctor(opts: { config: string }): Promise<void> {
   const config = loadServerConfig(opts.config);
   const checked = await checkConfig(config.core);
-  const findings = diagnoseConfig(config, await loadSecrets(config.secretsFile, systemIds(config)), checked.findings);
+  const findings = diagnoseConfig(config, await loadSecrets(config.secretsFile, systemIds(config)), checked.findings, networkConfinement());
   for (const f of findings) out(`${f.level.toUpperCase().padEnd(7)} ${f.subject}: ${f.problem}\n        fix: ${f.fix}`);
   const errors = findings.filter((f) => f.level === 'error').length;
   out(`${errors} error(s), ${findings.length - errors} warning(s) in ${config.source}`);

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { FIX, type Finding as CheckFinding } from '../check/finding';
 import { ADAPTER_NAMES } from './adapter-registry';
+import type { NetworkConfinement } from './network-confinement';
 import { folderDigest } from './plugin-folder';
 import { tokensFileFor, type LoadedSecrets, type SecretProblem } from './secrets';
 import { isLoopback, type ServerConfig } from './server-config';
@@ -14,10 +15,11 @@ export interface Finding {
 }
 
 /**
- * `home-arbiter doctor`: the settings check. Pure: it judges a validated configuration, the secrets file's state
- * and the static check's findings, and says for each unsafe setting how to fix it.
+ * `home-arbiter doctor`: the settings check. Pure: it judges a validated configuration, the secrets file's state,
+ * the static check's findings and whether this machine can keep plugins off the network, and says for each unsafe
+ * setting how to fix it.
  */
-export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets, checked: readonly CheckFinding[] = []): Finding[] {
+export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets, checked: readonly CheckFinding[] = [], confinement: NetworkConfinement = { prefix: [] }): Finding[] {
   const findings: Finding[] = [];
   const add = (level: Finding['level'], subject: string, problem: string, fix: string) => findings.push({ level, subject, problem, fix });
 
@@ -43,6 +45,9 @@ export function diagnoseConfig(config: ServerConfig, secrets: LoadedSecrets, che
       return add('error', `plugins[${i}]`, `cannot pin the folder ${folder}: ${(err as Error).message}`, 'keep only regular files in the plugin\'s folder');
     }
     if (digest !== p.sha256) add('error', `plugins[${i}]`, `sha256 of the folder ${folder} is ${digest}, not the allow-listed ${p.sha256}: it will be refused`, 'check every file of the plugin, then pin the folder\'s sha256 in plugins[].sha256 (docs/server.md says how)');
+    const bypass = 'it can reach the devices (an MQTT broker, a gateway) behind the arbitration';
+    if (p.network) add('warning', `plugins[${i}]`, `may open sockets (network: true): ${bypass}`, 'remove network: true unless the plugin needs a service, and give the devices\' brokers credentials plugins do not have');
+    else if ('unavailable' in confinement) add('warning', `plugins[${i}]`, `will run with the network open, this machine cannot take it away (${confinement.unavailable}): ${bypass}`, 'install util-linux (unshare) and run serve as root, or allow unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1)');
   });
   if (existsSync(config.signingKeyFile) && (statSync(config.signingKeyFile).mode & 0o077) !== 0) {
     add('error', 'log', `the decision log's signing key ${config.signingKeyFile} is readable by other users, who could sign a rewritten log`, `chmod 600 ${config.signingKeyFile}`);

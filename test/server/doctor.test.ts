@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { chmodSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnoseConfig } from '../../server/doctor';
 import { loadSecrets } from '../../server/secrets';
-import { serverConfigFrom } from '../../server/server-config';
+import type { NetworkConfinement } from '../../server/network-confinement';
+import { loadServerConfig, serverConfigFrom } from '../../server/server-config';
 import { HOME_YAML, TempHome } from './server-fixture';
 import { cli } from './server-process';
 
@@ -70,6 +71,27 @@ describe('server/doctor: the settings check', () => {
       assert.match(run.stdout, /ERROR {3}check:loop: rules light-against-vent and vent-follows-fan chase each other through actuator:hall\.light and actuator:living\.window[^\n]*\n {8}fix: make the rules exclude each other/);
       assert.match(run.stdout, /WARNING check:manual-overridden: a person's change by hand on front\.lock is recorded at comfort, below security \(property\) and policy:fire-evacuation/);
       assert.doesNotMatch(run.stdout, /check:conflict/, 'the conflict map is information, not a problem');
+    } finally {
+      home.remove();
+    }
+  });
+
+  it("warns of a plugin that may open sockets, and of one this machine cannot keep off the network", async () => {
+    const home = await new TempHome(CAREFUL_YAML).withSecrets();
+    try {
+      const vent = home.plugin('vent', { 'index.js': 'exports.start = () => {};\n' });
+      appendFileSync(
+        home.configFile,
+        `plugins:\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: comfort-vent }\n  - { module: ${vent.module}, sha256: ${vent.sha256}, system: security, network: true }\n`,
+      );
+      const config = loadServerConfig(home.configFile);
+      const secrets = await loadSecrets(config.secretsFile, ['comfort-vent', 'security']);
+      const pluginFindings = (confinement: NetworkConfinement) => diagnoseConfig(config, secrets, [], confinement).filter((f) => f.subject.startsWith('plugins'));
+      assert.deepEqual(pluginFindings({ prefix: ['/usr/bin/unshare', '--net', '--'] }).map((f) => [f.subject, f.problem.split(':')[0]]), [['plugins[1]', 'may open sockets (network']]);
+      const unconfined = pluginFindings({ unavailable: 'util-linux\'s unshare is not installed' });
+      assert.deepEqual(unconfined.map((f) => f.subject), ['plugins[0]', 'plugins[1]']);
+      assert.match(unconfined[0].problem, /will run with the network open, this machine cannot take it away \(util-linux's unshare is not installed\)/);
+      assert.match(unconfined[0].fix, /unshare/);
     } finally {
       home.remove();
     }
