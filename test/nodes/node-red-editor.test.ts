@@ -88,7 +88,8 @@ describe('home-arbiter in the Node-RED editor (Chromium)', function () {
 
   it("names the supervisor's declared facts in the context dialog", async () => {
     await editor.page.locator(`[id="${byName('smoke detector').id}"] .red-ui-flow-node`).dblclick();
-    const tip = editor.page.locator('.red-ui-tray #node-input-facts-tip');
+    // The tip is filled once the runtime has answered the dialog's check: until then it is there and empty.
+    const tip = editor.page.locator('.red-ui-tray #node-input-facts-tip', { hasText: /\S/ });
     await tip.waitFor({ timeout: 30_000 });
     assert.match(await tip.innerText(), /^Declared facts: smoke\./);
     await editor.page.locator('#node-dialog-cancel').click();
