@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
-import type { SqliteStore } from '../engine/store/sqlite-store';
+import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { claimStream, resetBatch, snapshotSubject, type ClaimMessage } from './claim-message';
 import type { NatsLink } from './nats-link';
 
@@ -26,9 +26,10 @@ export class ApplyProgress {
 }
 
 /**
- * The standby's side of the claim stream: applies every message, in stream order, to its own store, so that at
- * take-over it holds every acknowledged claim. A message of an epoch older than one already seen comes from a
- * fenced node (published after it lost the lease) and is skipped.
+ * The standby's side of the claim stream: applies every message, in stream order, to the store of its warm
+ * engine (built, not started: EdgeServer.prepare), so that at take-over the engine starts on every acknowledged
+ * claim. Each message is durable in the store before the progress names it. A message of an epoch older than one
+ * already seen comes from a fenced node (published after it lost the lease) and is skipped.
  */
 export class ClaimApplier {
   private messages?: ConsumerMessages;
@@ -40,7 +41,7 @@ export class ClaimApplier {
   constructor(
     private readonly link: NatsLink,
     private readonly home: string,
-    private readonly store: Pick<SqliteStore, 'load' | 'write'>,
+    private readonly store: Pick<ArbiterStore, 'load' | 'write'>,
     private readonly progress: ApplyProgress,
   ) {}
 
@@ -58,7 +59,7 @@ export class ClaimApplier {
     const consumer = await this.link.js.consumers.get(stream, { opt_start_seq: from, deliver_policy: DeliverPolicy.StartSequence });
     const messages = (this.messages = await consumer.consume());
     this.running = (async () => {
-      for await (const m of messages) this.apply(m.seq, m.json<ClaimMessage>());
+      for await (const m of messages) await this.apply(m.seq, m.json<ClaimMessage>());
     })().catch((err: unknown) => {
       this.failure = err;
     });
@@ -80,11 +81,11 @@ export class ClaimApplier {
     this.messages = undefined;
   }
 
-  private apply(seq: number, message: ClaimMessage): void {
+  private async apply(seq: number, message: ClaimMessage): Promise<void> {
     if (message.epoch >= this.maxEpoch) {
       this.maxEpoch = message.epoch;
-      if (message.snapshot) this.store.write(resetBatch(this.store.load(), message.snapshot));
-      for (const batch of message.batches ?? []) this.store.write(batch);
+      if (message.snapshot) await this.store.write(resetBatch(await this.store.load(), message.snapshot));
+      for (const batch of message.batches ?? []) await this.store.write(batch);
     }
     this.appliedSeq = seq;
     this.progress.seq = seq;

@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
 import type { KV } from '@nats-io/kv';
 import type { Subscription } from 'rxjs';
-import { SqliteStore } from '../engine/store/sqlite-store';
-import { StoreLock } from '../engine/store/store-lock';
+import type { ArbiterStore } from '../engine/store/arbiter-store';
 import { EdgeServer, type EdgeServerHooks, type EdgeServerOptions } from '../server/edge-server';
 import { systemCredential } from '../server/secrets';
 import type { ServerConfig } from '../server/server-config';
@@ -43,21 +42,26 @@ type Role = 'active' | 'standby';
 /**
  * One `serve` process in cluster or fleet mode. It owns the EdgeServer's lifecycle: without `cluster:` the
  * server simply runs (and restarts on a new policy bundle); with it, the server runs only while this node holds
- * the home's lease. As a standby the node applies the claim stream to its store and answers `/api/status`; on
- * taking the lease it catches up to the end of the stream, publishes a snapshot that marks its epoch, and starts
- * the server with the dispatch fence and the replicating acknowledgement; on losing it, it stops dispatching at
- * once (the fence), stops the server and resynchronises its store from the stream.
+ * the home's lease. As a warm standby the node keeps a server prepared (store open under its lock, adapters
+ * connected, the engine built but not started, so nothing is decided, logged or dispatched), applies the claim
+ * stream to that server's store and answers `/api/status`; on taking the lease it catches up to the end of the
+ * stream, publishes a snapshot that marks its epoch, and starts that server's engine, which dispatches every
+ * desired state at once (through the dispatch fence, with the replicating acknowledgement); on losing it, it stops
+ * dispatching at once (the fence), stops the server, prepares a new one and resynchronises its store from the
+ * stream.
  */
 export class EdgeNode {
   private config: ServerConfig;
   private readonly say: (line: string) => void;
   private server?: EdgeServer;
+  /** The standby's warm server: built and prepared (store, adapters), its engine not started (EdgeServer.prepare). */
+  private warm?: { server: EdgeServer; store: ArbiterStore };
   private link?: NatsLink;
   private kv?: KV;
   private lease?: LeadershipLease;
   private replicator?: ClaimReplicator;
   private fence?: DispatchFence;
-  private applier?: { applier: ClaimApplier; store: SqliteStore; db: Database.Database; lock: StoreLock };
+  private applier?: { applier: ClaimApplier; db: Database.Database };
   private readonly standby: StandbyHttp;
   private port = 0;
   private role: Role = 'standby';
@@ -149,6 +153,7 @@ export class EdgeNode {
     await this.enqueue(async () => {
       const before = this.config;
       this.config = config;
+      if (this.warm) await this.rewarm();
       if (this.role !== 'active' || !this.server) return;
       await this.stopServer();
       try {
@@ -185,6 +190,7 @@ export class EdgeNode {
       } else await this.stopServer();
       this.lease?.stop();
       await this.stopApplier();
+      await this.stopWarm();
       await this.standby.close();
       await this.link?.close();
     });
@@ -225,14 +231,15 @@ export class EdgeNode {
     try {
       await NatsLink.untilDone('cluster: catching up with the claim stream', () => this.caughtUp(), this.say, { tries: Infinity, wanted: valid });
       await this.stopApplier(true);
-      const store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
-      const initial = store.load();
-      store.close();
-      this.replicator = new ClaimReplicator(this.link!, cluster.home, cluster.node, change.epoch, () => this.lease!.validEpoch() === change.epoch, initial);
+      const warm = this.warm!;
+      this.replicator = new ClaimReplicator(this.link!, cluster.home, cluster.node, change.epoch, () => this.lease!.validEpoch() === change.epoch, await warm.store.load());
       await this.replicator.snapshot();
       await this.standby.close();
       this.role = 'active';
-      await this.startServer();
+      this.warm = undefined;
+      this.server = warm.server;
+      await warm.server.start();
+      this.port = Number(new URL(warm.server.url).port);
     } catch (err) {
       // Lost again meanwhile, or cannot serve (NATS, the port): a lease held without serving would leave the
       // home with no active node, so give it back and stand by again.
@@ -287,23 +294,15 @@ export class EdgeNode {
     await NatsLink.untilDone('cluster: the claim stream consumer', () => this.startApplier(true), this.say, { tries: Infinity, wanted: () => !this.stopped });
   }
 
+  /** A standby's configuration changed (a policy bundle): its warm server is prepared again on the new one. */
+  private async rewarm(): Promise<void> {
+    await this.stopApplier();
+    await this.stopWarm();
+    await NatsLink.untilDone('cluster: the claim stream consumer', () => this.startApplier(), this.say, { tries: Infinity, wanted: () => !this.stopped });
+  }
+
   private async startServer(): Promise<void> {
-    const cluster = this.cluster;
-    const extensions = this.options.extensions ?? [];
-    const hooks: EdgeServerHooks = {
-      ...(cluster
-        ? {
-            devices: (port) => (this.fence = new DispatchFence(port, () => (this.handingOver ? undefined : this.lease!.validEpoch()))),
-            acknowledge: (batch) => this.replicator!.replicate(batch),
-          }
-        : {}),
-      recorded: (entry) => {
-        for (const e of extensions) e.hooks.recorded?.(entry);
-      },
-      status: () => Object.assign({}, this.status(), ...extensions.map((e) => e.hooks.status?.() ?? {})),
-    };
-    const { extensions: _extensions, ...options } = this.options;
-    const server = new EdgeServer({ ...options, config: this.config, port: this.port || this.options.port, say: this.say, hooks });
+    const server = this.newServer();
     try {
       await server.start();
     } catch (err) {
@@ -314,31 +313,61 @@ export class EdgeNode {
     this.port = Number(new URL(server.url).port);
   }
 
+  /** A server of this node's configuration, with cluster mode's and the extensions' hooks. */
+  private newServer(): EdgeServer {
+    const cluster = this.cluster;
+    const extensions = this.options.extensions ?? [];
+    const hooks: EdgeServerHooks = {
+      ...(cluster
+        ? {
+            devices: (port) => (this.fence = new DispatchFence(port, () => (this.handingOver ? undefined : this.lease!.validEpoch()))),
+            acknowledge: (batch) => this.replicator!.replicate(batch),
+            reassert: true,
+          }
+        : {}),
+      recorded: (entry) => {
+        for (const e of extensions) e.hooks.recorded?.(entry);
+      },
+      status: () => Object.assign({}, this.status(), ...extensions.map((e) => e.hooks.status?.() ?? {})),
+    };
+    const { extensions: _extensions, ...options } = this.options;
+    return new EdgeServer({ ...options, config: this.config, port: this.port || this.options.port, say: this.say, hooks });
+  }
+
   private async stopServer(): Promise<void> {
     const server = this.server;
     this.server = undefined;
     await server?.stop();
   }
 
-  /** The standby writes its store as the server would: under the store's lock (issue 11), one writer at a time. */
+  /**
+   * The standby applies the claim stream to its warm server's store (prepared first when there is none), the
+   * store its engine starts on at take-over; its progress is kept in the same file.
+   */
   private async startApplier(resync = false): Promise<void> {
     const cluster = this.cluster!;
-    const lock = StoreLock.acquire(this.config.storeFile, `serve (cluster ${cluster.home} node ${cluster.node}, standby)`);
-    let store: SqliteStore | undefined;
+    const warm = (this.warm ??= await this.prepareWarm());
     let db: Database.Database | undefined;
     try {
-      store = new SqliteStore(this.config.storeFile, { synchronous: this.config.synchronous });
       db = new Database(this.config.storeFile);
       db.pragma('busy_timeout = 5000');
       const progress = new ApplyProgress(db);
       if (resync) progress.seq = 0;
-      const applier = new ClaimApplier(this.link!, cluster.home, store, progress);
+      const applier = new ClaimApplier(this.link!, cluster.home, warm.store, progress);
       await applier.start();
-      this.applier = { applier, store, db, lock };
+      this.applier = { applier, db };
     } catch (err) {
-      store?.close();
       db?.close();
-      lock.release();
+      throw err;
+    }
+  }
+
+  private async prepareWarm(): Promise<{ server: EdgeServer; store: ArbiterStore }> {
+    const server = this.newServer();
+    try {
+      return { server, store: await server.prepare() };
+    } catch (err) {
+      await server.stop();
       throw err;
     }
   }
@@ -349,10 +378,14 @@ export class EdgeNode {
     this.applier = undefined;
     if (!current) return;
     await current.applier.stop();
-    current.store.close();
     if (diverging) new ApplyProgress(current.db).seq = 0;
     current.db.close();
-    current.lock.release();
+  }
+
+  private async stopWarm(): Promise<void> {
+    const warm = this.warm;
+    this.warm = undefined;
+    await warm?.server.stop();
   }
 
   /** Every second: presence for the peers, and a handover the operator asked for. */

@@ -29,12 +29,13 @@ const encode = (value: LeaseValue): string => JSON.stringify(value);
 
 /**
  * Leadership of one home as a lease in a JetStream KV bucket: every change is a compare-and-set on the key's
- * revision, so of two nodes that try at once exactly one wins. The holder renews every second; the others take
- * it over when they have seen no new revision for `failover`. The holder fences itself earlier, `margin` before
- * the lapse measured from when it *sent* its last successful renewal: the standby measures from when it *saw*
- * that renewal, which is later, so the two are never active together (for equal clock rates). `validEpoch()`
- * is synchronous and reads the monotonic clock, so a process resumed after SIGSTOP sees its lapsed lease before
- * anything else runs.
+ * revision, so of two nodes that try at once exactly one wins. The holder renews every second and fences itself
+ * `failover − margin` after it *sent* its last successful renewal; the others take the lease over when they have
+ * seen no new revision for `failover − margin/2`, measured from when they *saw* that renewal, which is later: the
+ * two are never active together (for equal clock rates, with margin/2 to spare for a dispatch still on its way
+ * from the old holder), and the new holder is dispatching within `failover` of the old one's last renewal (the
+ * issue: take-over within `failover`). `validEpoch()` is synchronous and reads the monotonic clock, so a process
+ * resumed after SIGSTOP sees its lapsed lease before anything else runs.
  */
 export class LeadershipLease {
   private role: 'active' | 'standby' = 'standby';
@@ -48,6 +49,8 @@ export class LeadershipLease {
   private checking?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private readonly margin: number;
+  /** How long a standby waits after the last renewal it saw before it takes the lease. */
+  private readonly patience: number;
   private readonly changesSubject = new Subject<LeaseChange>();
   readonly changes$ = this.changesSubject.asObservable();
 
@@ -60,6 +63,7 @@ export class LeadershipLease {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.margin = Math.min(1_000, failover / 5);
+    this.patience = failover - this.margin / 2;
     this.observedAt = now();
   }
 
@@ -142,7 +146,7 @@ export class LeadershipLease {
     // A node does not take back at once the lease it just released: that is for the others (or the one named).
     const afterRelease = value.released === true;
     if (value.released && value.node !== this.node && (value.to === undefined || value.to === this.node)) await this.acquire(take, next, `${value.node} handed the lease over`, afterRelease);
-    else if (this.now() - this.observedAt >= this.failover) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed after ${this.failover} ms`, afterRelease);
+    else if (this.now() - this.observedAt >= this.patience) await this.acquire(take, next, `the lease of ${value.released ? 'nobody' : value.node} lapsed (not renewed for ${this.patience} ms)`, afterRelease);
   }
 
   private async acquire(cas: () => Promise<number>, epoch: number, reason: string, afterRelease = false): Promise<void> {

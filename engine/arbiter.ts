@@ -54,6 +54,11 @@ export interface ArbiterOptions {
    * from the mark). Off by default; the server and the Node-RED supervisor turn it on.
    */
   readonly heartbeat?: number;
+  /**
+   * At start, dispatch every desired state, also those the store says the devices have (cluster mode: a new
+   * leader cannot know which of the old leader's dispatches arrived). Off by default.
+   */
+  readonly reassert?: boolean;
 }
 
 /** What an actuator looks like from outside, on `actuator$(id)`. */
@@ -173,7 +178,10 @@ export class Arbiter {
     this.core.restore(await this.store.load(), this.clock.now());
     this.status = 'running';
     this.commits.start();
-    this.run((now) => this.core.start(now));
+    this.run((now) => {
+      this.core.start(now);
+      if (this.options.reassert) this.core.reassert(now);
+    });
     await this.settled();
     this.markStarted();
   }

@@ -7,12 +7,13 @@ import type { Subscription } from 'rxjs';
 import { checkConfig, type CheckResult } from '../check/check-config';
 import { countBySeverity, formatCounts } from '../check/check-report';
 import { Arbiter, type DevicePort } from '../engine/arbiter';
-import { RealClock } from '../engine/clock';
+import { RealClock, type Clock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore, StoreBatch } from '../engine/store/arbiter-store';
 import type { BackupEntry } from '../engine/store/store-backups';
 import { formatDuration } from '../engine/core/duration';
-import { DeviceRouter } from '../adapters/device-router';
+import type { DeviceAdapter } from '../adapters/device-adapter';
+import { DeviceRouter, type AdapterStart } from '../adapters/device-router';
 import { IdlePathDiagnosis } from '../engine/health/idle-path-diagnosis';
 import { MeasuredDevices } from '../engine/health/measured-devices';
 import { TrendMonitor } from '../engine/health/trend-monitor';
@@ -68,6 +69,11 @@ export interface EdgeServerHooks {
   readonly recorded?: (entry: LogEntry) => void;
   /** Extra fields of `/api/status` (cluster: role, epoch, peer; fleet: bundle version). */
   readonly status?: () => Record<string, unknown>;
+  /**
+   * At start, dispatch every desired state again, also those the store says the devices have (cluster: a new
+   * leader cannot know which of the old leader's dispatches arrived).
+   */
+  readonly reassert?: boolean;
 }
 
 /** Device commands in flight at once: the batch size of a reconciliation after a restart. */
@@ -82,9 +88,12 @@ const HEARTBEAT_MS = 10_000;
 /**
  * The composition root of `home-arbiter serve`: it builds the store, decision log, adapters, engine, plugins
  * and HTTP API, and starts them in that order (zigbee2mqtt's controller.ts is the model); `stop()` undoes it.
+ * A cluster's warm standby does the part that decides, logs and dispatches nothing beforehand (`prepare`).
  */
 export class EdgeServer {
   private clock = new RealClock();
+  /** The engine's time, whichever clock runs: `start` starts it again at the store's mark after a `prepare`. */
+  private readonly time: Clock = { now: () => this.clock.now(), schedule: (at, callback) => this.clock.schedule(at, callback) };
   private readonly say: (line: string) => void;
   private serverStore?: ServerStore;
   private db?: Database.Database;
@@ -92,7 +101,13 @@ export class EdgeServer {
   private faults?: FaultRecords;
   private arbiter?: Arbiter;
   private router?: DeviceRouter;
+  private limiter?: DispatchLimiter;
+  private adapters?: readonly DeviceAdapter[];
+  /** The adapters' start, when `prepare` connected them before the engine runs. */
+  private adaptersStarted?: AdapterStart[];
+  private timeSync?: Promise<string>;
   private lifetime?: LifetimeMonitor;
+  private trends?: TrendMonitor;
   private diagnosis?: IdlePathDiagnosis;
   private serverTrends?: ServerTrends;
   private plugins?: PluginHost;
@@ -107,7 +122,7 @@ export class EdgeServer {
   private readonly alarms = new ActiveAlarms();
   private readonly lastCommands = new LastCommands();
   private recovered = false;
-  private status: 'created' | 'running' | 'stopped' = 'created';
+  private status: 'created' | 'prepared' | 'running' | 'stopped' = 'created';
   /** The static check of the configuration (SPEC.md §11), run beside the server so that it never delays the start. */
   private checking?: Promise<CheckResult>;
   private readonly checkAbort = new AbortController();
@@ -125,61 +140,43 @@ export class EdgeServer {
     return `${this.options.config.tls ? 'https' : 'http'}://${host}:${address.port}`;
   }
 
+  /**
+   * Everything of `start` that decides, logs and dispatches nothing, for a cluster's warm standby (issue 15): the
+   * store opened under its lock and checked, the decision log opened, the adapters connected (what the devices say
+   * meanwhile is kept for the engine, DeviceRouter), the engine built but not started. Returns the engine's store,
+   * to which the standby applies the claim stream until `start`, which then starts the engine in milliseconds.
+   */
+  async prepare(): Promise<ArbiterStore> {
+    await this.build(true);
+    return this.serverStore!.store;
+  }
+
   async start(): Promise<void> {
-    if (this.status !== 'created') throw new Error(`start: the server is already ${this.status}`);
+    if (this.status === 'created') await this.build(false);
+    if (this.status !== 'prepared') throw new Error(`start: the server is already ${this.status}`);
     this.status = 'running';
     const { config } = this.options;
-    this.checking = checkConfig(config.core, { signal: this.checkAbort.signal });
-    this.checking.then(
-      (r) => this.say(`check: ${formatCounts(countBySeverity(r.findings))} in ${config.source} (GET /api/check lists them)`),
-      (err: unknown) => {
-        if (!this.checkAbort.signal.aborted) this.say(`check failed: ${err instanceof Error ? err.message : String(err)}`);
-      },
-    );
-    const memory = config.storeFile === 'memory';
-    const timeSync = timeSynchronisation();
-    // The lock and the check for silent loss come before anything else starts (issue 11).
-    const serverStore = (this.serverStore = await ServerStore.open(config, { acceptLoss: this.options.acceptLoss, say: this.say }));
+    const serverStore = this.serverStore!;
     const { store, mark, lossFault } = serverStore;
+    // A warm standby's store took the active's commits since `prepare`: leases are measured from their mark too.
     this.clock = new RealClock({ notBefore: mark });
-    // The log, fault records and counters use their own connection to the same file: the engine closes its store.
-    const db = (this.db = new Database(memory ? ':memory:' : config.storeFile));
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
-    // The store's checkpoint thread copies the WAL back; a commit of the log must never do it on the event loop.
-    if (!memory) db.pragma('wal_autocheckpoint = 0');
-    const log = (this.log = new DecisionLog(db, config.retention, memory ? undefined : this.options.signer));
-    this.alarms.restore(log);
-    const faults = (this.faults = new FaultRecords(db));
+    const [log, faults, arbiter, router, limiter] = [this.log!, this.faults!, this.arbiter!, this.router!, this.limiter!];
     const crashed = faults.unfinishedRun();
     if (crashed) await this.tolerate('the crash fault record', () => this.recordCrash(store, crashed));
     if (lossFault) log.append({ type: 'fault', at: this.clock.now(), id: lossFault.id, kind: 'store-loss', reason: lossFault.reason });
     await this.tolerate('the run marker', () => faults.markRunning());
     this.retain(log);
 
-    const credentials = new Set([OPERATOR, ...config.core.systems.map((s) => systemCredential(s.id))]);
-    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter])), credentials));
-    const adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.clock, baseDir: config.baseDir });
-    const router = (this.router = new DeviceRouter(adapters, config.bindings, { clock: this.clock }));
-    // Trend warnings go out on the engine's stream (log, live stream, Node-RED alike), once the engine runs.
-    const trends = new TrendMonitor((w) => this.arbiter?.running && this.arbiter.announce({ type: 'trend-warning', ...w }));
-    const hooks = this.options.hooks ?? {};
-    const measured = new MeasuredDevices(hooks.devices ? hooks.devices(router) : router, this.clock, trends);
-    const limiter = new DispatchLimiter(measured, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds));
-    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.clock, store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS, acknowledge: hooks.acknowledge }));
-    this.subscription = arbiter.events$.subscribe((event) => this.record(event));
-    this.subscription.add(router.problems$.subscribe((p) => this.emit({ type: 'adapter-problem', ...p })));
-    this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
     await arbiter.start();
     this.recovered = crashed !== undefined;
-    this.lifetime = new LifetimeMonitor(db, arbiter, config.lifetime, (e) => this.emit(e), this.clock);
+    this.lifetime = new LifetimeMonitor(this.db!, arbiter, config.lifetime, (e) => this.emit(e), this.time);
     this.lifetime.start();
-    this.serverTrends = new ServerTrends(trends, this.clock, config.storeFile, config.trendsEvery);
+    this.serverTrends = new ServerTrends(this.trends!, this.time, config.storeFile, config.trendsEvery);
     this.serverTrends.start();
-    await this.startAdapters(mark, await timeSync);
+    // Without `prepare` the adapters start once the engine runs, as they always did; its dispatches wait for them.
+    await this.startAdapters(this.adaptersStarted ?? (await router.start(arbiter)), mark, await this.timeSync!);
     limiter.open();
-    this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.clock, config.diagnosticsEvery);
+    this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.time, config.diagnosticsEvery);
     this.diagnosis.start();
 
     this.plugins = new PluginHost(arbiter, config.plugins, {
@@ -189,7 +186,7 @@ export class EdgeServer {
       ended: (module, system, reason) => this.emit({ type: 'plugin-ended', module, system, reason }),
     });
     await this.plugins.start();
-    const virtual = adapters.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
+    const virtual = this.adapters!.find((a) => a.name === VIRTUAL) as VirtualAdapter | undefined;
     const devices = {
       setReachable: (id: string, reachable: boolean) => (reachable ? virtual?.heal(id) : virtual?.inject(id, 'unreachable')),
       slowDown: (id: string, latency: number) => virtual?.slowDown(id, latency),
@@ -206,13 +203,59 @@ export class EdgeServer {
       this.say(`backup failed: ${result.message}`);
       this.emit({ type: 'backup', error: result.message });
     });
-    await this.listen(metrics, arbiter, log);
+    await this.listen(this.metrics!, arbiter, log);
     this.emit({ type: 'server-started', recovered: this.recovered, claims: arbiter.tables.snapshot().claims.length });
   }
 
-  /** Stops in the reverse order of start; a second call does nothing. */
+  /** Builds what `start` starts; with `connect`, connects the adapters too (`prepare`). */
+  private async build(connect: boolean): Promise<void> {
+    if (this.status !== 'created') throw new Error(`prepare: the server is already ${this.status}`);
+    this.status = 'prepared';
+    const { config } = this.options;
+    this.checking = checkConfig(config.core, { signal: this.checkAbort.signal });
+    this.checking.then(
+      (r) => this.say(`check: ${formatCounts(countBySeverity(r.findings))} in ${config.source} (GET /api/check lists them)`),
+      (err: unknown) => {
+        if (!this.checkAbort.signal.aborted) this.say(`check failed: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+    const memory = config.storeFile === 'memory';
+    this.timeSync = timeSynchronisation();
+    // The lock and the check for silent loss come before anything else starts (issue 11).
+    const serverStore = (this.serverStore = await ServerStore.open(config, { acceptLoss: this.options.acceptLoss, say: this.say }));
+    this.clock = new RealClock({ notBefore: serverStore.mark });
+    // The log, fault records and counters use their own connection to the same file: the engine closes its store.
+    const db = (this.db = new Database(memory ? ':memory:' : config.storeFile));
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    // The store's checkpoint thread copies the WAL back; a commit of the log must never do it on the event loop.
+    if (!memory) db.pragma('wal_autocheckpoint = 0');
+    const log = (this.log = new DecisionLog(db, config.retention, memory ? undefined : this.options.signer));
+    this.alarms.restore(log);
+    this.faults = new FaultRecords(db);
+
+    const credentials = new Set([OPERATOR, ...config.core.systems.map((s) => systemCredential(s.id))]);
+    const metrics = (this.metrics = new ServerMetrics(new Map(config.bindings.map((b) => [b.actuatorId, b.adapter])), credentials));
+    const adapters = (this.adapters = createAdapters(config.bindings, config.adapterOptions, { clock: this.time, baseDir: config.baseDir }));
+    const router = (this.router = new DeviceRouter(adapters, config.bindings, { clock: this.time }));
+    // Trend warnings go out on the engine's stream (log, live stream, Node-RED alike), once the engine runs.
+    const trends = (this.trends = new TrendMonitor((w) => this.arbiter?.running && this.arbiter.announce({ type: 'trend-warning', ...w })));
+    const hooks = this.options.hooks ?? {};
+    const measured = new MeasuredDevices(hooks.devices ? hooks.devices(router) : router, this.time, trends);
+    const limiter = (this.limiter = new DispatchLimiter(measured, MAX_IN_FLIGHT, (target, seconds) => metrics.dispatched(target, seconds)));
+    const arbiter = (this.arbiter = new Arbiter({ config: config.core, clock: this.time, store: serverStore.store, devices: limiter, logger: this.engineLogger(), heartbeat: HEARTBEAT_MS, acknowledge: hooks.acknowledge, reassert: hooks.reassert }));
+    this.subscription = arbiter.events$.subscribe((event) => this.record(event));
+    // A warm standby's adapter problems are its own business until it takes over: said, not logged as the home's.
+    this.subscription.add(router.problems$.subscribe((p) => (this.status === 'running' ? this.emit({ type: 'adapter-problem', ...p }) : this.say(`adapter ${p.adapter}: ${p.message}`))));
+    this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
+    if (connect) this.adaptersStarted = await router.start(arbiter);
+  }
+
+  /** Stops in the reverse order of start (or of `prepare`); a second call does nothing. */
   async stop(): Promise<void> {
-    if (this.status !== 'running') {
+    const ran = this.status === 'running';
+    if (!ran && this.status !== 'prepared') {
       this.status = 'stopped';
       return;
     }
@@ -244,8 +287,9 @@ export class EdgeServer {
     if (this.arbiter?.running) this.emit({ type: 'server-stopped', clean: true });
     await this.arbiter?.stop();
     this.subscription?.unsubscribe();
-    if (this.log) await this.tolerate('the decision log\'s last checkpoint', () => this.log!.checkpoint());
-    if (this.faults) await this.tolerate('the clean-stop marker', () => this.faults!.markStopped());
+    // A standby that never ran leaves the log as it found it, and the marker of a run of its own that crashed.
+    if (ran && this.log) await this.tolerate('the decision log\'s last checkpoint', () => this.log!.checkpoint());
+    if (ran && this.faults) await this.tolerate('the clean-stop marker', () => this.faults!.markStopped());
     this.db?.close();
     await this.serverStore?.release();
   }
@@ -293,10 +337,10 @@ export class EdgeServer {
     }
   }
 
-  private async startAdapters(mark: number, timeSync: string): Promise<void> {
+  private async startAdapters(started: AdapterStart[], mark: number, timeSync: string): Promise<void> {
     const { config } = this.options;
     this.diagnostics = new Diagnostics(config, this.arbiter!, () => this.clock.drift());
-    const results = this.diagnostics.run(await this.router!.start(this.arbiter!), {
+    const results = this.diagnostics.run(started, {
       store: this.serverStore!.diagnostic(),
       clock: this.clockDiagnostic(mark, timeSync),
     });

@@ -129,6 +129,23 @@ export class ArbiterCore {
     for (const rec of this.actuators.values()) this.settle(rec, now);
   }
 
+  /**
+   * Dispatches again every desired state the store says the device already has (`start` dispatched those that
+   * differ): a cluster's new leader cannot know which of the old leader's last dispatches reached the devices, nor
+   * whether one it never acknowledged did (issue 15). It is no change of state, so no hold applies; a device known
+   * unreachable, one with a dispatch on its way, and all but life during an emergency stop are left alone.
+   */
+  reassert(now: number): void {
+    for (const rec of this.actuators.values()) {
+      if (rec.desired === undefined || rec.desired !== rec.state || rec.inFlight !== undefined || !rec.available) continue;
+      const winner = rec.winner === null ? undefined : this.claims.get(rec.winner, rec.spec.id);
+      if (this.operatorState.stopped && winner?.category !== 'life') continue;
+      rec.inFlight = rec.desired;
+      this.changes.actuator(rec.spec.id);
+      this.emit({ type: 'dispatched', at: now, target: rec.spec.id, state: rec.desired, by: rec.winner ?? 'default' });
+    }
+  }
+
   // ---- inputs ----------------------------------------------------------------------------------------------
 
   command(command: CommandInput, now: number): Outcome {
