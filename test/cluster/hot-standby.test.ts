@@ -6,8 +6,12 @@ import { cli } from '../server/server-process';
 import { ClusterHome, FAILOVER_MS, load, lostClaims } from './support/cluster-home';
 import { natsUnavailable } from './support/nats-cluster';
 
-/** Slack over `failover` for a loaded 2-core CI machine: the standby polls every 100 ms, then catches up and starts. */
-const TAKE_OVER_SLACK_MS = 2_500;
+/**
+ * The issue's bound is the standby's first dispatch within `failover` of the kill. What the test adds that is not
+ * the product's: the dispatch's time is taken when the bridge emulator, in this process, gets the message from
+ * the broker, once this process's event loop (busy with the load's answers) comes to it.
+ */
+const OBSERVATION_SLACK_MS = 150;
 
 describe('cluster: hot standby over NATS JetStream', function () {
   this.timeout(120_000);
@@ -46,20 +50,26 @@ describe('cluster: hot standby over NATS JetStream', function () {
     const acknowledged = new Map<string, number>();
     let killedAt = 0;
     let active = 'a';
-    const before = await load(home, () => active, 1, 240, acknowledged, 4, async (done) => {
+    // The kill comes right after a renewal of a's lease: the standby's longest wait for it to lapse.
+    const before = await load(home, () => active, 1, 400, acknowledged, 4, async (done) => {
       if (done === 120) {
-        killedAt = performance.now();
-        await home.processes.get('a')!.kill9();
+        await home.afterRenewal(async () => {
+          killedAt = performance.now();
+          await home.processes.get('a')!.kill9();
+        });
       }
     });
     const second = await home.role('b', 'active');
     const tookOver = performance.now() - killedAt;
     assert.ok(second.epoch > first.epoch, `epoch ${second.epoch} after ${first.epoch}`);
+    // The new active dispatches every desired state at take-over (the light's among them), unasked.
+    const firstDispatch = await waitFor('the first dispatch of the standby', () => home.dispatches().find((d) => (d.epoch ?? 0) > first.epoch || (d.node === 'b' && d.at > killedAt)), 20_000);
+    const dispatchedAfter = firstDispatch.at - killedAt;
     active = 'b';
     const lost = lostClaims(acknowledged, await home.claims('b'));
-    process.stdout.write(`      kill -9 of the active: ${before} commands acknowledged before, ${lost.length} acknowledged claims lost; standby active ${Math.round(tookOver)} ms after the kill (failover ${FAILOVER_MS} ms)\n`);
+    process.stdout.write(`      kill -9 of the active: ${before} commands acknowledged before, ${lost.length} acknowledged claims lost; the standby's first dispatch ${Math.round(dispatchedAfter)} ms after the kill, its API active after ${Math.round(tookOver)} ms (failover ${FAILOVER_MS} ms)\n`);
     assert.deepEqual(lost, []);
-    assert.ok(tookOver < FAILOVER_MS + TAKE_OVER_SLACK_MS, `took over ${Math.round(tookOver)} ms after the kill`);
+    assert.ok(dispatchedAfter < FAILOVER_MS + OBSERVATION_SLACK_MS, `the standby's first dispatch came ${Math.round(dispatchedAfter)} ms after the kill`);
 
     // One NATS node of three goes too: R3 keeps a quorum, and commands are still acknowledged. If that node led
     // the lease bucket, no renewal gets through until JetStream elects a new leader, so b may fence itself and

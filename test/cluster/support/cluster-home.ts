@@ -5,6 +5,9 @@ import { stopAll } from '../../adapters/support/stop-all';
 import { BridgeEmulator } from '../../adapters/zigbee2mqtt/support/bridge-emulator';
 import { call, TempHome, waitFor, type Answer } from '../../server/server-fixture';
 import { ServerProcess } from '../../server/server-process';
+import { KvWatchInclude } from '@nats-io/kv';
+import { LEASE_BUCKET } from '../../../cluster/edge-node';
+import { NatsLink } from '../../../cluster/nats-link';
 import { NatsCluster } from './nats-cluster';
 
 export const FAILOVER_MS = 3_000;
@@ -105,6 +108,22 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
     const claims = new Map<string, unknown>();
     for (const a of answer.body) for (const c of a.claims) claims.set(`${c.claimant} ${a.id}`, c.state);
     return claims;
+  }
+
+  /**
+   * Runs `act` right after the next renewal of the lease is stored: a kill of the active node then is the worst
+   * case for the take-over's bound, the standby having seen the lease renewed just before.
+   */
+  async afterRenewal<T>(act: () => Promise<T>): Promise<T> {
+    const link = await NatsLink.open(this.nats.urls, 'test: lease renewals');
+    try {
+      const kv = await link.bucket(LEASE_BUCKET, 3);
+      const updates = await kv.watch({ key: 'h1.lease', include: KvWatchInclude.UpdatesOnly });
+      for await (const _renewal of updates) break;
+      return await act();
+    } finally {
+      await link.close();
+    }
   }
 
   /** The hall light's dispatches in order, each with the epoch it carried or the node that sent it. */
