@@ -21,8 +21,8 @@ export interface LeaseChange {
 
 /** The lease is renewed this often while held (the issue's "renewed every second"). */
 export const RENEW_EVERY_MS = 1_000;
-/** How often the lease key is read and the lease's age checked. */
-const CHECK_EVERY_MS = 100;
+/** How often the lease key is read and the lease's age checked: a standby sees a lapse this much late at most. */
+const CHECK_EVERY_MS = 50;
 
 const decode = (bytes: Uint8Array): LeaseValue => JSON.parse(new TextDecoder().decode(bytes)) as LeaseValue;
 const encode = (value: LeaseValue): string => JSON.stringify(value);
@@ -31,11 +31,12 @@ const encode = (value: LeaseValue): string => JSON.stringify(value);
  * Leadership of one home as a lease in a JetStream KV bucket: every change is a compare-and-set on the key's
  * revision, so of two nodes that try at once exactly one wins. The holder renews every second and fences itself
  * `failover − margin` after it *sent* its last successful renewal; the others take the lease over when they have
- * seen no new revision for `failover − margin/2`, measured from when they *saw* that renewal, which is later: the
- * two are never active together (for equal clock rates, with margin/2 to spare for a dispatch still on its way
- * from the old holder), and the new holder is dispatching within `failover` of the old one's last renewal (the
- * issue: take-over within `failover`). `validEpoch()` is synchronous and reads the monotonic clock, so a process
- * resumed after SIGSTOP sees its lapsed lease before anything else runs.
+ * seen no new revision for `failover − 2·margin/3`, measured from when they *saw* that renewal, which is later: the
+ * two are never active together (for equal clock rates, with margin/3 to spare for clock rates and a dispatch on
+ * its way from the old holder, whose check is synchronous right before its adapter), and the new holder has time
+ * to start dispatching within `failover` of the old one's last renewal (the issue: take-over within `failover`).
+ * `validEpoch()` is synchronous and reads the monotonic clock, so a process resumed after SIGSTOP sees its lapsed
+ * lease before anything else runs.
  */
 export class LeadershipLease {
   private role: 'active' | 'standby' = 'standby';
@@ -63,7 +64,7 @@ export class LeadershipLease {
     private readonly now: () => number = () => performance.now(),
   ) {
     this.margin = Math.min(1_000, failover / 5);
-    this.patience = failover - this.margin / 2;
+    this.patience = Math.round(failover - (2 * this.margin) / 3);
     this.observedAt = now();
   }
 

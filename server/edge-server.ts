@@ -249,7 +249,10 @@ export class EdgeServer {
     // A warm standby's adapter problems are its own business until it takes over: said, not logged as the home's.
     this.subscription.add(router.problems$.subscribe((p) => (this.status === 'running' ? this.emit({ type: 'adapter-problem', ...p }) : this.say(`adapter ${p.adapter}: ${p.message}`))));
     this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
-    if (connect) this.adaptersStarted = await router.start(arbiter);
+    if (!connect) return;
+    this.adaptersStarted = await router.start(arbiter);
+    // The engine's first dispatches need not wait for the adapters, which are connected already.
+    limiter.open();
   }
 
   /** Stops in the reverse order of start (or of `prepare`); a second call does nothing. */
