@@ -67,6 +67,11 @@ export class DeviceError extends Error {
  */
 export interface DeviceAdapter {
   readonly name: string;
+  /**
+   * Only one process may run it at a time, and starting it is more than listening and reading (zigbee-herdsman
+   * owns the coordinator and may form its network): a cluster's warm standby starts it only when it takes over.
+   */
+  readonly exclusive?: boolean;
   readonly reports$: Observable<DeviceReport>;
   readonly availability$: Observable<AvailabilityChange>;
   readonly problems$: Observable<AdapterProblem>;

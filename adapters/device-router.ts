@@ -64,9 +64,9 @@ export class DeviceRouter implements DevicePort {
    * as the states read at start, is kept (the latest per actuator) and handed over once the arbiter runs.
    * An adapter that fails to start does not keep the others from starting: its devices are reported unreachable,
    * the result says why, one entry per adapter, and it is started again every `retryEvery` until it starts (its
-   * start-up reads then restore its devices).
+   * start-up reads then restore its devices). `only`: start these adapters now, the others by a later call.
    */
-  async start(arbiter: Arbiter): Promise<AdapterStart[]> {
+  async start(arbiter: Arbiter, only: (adapter: DeviceAdapter) => boolean = () => true): Promise<AdapterStart[]> {
     const early = new Map<string /* actuator id */, { report?: DeviceReport; availability?: AvailabilityChange }>();
     const keep = (id: string) => early.get(id) ?? early.set(id, {}).get(id)!;
     const report = (r: DeviceReport) => (arbiter.running ? arbiter.report(r.actuatorId, r.state) : (keep(r.actuatorId).report = r));
@@ -80,7 +80,7 @@ export class DeviceRouter implements DevicePort {
       early.clear();
     });
     const results: AdapterStart[] = [];
-    for (const adapter of this.adapters) {
+    for (const adapter of this.adapters.filter(only)) {
       this.subscription.add(adapter.reports$.subscribe(report));
       this.subscription.add(adapter.availability$.subscribe(availability));
       const bindings = this.bindings.filter((b) => b.adapter === adapter.name);

@@ -174,7 +174,9 @@ export class EdgeServer {
     this.serverTrends = new ServerTrends(this.trends!, this.time, config.storeFile, config.trendsEvery);
     this.serverTrends.start();
     // Without `prepare` the adapters start once the engine runs, as they always did; its dispatches wait for them.
-    await this.startAdapters(this.adaptersStarted ?? (await router.start(arbiter)), mark, await this.timeSync!);
+    const prepared = this.adaptersStarted;
+    const started = prepared ? [...prepared, ...(await router.start(arbiter, (a) => a.exclusive === true))] : await router.start(arbiter);
+    await this.startAdapters(started, mark, await this.timeSync!);
     limiter.open();
     this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.time, config.diagnosticsEvery);
     this.diagnosis.start();
@@ -250,9 +252,10 @@ export class EdgeServer {
     this.subscription.add(router.problems$.subscribe((p) => (this.status === 'running' ? this.emit({ type: 'adapter-problem', ...p }) : this.say(`adapter ${p.adapter}: ${p.message}`))));
     this.subscription.add(router.readings$.subscribe((r) => trends.reading(r.actuatorId, r.measure, r.value)));
     if (!connect) return;
-    this.adaptersStarted = await router.start(arbiter);
-    // The engine's first dispatches need not wait for the adapters, which are connected already.
-    limiter.open();
+    // A standby connects the adapters that only listen and read at start; an exclusive one waits for the take-over.
+    this.adaptersStarted = await router.start(arbiter, (a) => a.exclusive !== true);
+    // The engine's first dispatches then need not wait for the adapters, which are connected already.
+    if (!adapters.some((a) => a.exclusive)) limiter.open();
   }
 
   /** Stops in the reverse order of start (or of `prepare`); a second call does nothing. */

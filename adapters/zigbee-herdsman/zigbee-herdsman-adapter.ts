@@ -51,6 +51,7 @@ const DEFAULT_PROBE_INTERVAL = 30_000;
  */
 export class ZigbeeHerdsmanAdapter extends AdapterStreams implements DeviceAdapter {
   readonly name = NAME;
+  readonly exclusive = true;
 
   /** herdsman keeps its devices, database and driver in static fields: one running controller per process. */
   private static running?: ZigbeeHerdsmanAdapter;

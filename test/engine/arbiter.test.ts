@@ -6,6 +6,7 @@ import sinon from 'sinon';
 import { Arbiter, ofType, type ActuatorView } from '../../engine/arbiter';
 import { RealClock } from '../../engine/clock';
 import type { ArbiterEvent } from '../../engine/core/events';
+import { MemoryStore } from '../../engine/store/memory-store';
 import { SqliteStore } from '../../engine/store/sqlite-store';
 import { ofKind, startArbiter, uc4Config } from '../support/fixtures';
 
@@ -183,6 +184,29 @@ describe('Arbiter (the rxjs shell)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('with `reassert`, dispatches at start every desired state the devices are said to have, but to no unreachable device, and only life during a stop', async () => {
+    const row = (id: string, state: string, available = true, winner: string | null = null) => ({ id, state, desired: state, winner, available, lastChangeAt: null });
+    const life = { claimant: 'disaster', target: 'living.window', state: 'open', category: 'life' as const, rank: 0, manual: false, since: 0, expiresAt: null, seq: 0 };
+    const dispatchedAtStart = async (stopped: boolean, reassert: boolean) => {
+      const store = new MemoryStore();
+      store.write({
+        claimsPut: [life],
+        claimsDeleted: [],
+        actuators: [row('living.window', 'open', true, 'disaster'), row('front.lock', 'locked', false), row('hall.light', 'off')],
+        facts: [],
+        meta: { quarantined: [], lockedTargets: [], lockedSystems: [], stopped, holding: [] },
+      });
+      const applied: string[] = [];
+      const arbiter = new Arbiter({ config: uc4Config(), store, reassert, devices: { apply: (target, state) => void applied.push(`${target}=${state}`) } });
+      await arbiter.start();
+      await arbiter.stop();
+      return applied;
+    };
+    assert.deepEqual(await dispatchedAtStart(false, false), [], 'nothing differs from the stored states');
+    assert.deepEqual(await dispatchedAtStart(false, true), ['living.window=open', 'hall.light=off']);
+    assert.deepEqual(await dispatchedAtStart(true, true), ['living.window=open']);
   });
 
   it('releases its store when stopped without having started', async () => {

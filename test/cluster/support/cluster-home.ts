@@ -111,19 +111,38 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
   }
 
   /**
-   * Runs `act` right after the next renewal of the lease is stored: a kill of the active node then is the worst
-   * case for the take-over's bound, the standby having seen the lease renewed just before.
+   * kill -9 of the active `node` right after its next renewal of the lease is stored: the worst case for the
+   * take-over's bound, the standby having just seen the lease renewed. Returns the time of the kill, and the time
+   * the lease is taken by another node (seen on a watch of the key, as JetStream stores it).
    */
-  async afterRenewal<T>(act: () => Promise<T>): Promise<T> {
+  async killAfterRenewal(node: string): Promise<{ killedAt: number; leaseTaken: Promise<number> }> {
     const link = await NatsLink.open(this.nats.urls, 'test: lease renewals');
     try {
       const kv = await link.bucket(LEASE_BUCKET, 3);
-      const updates = await kv.watch({ key: 'h1.lease', include: KvWatchInclude.UpdatesOnly });
-      for await (const _renewal of updates) break;
-      return await act();
-    } finally {
+      const updates = (await kv.watch({ key: 'h1.lease', include: KvWatchInclude.UpdatesOnly }))[Symbol.asyncIterator]();
+      await updates.next();
+      const killedAt = performance.now();
+      await this.processes.get(node)!.kill9();
+      const leaseTaken = (async () => {
+        try {
+          for (let update = await updates.next(); !update.done; update = await updates.next()) {
+            if ((JSON.parse(update.value.string()) as { node: string }).node !== node) return performance.now();
+          }
+          throw new Error('the watch of the lease ended');
+        } finally {
+          await link.close();
+        }
+      })();
+      return { killedAt, leaseTaken };
+    } catch (err) {
       await link.close();
+      throw err;
     }
+  }
+
+  /** The first dispatch to the hall light of an epoch after `epoch` (or, on aedes, by `node` after `since`). */
+  firstDispatchAfter(epoch: number, node: string, since: number): Dispatch | undefined {
+    return this.dispatches().find((d) => (d.epoch ?? 0) > epoch || (d.node === node && d.at > since));
   }
 
   /** The hall light's dispatches in order, each with the epoch it carried or the node that sent it. */
