@@ -66,6 +66,8 @@ describe('cluster: hot standby over NATS JetStream', function () {
     const lost = lostClaims(acknowledged, await home.claims('b'));
     process.stdout.write(`      kill -9 of the active: ${before} commands acknowledged before, ${lost.length} acknowledged claims lost; the standby took the lease ${Math.round(leaseAfter)} ms after the kill, dispatched first after ${Math.round(dispatchedAfter)} ms, its API active after ${Math.round(tookOver)} ms (failover ${FAILOVER_MS} ms)\n`);
     assert.deepEqual(lost, []);
+    const loggedAsStandby = (await home.log('b')).filter((e) => e.wall < kill!.killedWall);
+    assert.deepEqual(loggedAsStandby, [], 'the warm standby logged nothing before it took over');
     assert.ok(dispatchedAfter < FAILOVER_MS + OBSERVATION_SLACK_MS, `the standby's first dispatch came ${Math.round(dispatchedAfter)} ms after the kill`);
 
     // One NATS node of three goes too: R3 keeps a quorum, and commands are still acknowledged. If that node led

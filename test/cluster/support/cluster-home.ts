@@ -115,13 +115,13 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
    * take-over's bound, the standby having just seen the lease renewed. Returns the time of the kill, and the time
    * the lease is taken by another node (seen on a watch of the key, as JetStream stores it).
    */
-  async killAfterRenewal(node: string): Promise<{ killedAt: number; leaseTaken: Promise<number> }> {
+  async killAfterRenewal(node: string): Promise<{ killedAt: number; killedWall: number; leaseTaken: Promise<number> }> {
     const link = await NatsLink.open(this.nats.urls, 'test: lease renewals');
     try {
       const kv = await link.bucket(LEASE_BUCKET, 3);
       const updates = (await kv.watch({ key: 'h1.lease', include: KvWatchInclude.UpdatesOnly }))[Symbol.asyncIterator]();
       await updates.next();
-      const killedAt = performance.now();
+      const [killedAt, killedWall] = [performance.now(), Date.now()];
       await this.processes.get(node)!.kill9();
       const leaseTaken = (async () => {
         try {
@@ -133,7 +133,7 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
           await link.close();
         }
       })();
-      return { killedAt, leaseTaken };
+      return { killedAt, killedWall, leaseTaken };
     } catch (err) {
       await link.close();
       throw err;
@@ -143,6 +143,11 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
   /** The first dispatch to the hall light of an epoch after `epoch` (or, on aedes, by `node` after `since`). */
   firstDispatchAfter(epoch: number, node: string, since: number): Dispatch | undefined {
     return this.dispatches().find((d) => (d.epoch ?? 0) > epoch || (d.node === node && d.at > since));
+  }
+
+  /** The node's decision log, oldest first. */
+  async log(node: string): Promise<{ seq: number; wall: number; event: { type: string } }[]> {
+    return (await call(await this.processes.get(node)!.url, 'GET', '/api/events?limit=1000')).body;
   }
 
   /** The hall light's dispatches in order, each with the epoch it carried or the node that sent it. */
