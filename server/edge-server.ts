@@ -176,7 +176,7 @@ export class EdgeServer {
     // Without `prepare` the adapters start once the engine runs, as they always did; its dispatches wait for them.
     const prepared = this.adaptersStarted;
     const started = prepared ? [...prepared, ...(await router.start(arbiter, (a) => a.exclusive === true))] : await router.start(arbiter);
-    await this.startAdapters(started, mark, await this.timeSync!);
+    this.diagnoseStart(started, mark, await this.timeSync!);
     limiter.open();
     this.diagnosis = new IdlePathDiagnosis(arbiter, (target) => router.read(target), this.time, config.diagnosticsEvery);
     this.diagnosis.start();
@@ -343,7 +343,8 @@ export class EdgeServer {
     }
   }
 
-  private async startAdapters(started: AdapterStart[], mark: number, timeSync: string): Promise<void> {
+  /** The start-up diagnostics: the adapters as they started, the store, the clock. */
+  private diagnoseStart(started: AdapterStart[], mark: number, timeSync: string): void {
     const { config } = this.options;
     this.diagnostics = new Diagnostics(config, this.arbiter!, () => this.clock.drift());
     const results = this.diagnostics.run(started, {
