@@ -43,7 +43,10 @@ export function targets(rows: readonly Row[]): TargetCheck[] {
     ...(context ? { context } : {}),
   });
   // The store-on targets against what the disk alone allows: an engine acknowledging once its bytes are fdatasynced.
-  const disk = (id: string, unit: string) => (value(rows, id) === null ? undefined : `the disk's floor in this run: ${show(value(rows, id))} ${unit}`);
+  const disk = (id: string, unit: string) => {
+    const floor = value(rows, id);
+    return floor === null ? undefined : `the disk's floor in this run: ${show(floor)} ${unit}`;
+  };
   return [
     check('>= 20x the naive arbiter (decisions/s, both in memory)', ratio(value(rows, 'decisions.memory.rate'), value(rows, 'naive.rate')), 'x', (v) => v >= 20),
     check('>= 20x the naive arbiter (decisions per CPU-second, both in memory)', ratio(value(rows, 'decisions.memory.cpuRate'), value(rows, 'naive.cpuRate')), 'x', (v) => v >= 20),

@@ -237,9 +237,7 @@ export class EdgeNode {
       await this.standby.close();
       this.role = 'active';
       this.warm = undefined;
-      this.server = warm.server;
-      await warm.server.start();
-      this.port = Number(new URL(warm.server.url).port);
+      await this.startServer(warm.server);
     } catch (err) {
       // Lost again meanwhile, or cannot serve (NATS, the port): a lease held without serving would leave the
       // home with no active node, so give it back and stand by again.
@@ -301,8 +299,8 @@ export class EdgeNode {
     await NatsLink.untilDone('cluster: the claim stream consumer', () => this.startApplier(), this.say, { tries: Infinity, wanted: () => !this.stopped });
   }
 
-  private async startServer(): Promise<void> {
-    const server = this.newServer();
+  /** Starts `server` (a new one of this node's configuration, or the warm standby's) as this node's server. */
+  private async startServer(server = this.newServer()): Promise<void> {
     try {
       await server.start();
     } catch (err) {

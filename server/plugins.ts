@@ -87,8 +87,9 @@ export class PluginHost {
     if (confinement && 'unavailable' in confinement) {
       this.events.say(`plugin ${system}: runs with the network open, this machine cannot take it away (${confinement.unavailable}); keep it off the devices' network`);
     }
+    const prefix = confinement && 'prefix' in confinement ? confinement.prefix : [];
     const plugin = new PluginProcess(
-      { module: entry.module, folder, system, options: entry.options ?? {}, confinement: confinement && 'prefix' in confinement ? confinement.prefix : [] },
+      { module: entry.module, folder, system, options: entry.options ?? {}, confinement: prefix },
       {
         command: (target, state, options) => this.arbiter.command({ system, target, state, ...options }),
         release: (target) => this.arbiter.release(system, target),
@@ -106,7 +107,7 @@ export class PluginHost {
     );
     this.processes.set(entry.module, plugin);
     const failure = await plugin.start(Object.fromEntries(this.arbiter.tables.factRecords().map((f) => [f.name, f.value])));
-    if (failure === undefined) return { module: entry.module, system, loaded: true, network: !(confinement && 'prefix' in confinement) };
+    if (failure === undefined) return { module: entry.module, system, loaded: true, network: prefix.length === 0 };
     this.processes.delete(entry.module);
     return refused(failure);
   }
