@@ -207,7 +207,7 @@ export class EdgeNode {
     const lease = this.lease?.status;
     const peer = this.role === 'active' ? (this.peers[0] ?? null) : (lease?.holder ?? null);
     return {
-      cluster: { node: cluster.node, home: cluster.home, role: this.role, epoch: lease?.epoch ?? 0, peer, peers: this.peers, applied: this.applier?.applier.applied ?? null, fencedDispatches: this.fence?.refused ?? 0 },
+      cluster: { node: cluster.node, home: cluster.home, role: this.role, epoch: lease?.epoch ?? 0, peer, peers: this.peers, applied: this.applier?.applier.applied ?? null, warm: this.role === 'standby' && this.applier !== undefined, fencedDispatches: this.fence?.refused ?? 0 },
     };
   }
 

@@ -90,5 +90,6 @@ export function lastCommandSentence(c) {
 export function clusterSentence(c) {
   const node = 'Node ' + c.node + ' of home ' + c.home;
   if (c.role === 'active') return node + ': ACTIVE (epoch ' + c.epoch + '); ' + (c.peer ? 'standby: ' + c.peer : 'no standby node is seen');
-  return node + ': STANDBY (epoch ' + c.epoch + '); ' + (c.peer ? 'the active node is ' + c.peer + '. This node takes over if ' + c.peer + ' stops renewing its lease.' : 'no node holds the lease now.');
+  const standby = node + ': STANDBY (epoch ' + c.epoch + '); ' + (c.peer ? 'the active node is ' + c.peer + '. This node takes over if ' + c.peer + ' stops renewing its lease.' : 'no node holds the lease now.');
+  return c.warm === false ? standby + ' It is still preparing its server: a take-over now would wait for that.' : standby;
 }

@@ -33,12 +33,16 @@ describe('cluster: hot standby over NATS JetStream', function () {
     await home?.stop();
   });
 
-  /** Node a active and node b standby, each naming the other as its peer; a's lease as it started. */
+  /** Node a active and node b a warm standby, each naming the other as its peer; a's lease as it started. */
   const activeAndStandby = async () => {
     home.serve('a');
     const first = await home.role('a', 'active');
     home.serve('b');
     await home.role('b', 'standby');
+    // Warm: its server prepared and the claim stream applied to its store, so that a take-over only catches up.
+    const warm = await waitFor('the standby to be warm', async () => ((await home.status('b'))?.warm ? home.status('b') : undefined), 20_000);
+    assert.equal(typeof warm?.applied, 'number', 'a warm standby says how far it has applied the stream');
+    assert.equal((await home.status('a'))?.warm, false, 'the active node is not a standby, warm or not');
     await waitFor('the standby to name the active node as its peer', async () => ((await home.status('b'))?.peer === 'a' ? true : undefined));
     await waitFor('a to see b as its peer', async () => ((await home.status('a'))?.peer === 'b' ? true : undefined));
     return first;

@@ -75,7 +75,7 @@ cluster: { servers: [${servers.map((s) => `"${s}"`).join(', ')}], home: h1, node
     return p;
   }
 
-  async status(node: string): Promise<{ role: string; epoch: number; peer: string | null; applied: number | null } | undefined> {
+  async status(node: string): Promise<{ role: string; epoch: number; peer: string | null; applied: number | null; warm: boolean } | undefined> {
     const base = await this.processes.get(node)!.url;
     try {
       const answer = await call(base, 'GET', '/api/status');
