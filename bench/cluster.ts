@@ -81,7 +81,7 @@ async function failover(opts: BenchOptions): Promise<Row[]> {
     for (let k = 0; k < kills; k++) {
       home.serve(standby);
       // Warm: its server prepared and the claim stream applied (`applied` is null until then).
-      await waitFor('a warm standby', async () => (typeof (await home.status(standby))?.applied === 'number' ? true : undefined), 20_000);
+      await waitFor('a warm standby', async () => ((await home.status(standby))?.warm ? true : undefined), 20_000);
       const { killedAt, leaseTaken } = await home.killAfterRenewal(active);
       const first = await waitFor('the first dispatch of the standby', () => home.firstDispatchAfter(epoch, standby, killedAt), 20_000);
       lease.push((await leaseTaken) - killedAt);
