@@ -3,7 +3,8 @@ import { buildCoreConfig } from '../engine/config/arbiter-config';
 import { ArbiterCore } from '../engine/core/arbiter-core';
 import { RuleEvaluator } from '../engine/rule-evaluator';
 import { pinoDecisionLogger, type DecisionLogger } from '../engine/decision-logger';
-import { batchedRate, fixedRateLatency, measureMs, rate, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
+import { FsyncOnlyStore } from './fsync-only-store';
+import { batchedRate, fixedRateLatency, measureMs, quantile, rate, repetitions, round, type BenchOptions, type Rate, type Row } from './measure';
 import { openHome, type StoreKind } from './open-home';
 import { CommandGenerator, HEADLINE, homeConfig } from './workload';
 
@@ -61,10 +62,26 @@ async function latency(c: Case, opts: BenchOptions): Promise<Row[]> {
     return [
       { section: 'decisions', case: c.label, metric: `p50 latency @${LATENCY_RATE}/s`, value: round(result.p50, 3), unit: 'ms', note, id: `decisions.${c.key}.p50` },
       { section: 'decisions', case: c.label, metric: `p99 latency @${LATENCY_RATE}/s`, value: round(result.p99, 3), unit: 'ms', id: `decisions.${c.key}.p99` },
+      ...(home.store instanceof FsyncOnlyStore ? diskSyncs(await home.store.syncs()) : []),
     ];
   } finally {
     await home.close();
   }
+}
+
+/**
+ * The disk alone, timed on the floor's thread during its latency run: one group commit's write and fdatasync. A
+ * command waits for at least one of these (and on average for half of the one under way when it came), so their
+ * p99 is a lower bound of any durable store's p99 on this disk.
+ */
+function diskSyncs(syncs: readonly number[]): Row[] {
+  const sorted = [...syncs].sort((a, b) => a - b);
+  const c = 'the disk alone (one write + fdatasync)';
+  const note = `${sorted.length} group commits of the disk floor's latency run`;
+  return [
+    { section: 'decisions', case: c, metric: 'p50', value: round(quantile(sorted, 0.5), 3), unit: 'ms', note },
+    { section: 'decisions', case: c, metric: 'p99', value: round(quantile(sorted, 0.99), 3), unit: 'ms', note: `max ${round(sorted[sorted.length - 1], 2)} ms`, id: 'decisions.disk.p99' },
+  ];
 }
 
 /**

@@ -13,9 +13,10 @@ import { encodeBatch } from '../engine/store/journal-codec';
  */
 export class FsyncOnlyStore implements ArbiterStore {
   private readonly waiting: (() => void)[] = [];
+  private timed?: (syncs: number[]) => void;
 
   private constructor(private readonly worker: Worker) {
-    worker.on('message', () => this.waiting.shift()?.());
+    worker.on('message', (message: { syncs: number[] } | null) => (message ? this.timed?.(message.syncs) : this.waiting.shift()?.()));
   }
 
   static open(file: string): Promise<FsyncOnlyStore> {
@@ -33,7 +34,15 @@ export class FsyncOnlyStore implements ArbiterStore {
   write(batch: StoreBatch): Promise<void> {
     return new Promise((resolve) => {
       this.waiting.push(resolve);
-      this.worker.postMessage(encodeBatch(batch));
+      this.worker.postMessage({ text: encodeBatch(batch) });
+    });
+  }
+
+  /** How long each group commit's write and fdatasync took on the thread so far, in ms. */
+  syncs(): Promise<number[]> {
+    return new Promise((resolve) => {
+      this.timed = resolve;
+      this.worker.postMessage('syncs');
     });
   }
 

@@ -14,12 +14,17 @@ const zeros = Buffer.alloc(1 << 20);
 for (let at = 0; at < SIZE; at += zeros.length) writeSync(fd, zeros, 0, zeros.length, at);
 fsyncSync(fd);
 let offset = 0;
-parentPort!.on('message', (text: string) => {
-  const bytes = Buffer.from(`${text}\n`);
+/** How long each write and its fdatasync took, in ms: what the disk alone costs an acknowledgement. */
+const syncs: number[] = [];
+parentPort!.on('message', (message: { text: string } | 'syncs') => {
+  if (message === 'syncs') return parentPort!.postMessage({ syncs });
+  const bytes = Buffer.from(`${message.text}\n`);
   if (offset + bytes.length > SIZE) offset = 0;
+  const started = performance.now();
   writeSync(fd, bytes, 0, bytes.length, offset);
   offset += bytes.length;
   fdatasyncSync(fd);
+  syncs.push(performance.now() - started);
   parentPort!.postMessage(null);
 });
 parentPort!.postMessage('ready');

@@ -16,6 +16,7 @@ export type StoreKind = 'sqlite' | 'memory' | 'fsync';
 
 export interface OpenHome {
   readonly arbiter: Arbiter;
+  readonly store: ArbiterStore;
   readonly commands: CommandGenerator;
   /** Events by type since the home opened: `conflict`, `denied`, `dispatched` … */
   readonly counts: Map<string, number>;
@@ -51,6 +52,7 @@ export async function openHome(shape: HomeShape, store: StoreKind, logger: Decis
   counts.clear();
   return {
     arbiter,
+    store: backing,
     commands,
     counts,
     async close() {

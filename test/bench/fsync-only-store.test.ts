@@ -26,6 +26,9 @@ describe("bench: the disk's floor (FsyncOnlyStore)", () => {
       const lines = readFileSync(file, 'utf8').replace(/\0+$/, '').trimEnd().split('\n');
       assert.deepEqual(lines.map((l) => decodeBatch(l).at), [1, 2, 3]);
       assert.equal(decodeBatch(lines[2]).claimsPut[0].state, 'locked');
+      const syncs = await store.syncs();
+      assert.equal(syncs.length, 3, 'one timed write + fdatasync per group commit');
+      assert.ok(syncs.every((ms) => ms > 0), `each took some time: ${syncs.join(', ')}`);
     } finally {
       await store.close();
     }

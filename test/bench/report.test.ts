@@ -32,6 +32,8 @@ describe('bench report', () => {
     assert.match(text, /with the store on: 150,000 \/s \(the disk's floor in this run: 170,000 \/s\)/);
     assert.match(text, /\(store on\): 0\.4 ms \(the disk's floor in this run: 3\.5 ms\)/);
     assert.doesNotMatch(formatTargets(targets(rows)), /floor/);
+    const withSyncs = formatTargets(targets([...withDisk, row('decisions.disk.p99', 1.2, 'ms')]));
+    assert.match(withSyncs, /\(store on\): 0\.4 ms \(the disk's floor in this run: 3\.5 ms; one write \+ fdatasync alone: p99 1\.2 ms\)/);
   });
 
   it('prints one table line per figure under a header', () => {
