@@ -165,14 +165,17 @@ export interface Answer {
 
 /**
  * One JSON request; `token` becomes a bearer Authorization header. `from` is the local address to connect from
- * (any of 127.0.0.0/8 on Linux), so that a test can play two hosts against one server.
+ * (any of 127.0.0.0/8 on Linux), so that a test can play two hosts against one server. Each request has a
+ * connection of its own: Node's global agent keeps sockets alive, and one it reuses just as the server closes it
+ * (a server restarting on a policy bundle closes its idle connections) fails with "socket hang up", which a test
+ * would take for the server's fault.
  */
 export function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; from?: string } = {}): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
-    const req = request(`${base}${path}`, { method, headers, localAddress: options.from }, (res) => {
+    const req = request(`${base}${path}`, { method, headers, localAddress: options.from, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);
