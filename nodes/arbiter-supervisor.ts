@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { SupervisorHost } from './lib/client';
 import type { NodeAPI } from './lib/node-red';
-import { Supervisor, type SupervisorSetup } from './lib/supervisor';
+import { parseDuration } from '../engine';
+import { Supervisor, TRENDS_EVERY_MS, type SupervisorSetup } from './lib/supervisor';
 import { checkSupervisor } from './lib/supervisor-check';
 import { storePath, supervisorCoreConfig, type SupervisorDef, type SystemDef } from './lib/supervisor-config';
 
@@ -40,10 +41,24 @@ export = function (RED: NodeAPI) {
     );
   });
 
+  /**
+   * settings.js `arbiterSupervisorTrendsEvery` (a duration: `30s`, `5m`; a number is ms): how often every supervisor
+   * samples the process's trends, as `serve`'s `trends.every`. A bad value is an error that names it, and the
+   * default applies: monitoring must not keep the engine from arbitrating.
+   */
+  function trendsEvery(node: SupervisorHost): number {
+    const setting = (RED.settings as { arbiterSupervisorTrendsEvery?: unknown }).arbiterSupervisorTrendsEvery;
+    if (setting === undefined) return TRENDS_EVERY_MS;
+    const every = parseDuration(setting);
+    if (every !== undefined && every > 0) return every;
+    node.error(`settings.js arbiterSupervisorTrendsEvery: ${JSON.stringify(setting)} is not a duration above 0 (30s, 5m, or ms); sampling every ${TRENDS_EVERY_MS / 1000}s`);
+    return TRENDS_EVERY_MS;
+  }
+
   RED.nodes.registerType('arbiter-supervisor', function (this: SupervisorHost, def: SupervisorDef) {
     RED.nodes.createNode(this, def);
     const level = (RED.settings as { logging?: { console?: { level?: string } } }).logging?.console?.level;
-    const supervisor = new Supervisor(this, RED._, setupOf(def), level === 'debug' || level === 'trace');
+    const supervisor = new Supervisor(this, RED._, setupOf(def), { logDecisions: level === 'debug' || level === 'trace', trendsEvery: trendsEvery(this) });
     this.supervisor = supervisor;
     const start = () => supervisor.start();
     RED.events.once('flows:started', start);

@@ -195,7 +195,7 @@ export class EdgeServer {
     };
     this.demo = new DemoDriver(arbiter, config.demo, devices, (m) => this.say(m));
     this.demo.start();
-    this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }));
+    this.clockMonitor = new ClockJumpMonitor(() => this.clock.drift(), (jump) => this.emit({ type: 'clock-jump', ...jump }), this.time);
     this.clockMonitor.start();
     this.retentionTimer = setInterval(() => this.retain(log), RETENTION_EVERY_MS);
     this.retentionTimer.unref();

@@ -1,9 +1,12 @@
 import type { Subscription } from 'rxjs';
 import { checkConfig } from '../../check/check-config';
 import { findingLine, type Finding } from '../../check/finding';
-import { Arbiter, INSTANT_DEVICES, RealClock, type CoreConfig, type DecisionLogger } from '../../engine';
+import { Arbiter, formatDuration, INSTANT_DEVICES, RealClock, type Clock, type CoreConfig, type DecisionLogger } from '../../engine';
+import { TrendMonitor } from '../../engine/health/trend-monitor';
 import { openDurableStore, type DurableStore } from '../../engine/store/durable-store';
 import { StoreBackups } from '../../engine/store/store-backups';
+import { ClockJumpMonitor, type ClockJump } from '../../server/clock-jump-monitor';
+import { ServerTrends } from '../../server/server-trends';
 import type { Node, Translate } from './node-red';
 import { statusOf, type StatusWord } from './status-vocabulary';
 
@@ -36,6 +39,26 @@ class CheckRefusal extends Error {
 
 /** How often the engine carries the clock to the store's high-water mark when nothing else is committed. */
 const HEARTBEAT_MS = 10_000;
+/** How often the process's trends are sampled unless settings.js says otherwise (`serve`'s `trends.every`). */
+export const TRENDS_EVERY_MS = 60_000;
+
+/** The engine's clock: wall-clock time from the store's high-water mark on, advanced by monotonic time. */
+export type SupervisorClock = Clock & Pick<RealClock, 'drift'>;
+
+export interface SupervisorOptions {
+  /** Decisions at debug level: only when Node-RED logs at debug, since building each sentence costs. */
+  readonly logDecisions?: boolean;
+  /** ms between two samples of the process's trends: free disk of the store, memory, growth of the store. */
+  readonly trendsEvery?: number;
+  /** The engine's clock from the store's mark on: a RealClock; tests give one in virtual time. */
+  readonly clock?: (notBefore: number) => SupervisorClock;
+}
+
+/** What runs beside the engine while it runs: started after it, stopped before it. */
+interface HealthMonitor {
+  start(): void;
+  stop(): void;
+}
 
 /**
  * What an `arbiter-supervisor` config node owns: one engine on one SQLite store, and the client nodes that use it
@@ -51,12 +74,13 @@ export class Supervisor {
   private refusal?: string;
   /** The static check's warnings, shown on every client once the engine runs. */
   private warnings: readonly Finding[] = [];
+  private health: HealthMonitor[] = [];
 
   constructor(
     private readonly node: Node,
     private readonly translate: Translate,
     private readonly setup: SupervisorSetup,
-    private readonly logDecisions = false,
+    private readonly options: SupervisorOptions = {},
   ) {
     this.phase = 'problem' in setup ? 'invalid' : 'starting';
   }
@@ -93,17 +117,18 @@ export class Supervisor {
       // an explicit store file, another process), the check for silent loss, the store on its own thread.
       this.durable = await openDurableStore(storeFile, { command: this.label, backups: new StoreBackups(storeFile), problem: (m) => this.node.warn(m) });
       const { store } = this.durable;
-      const clock = new RealClock({ notBefore: store.info.mark });
+      const clock = this.options.clock?.(store.info.mark) ?? new RealClock({ notBefore: store.info.mark });
       const arbiter = new Arbiter({ config, store, clock, devices: INSTANT_DEVICES, logger: this.logger(), heartbeat: HEARTBEAT_MS });
       this.arbiter = arbiter;
       await arbiter.start();
-      return arbiter;
+      return { arbiter, clock };
     })();
     starting.then(
-      (arbiter) => {
+      ({ arbiter, clock }) => {
         if (this.phase !== 'starting') return;
         this.phase = 'running';
         for (const entry of this.clients.values()) this.connect(entry);
+        this.monitor(arbiter, clock, storeFile);
         this.started.resolve(arbiter);
       },
       (err: unknown) => {
@@ -151,6 +176,8 @@ export class Supervisor {
   async stop(): Promise<void> {
     if (this.phase === 'closed') return;
     this.phase = 'closed';
+    for (const monitor of this.health) monitor.stop();
+    this.health = [];
     for (const entry of this.clients.values()) entry.subscription?.unsubscribe();
     this.badgeAll('closed');
     this.clients.clear();
@@ -183,6 +210,38 @@ export class Supervisor {
     }
   }
 
+  /**
+   * The health monitors of `serve` that apply to a Node-RED home, started once the clients are connected so that
+   * the first sample's warnings reach them: the process's trends (free disk of the store's file system, memory,
+   * growth of the store) as `trend-warning` on the engine's stream, and steps of the wall clock. The devices are
+   * flows, which the supervisor can neither time nor read back, so no device trend or lifetime counter runs here.
+   */
+  private monitor(arbiter: Arbiter, clock: SupervisorClock, storeFile: string): void {
+    const trends = new TrendMonitor((w) => arbiter.running && arbiter.announce({ type: 'trend-warning', ...w }));
+    this.health = [
+      new ServerTrends(trends, clock, storeFile, this.options.trendsEvery ?? TRENDS_EVERY_MS),
+      new ClockJumpMonitor(() => clock.drift(), (jump) => this.clockJumped(arbiter, jump), clock),
+    ];
+    try {
+      for (const monitor of this.health) monitor.start();
+    } catch (err) {
+      // A monitor that cannot sample (the store's folder unreadable) must not stop arbitration (STYLE.md, Errors).
+      this.node.error(`${this.label}: cannot start its health monitors: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /**
+   * A step of the wall clock changes no decision (leases and holds run on monotonic time), but the times of events
+   * before and after it are not comparable: a warning in the log, and a `clock` finding on the engine's stream for
+   * `arbiter-events` nodes (`serve` logs it as its own `clock-jump` event, which the engine's catalogue lacks).
+   */
+  private clockJumped(arbiter: Arbiter, { jump, drift }: ClockJump): void {
+    const amount = (ms: number) => formatDuration(Math.round(Math.abs(ms) / 1000) * 1000);
+    const message = `clock-jump: the wall clock stepped ${amount(jump)} ${jump > 0 ? 'ahead' : 'back'} and is now ${amount(drift)} ${drift >= 0 ? 'ahead of' : 'behind'} the engine's time (monotonic since the start); leases and holds are not affected, times logged before and after the step are not comparable`;
+    this.node.warn(message);
+    if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'clock', ok: false, message }] });
+  }
+
   private badge(client: ArbiterClient, word: StatusWord): void {
     client.node.status(statusOf(this.translate, word));
   }
@@ -197,7 +256,7 @@ export class Supervisor {
    */
   private logger(): DecisionLogger {
     return {
-      decision: (_event, sentence) => this.logDecisions && this.node.debug(sentence()),
+      decision: (_event, sentence) => this.options.logDecisions && this.node.debug(sentence()),
       error: (message, context) => this.node.error(`${message}${context ? ` ${JSON.stringify(context)}` : ''}`),
     };
   }
