@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildCoreConfig } from '../../../engine';
+import { buildCoreConfig, VirtualClock } from '../../../engine';
+import type { DiagnosticResult } from '../../../engine/core/events';
 import type { Node, NodeStatus } from '../../../nodes/lib/node-red';
 import { Supervisor } from '../../../nodes/lib/supervisor';
 
@@ -27,6 +28,26 @@ function fakeNode(id: string): Node & { statuses: NodeStatus[]; errors: unknown[
     warn: (w: unknown) => warnings.push(w),
     error: (e: unknown) => errors.push(e),
   } as Node & { statuses: NodeStatus[]; errors: unknown[]; warnings: unknown[] };
+}
+
+/** Virtual time, a wall clock the test can step against it, and a count of the timers still to fire. */
+class SteppedClock extends VirtualClock {
+  wallAhead = 0;
+  looks = 0;
+  pending = 0;
+
+  drift(): number {
+    this.looks++;
+    return this.wallAhead;
+  }
+
+  override schedule(at: number, callback: () => void): () => void {
+    this.pending++;
+    let live = true;
+    const end = () => live && ((live = false), this.pending--);
+    const cancel = super.schedule(at, () => (end(), callback()));
+    return () => (end(), cancel());
+  }
 }
 
 const translate = (key: string) => key.replace(/^.*:status\./, '');
@@ -112,6 +133,43 @@ describe('Supervisor', function () {
     assert.deepEqual(client.statuses.map((s) => s.text), ['starting', 'ready', 'checked']);
     assert.equal(client.statuses[2].fill, 'yellow');
     await supervisor.stop();
+  });
+
+  it('reports a step of the wall clock as a warning and as a clock finding on the engine\'s stream, checked on the engine\'s clock', async () => {
+    let clock!: SteppedClock;
+    const node = fakeNode('sup');
+    const supervisor = new Supervisor(node, translate, { config, storeFile: join(dir, 'f.sqlite') }, { clock: (mark) => (clock = new SteppedClock(mark)) });
+    const findings: DiagnosticResult[] = [];
+    supervisor.register({ node: fakeNode('events'), connect: (arbiter) => arbiter.events$.subscribe((e) => e.type === 'diagnostics' && findings.push(...e.results)) });
+    supervisor.start();
+    await supervisor.ready();
+    clock.wallAhead = 1000; // NTP slewing: under the threshold
+    await clock.advanceTo(clock.now() + 5000);
+    assert.equal(findings.length, 0, 'a slow drift is no step');
+    clock.wallAhead = 3_601_000; // someone sets the clock an hour ahead
+    await clock.advanceTo(clock.now() + 5000);
+    assert.deepEqual(findings.map((f) => [f.subject, f.ok]), [['clock', false]]);
+    assert.match(findings[0].message, /^clock-jump: the wall clock stepped 1h ahead and is now 1h1s ahead of the engine's time/);
+    assert.deepEqual(node.warnings, [findings[0].message]);
+    await supervisor.stop();
+  });
+
+  it('stops its monitors when it closes: no timer left on the engine\'s clock, no look at the wall clock after', async () => {
+    let clock!: SteppedClock;
+    const node = fakeNode('sup');
+    const supervisor = new Supervisor(node, translate, { config, storeFile: join(dir, 'g.sqlite') }, { clock: (mark) => (clock = new SteppedClock(mark)), trendsEvery: 1000 });
+    supervisor.start();
+    await supervisor.ready();
+    const before = clock.looks;
+    await clock.advanceTo(clock.now() + 5000);
+    assert.ok(clock.looks > before, 'the wall clock is watched while the engine runs');
+    await supervisor.stop();
+    assert.equal(clock.pending, 0, 'every timer on the engine\'s clock is cancelled: the trend sampler\'s, the clock check\'s, the engine\'s');
+    const looks = clock.looks;
+    clock.wallAhead = 3_600_000;
+    await clock.advanceTo(clock.now() + 60_000);
+    assert.equal(clock.looks, looks, 'no look at the wall clock after the close');
+    assert.deepEqual(node.warnings, []);
   });
 
   it('reports an invalid configuration once started, and rejects inputs with it', async () => {

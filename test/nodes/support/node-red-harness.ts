@@ -65,9 +65,10 @@ export class NodeRedHarness {
     await new Promise<void>((resolve, reject) => helper.stopServer((err?: Error) => (err ? reject(err) : resolve())));
   }
 
-  newUserDir(): void {
+  /** A fresh user directory, and the runtime settings (settings.js) the next load runs with. */
+  newUserDir(settings: Record<string, unknown> = {}): void {
     this.userDir = mkdtempSync(join(tmpdir(), 'home-arbiter-nodered-'));
-    helper.settings({ userDir: this.userDir });
+    helper.settings({ userDir: this.userDir, ...settings });
   }
 
   /** Loads the flow and records every message reaching a `helper` node. */
