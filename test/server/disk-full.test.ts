@@ -9,12 +9,7 @@ describe('server: a full disk (issue 11)', function () {
   let disk: SmallDisk | undefined;
 
   beforeEach(function () {
-    const mounted = SmallDisk.mount(2048);
-    if (typeof mounted === 'string') {
-      console.log(`      skipped: ${mounted}; this test needs root (CI runs as root)`);
-      this.skip();
-    }
-    disk = mounted;
+    disk = SmallDisk.forTest(this, 2048);
   });
   const served = homePerTest(() => new TempHome(HOME_YAML.replace('store: { file: home.sqlite }', `store: { file: ${disk!.dir}/home.sqlite }`)).withSecrets());
   afterEach(() => {

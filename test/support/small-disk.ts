@@ -16,6 +16,16 @@ export class SmallDisk {
     return `cannot mount a tmpfs (${(run.stderr || run.error?.message || `exit ${run.status}`).trim()})`;
   }
 
+  /** Mounts one for a mocha test, or skips the test saying why (mounting needs root; CI runs as root). */
+  static forTest(test: Mocha.Context, kib: number): SmallDisk {
+    const mounted = SmallDisk.mount(kib);
+    if (typeof mounted === 'string') {
+      console.log(`      skipped: ${mounted}; this test needs root (CI runs as root)`);
+      test.skip();
+    }
+    return mounted as SmallDisk;
+  }
+
   private get ballast(): string {
     return join(this.dir, 'ballast');
   }

@@ -23,6 +23,8 @@ interface TestHelper {
   setFlows(flow: unknown[], type: 'full' | 'flows' | 'nodes'): Promise<void>;
   unload(): Promise<void>;
   getNode(id: string): unknown;
+  /** A sinon spy on the runtime's log during `load`: each call's first argument is the entry. */
+  log(): { getCalls(): { args: [{ level: number; id?: string; msg?: unknown }] }[]; readonly ERROR: number };
   /** Node.prototype, whose `status` the helper wraps in a sinon spy during `load` (every call, from construction on). */
   readonly _NodePrototype: { status: { getCalls(): { thisValue: unknown; args: [NodeStatus] }[] } };
 }
@@ -119,6 +121,16 @@ export class NodeRedHarness {
       .getCalls()
       .filter((call) => call.thisValue === node)
       .map((call) => call.args[0]);
+  }
+
+  /** What the runtime logged at error level for node `id` since the load, as text. */
+  errorsLogged(id: string): string[] {
+    const log = helper.log();
+    return log
+      .getCalls()
+      .map((call) => call.args[0])
+      .filter((entry) => entry.level === log.ERROR && entry.id === id)
+      .map((entry) => String(entry.msg));
   }
 
   status(id: string): NodeStatus | undefined {
