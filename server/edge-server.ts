@@ -171,7 +171,10 @@ export class EdgeServer {
     this.recovered = crashed !== undefined;
     this.lifetime = new LifetimeMonitor(this.db!, arbiter, config.lifetime, (e) => this.emit(e), this.time);
     this.lifetime.start();
-    this.serverTrends = new ServerTrends(this.trends!, this.time, config.storeFile, config.trendsEvery);
+    this.serverTrends = new ServerTrends(this.trends!, this.time, config.storeFile, config.trendsEvery, (message) => {
+      this.say(`trends: ${message}`);
+      if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'store', ok: false, message }] });
+    });
     this.serverTrends.start();
     // Without `prepare` the adapters start once the engine runs, as they always did; its dispatches wait for them.
     const prepared = this.adaptersStarted;

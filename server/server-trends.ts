@@ -10,12 +10,18 @@ import type { TrendMonitor } from '../engine/health/trend-monitor';
  */
 export class ServerTrends {
   private cancel?: () => void;
+  /** The reason the store's file system could not be read last time, said once until it can be read again. */
+  private unreadable?: string;
+  /** The last size read of the store and its WAL, kept while they cannot be read so that no growth is invented. */
+  private lastLog = 0;
 
   constructor(
     private readonly trends: TrendMonitor,
     private readonly clock: Clock,
     private readonly storeFile: string,
     private readonly every: number,
+    /** The store's file system cannot be read (its disk pulled out, its folder gone): said once per cause. */
+    private readonly problem: (message: string) => void,
   ) {}
 
   start(): void {
@@ -41,14 +47,21 @@ export class ServerTrends {
       this.trends.server({ at: this.clock.now(), diskFree: 1, diskTotal: 1, memory, logBytes: 0 });
       return;
     }
-    const disk = statfsSync(dirname(this.storeFile));
-    const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
-    this.trends.server({
-      at: this.clock.now(),
-      diskFree: disk.bavail * disk.bsize,
-      diskTotal: disk.blocks * disk.bsize,
-      memory,
-      logBytes: size(this.storeFile) + size(`${this.storeFile}-wal`),
-    });
+    // On a timer, a throw would be an uncaught exception: the whole process, arbitration with it, would end.
+    let disk: { free: number; total: number; log: number };
+    try {
+      const fs = statfsSync(dirname(this.storeFile));
+      const size = (file: string) => statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+      disk = { free: fs.bavail * fs.bsize, total: fs.blocks * fs.bsize, log: size(this.storeFile) + size(`${this.storeFile}-wal`) };
+      this.unreadable = undefined;
+    } catch (err) {
+      const reason = `cannot read the file system of the store ${this.storeFile}: ${err instanceof Error ? err.message : String(err)}`;
+      if (reason !== this.unreadable) this.problem(reason);
+      this.unreadable = reason;
+      // Memory is still sampled; the disk's measures wait for a reading (a total of 0 never warns).
+      disk = { free: 0, total: 0, log: this.lastLog };
+    }
+    this.lastLog = disk.log;
+    this.trends.server({ at: this.clock.now(), diskFree: disk.free, diskTotal: disk.total, memory, logBytes: disk.log });
   }
 }

@@ -219,15 +219,13 @@ export class Supervisor {
   private monitor(arbiter: Arbiter, clock: SupervisorClock, storeFile: string): void {
     const trends = new TrendMonitor((w) => arbiter.running && arbiter.announce({ type: 'trend-warning', ...w }));
     this.health = [
-      new ServerTrends(trends, clock, storeFile, this.options.trendsEvery ?? TRENDS_EVERY_MS),
+      new ServerTrends(trends, clock, storeFile, this.options.trendsEvery ?? TRENDS_EVERY_MS, (message) => {
+        this.node.warn(message);
+        if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'store', ok: false, message }] });
+      }),
       new ClockJumpMonitor(() => clock.drift(), (jump) => this.clockJumped(arbiter, jump), clock),
     ];
-    try {
-      for (const monitor of this.health) monitor.start();
-    } catch (err) {
-      // A monitor that cannot sample (the store's folder unreadable) must not stop arbitration (STYLE.md, Errors).
-      this.node.error(`${this.label}: cannot start its health monitors: ${err instanceof Error ? err.message : String(err)}`);
-    }
+    for (const monitor of this.health) monitor.start();
   }
 
   /**
