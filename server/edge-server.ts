@@ -11,7 +11,6 @@ import { RealClock, type Clock } from '../engine/clock';
 import type { DecisionLogger } from '../engine/decision-logger';
 import type { ArbiterStore, StoreBatch } from '../engine/store/arbiter-store';
 import type { BackupEntry } from '../engine/store/store-backups';
-import { formatDuration } from '../engine/core/duration';
 import type { DeviceAdapter } from '../adapters/device-adapter';
 import { DeviceRouter, type AdapterStart } from '../adapters/device-router';
 import { IdlePathDiagnosis } from '../engine/health/idle-path-diagnosis';
@@ -21,7 +20,8 @@ import { VIRTUAL, type VirtualAdapter } from '../adapters/virtual';
 import { ActiveAlarms } from './active-alarms';
 import { createAdapters } from './adapter-registry';
 import { Authenticator } from './auth';
-import { CLOCK_JUMP_MS, ClockJumpMonitor } from './clock-jump-monitor';
+import { clockAtStart } from './clock-behind';
+import { ClockJumpMonitor } from './clock-jump-monitor';
 import { DecisionLog, type LogEntry } from './decision-log';
 import { DemoDriver } from './demo-driver';
 import { Diagnostics } from './diagnostics';
@@ -358,18 +358,11 @@ export class EdgeServer {
     for (const r of results.filter((r) => !r.ok)) this.say(`diagnostics: ${r.subject}: ${r.message}`);
   }
 
-  /**
-   * A wall clock behind the store's high-water mark (a dead RTC battery, a wrong manual setting) would give stored
-   * leases and facts time they never had: the engine's clock starts at the mark instead, and this is an error and
-   * an alarm until someone fixes the clock.
-   */
+  /** The clock at start (clock-behind.ts); behind the store's mark, also an alarm. */
   private clockDiagnostic(mark: number, timeSync: string): Omit<DiagnosticResult, 'subject'> {
-    const wall = Date.now();
-    const behind = mark - wall;
-    if (behind <= CLOCK_JUMP_MS) return { ok: true, message: `wall clock ${new Date(wall).toISOString()}; ${timeSync}` };
-    const message = `clock-behind: the wall clock (${new Date(wall).toISOString()}) is ${formatDuration(Math.round(behind / 1000) * 1000)} behind the store's high-water mark (${new Date(mark).toISOString()}); leases and staleness are measured from the mark, never extended; set the clock right (${timeSync})`;
-    this.arbiter!.announce({ type: 'alarm', kind: 'clock-behind', message });
-    return { ok: false, message };
+    const result = clockAtStart(mark, Date.now(), timeSync);
+    if (!result.ok) this.arbiter!.announce({ type: 'alarm', kind: 'clock-behind', message: result.message });
+    return result;
   }
 
   private async listen(metrics: ServerMetrics, arbiter: Arbiter, log: DecisionLog): Promise<void> {

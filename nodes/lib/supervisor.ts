@@ -5,8 +5,10 @@ import { Arbiter, formatDuration, INSTANT_DEVICES, RealClock, type Clock, type C
 import { TrendMonitor } from '../../engine/health/trend-monitor';
 import { openDurableStore, type DurableStore } from '../../engine/store/durable-store';
 import { StoreBackups } from '../../engine/store/store-backups';
+import { clockAtStart } from '../../server/clock-behind';
 import { ClockJumpMonitor, type ClockJump } from '../../server/clock-jump-monitor';
 import { ServerTrends } from '../../server/server-trends';
+import { timeSynchronisation } from '../../server/time-sync';
 import type { Node, Translate } from './node-red';
 import { statusOf, type StatusWord } from './status-vocabulary';
 
@@ -107,6 +109,7 @@ export class Supervisor {
     if (this.phase !== 'starting' || this.arbiter) return;
     const { config, storeFile } = this.setup;
     const starting = (async () => {
+      const timeSync = timeSynchronisation();
       const { findings } = await checkConfig(config);
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) throw new CheckRefusal(this.label, errors);
@@ -117,18 +120,20 @@ export class Supervisor {
       // an explicit store file, another process), the check for silent loss, the store on its own thread.
       this.durable = await openDurableStore(storeFile, { command: this.label, backups: new StoreBackups(storeFile), problem: (m) => this.node.warn(m) });
       const { store } = this.durable;
+      const clockCheck = clockAtStart(store.info.mark, Date.now(), await timeSync);
       const clock = this.options.clock?.(store.info.mark) ?? new RealClock({ notBefore: store.info.mark });
       const arbiter = new Arbiter({ config, store, clock, devices: INSTANT_DEVICES, logger: this.logger(), heartbeat: HEARTBEAT_MS });
       this.arbiter = arbiter;
       await arbiter.start();
-      return { arbiter, clock };
+      return { arbiter, clock, clockCheck };
     })();
     starting.then(
-      ({ arbiter, clock }) => {
+      ({ arbiter, clock, clockCheck }) => {
         if (this.phase !== 'starting') return;
         this.phase = 'running';
         for (const entry of this.clients.values()) this.connect(entry);
         this.monitor(arbiter, clock, storeFile);
+        if (!clockCheck.ok) this.clockBehind(arbiter, clockCheck.message);
         this.started.resolve(arbiter);
       },
       (err: unknown) => {
@@ -238,6 +243,16 @@ export class Supervisor {
     const message = `clock-jump: the wall clock stepped ${amount(jump)} ${jump > 0 ? 'ahead' : 'back'} and is now ${amount(drift)} ${drift >= 0 ? 'ahead of' : 'behind'} the engine's time (monotonic since the start); leases and holds are not affected, times logged before and after the step are not comparable`;
     this.node.warn(message);
     if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'clock', ok: false, message }] });
+  }
+
+  /**
+   * The wall clock was behind the store's high-water mark at start: the engine's clock starts at the mark, and the
+   * flows hear of it as `serve`'s operator does, once the clients are connected: an alarm and a clock finding.
+   */
+  private clockBehind(arbiter: Arbiter, message: string): void {
+    this.node.warn(message);
+    arbiter.announce({ type: 'alarm', kind: 'clock-behind', message });
+    arbiter.announce({ type: 'diagnostics', results: [{ subject: 'clock', ok: false, message }] });
   }
 
   private badge(client: ArbiterClient, word: StatusWord): void {

@@ -172,6 +172,29 @@ describe('Supervisor', function () {
     assert.deepEqual(node.warnings, []);
   });
 
+  it("raises clock-behind when the wall clock is behind the store's high-water mark at start, as serve does", async () => {
+    const DAY = 86_400_000;
+    const storeFile = join(dir, 'h.sqlite');
+    // A first deploy whose clock ran a day ahead (a wrong manual setting, since corrected): the store's mark with it.
+    const ahead = new Supervisor(fakeNode('sup'), translate, { config, storeFile }, { clock: () => new SteppedClock(Date.now() + DAY) });
+    ahead.start();
+    await (await ahead.ready()).command({ system: 'vent', target: 'living.window', state: 'open' });
+    await ahead.stop();
+
+    const node = fakeNode('sup');
+    const supervisor = new Supervisor(node, translate, { config, storeFile });
+    const heard: { type: string; kind?: string; message?: string; results?: readonly DiagnosticResult[] }[] = [];
+    supervisor.register({ node: fakeNode('events'), connect: (arbiter) => arbiter.events$.subscribe((e) => (e.type === 'alarm' || e.type === 'diagnostics') && heard.push(e)) });
+    supervisor.start();
+    await supervisor.ready();
+    const alarm = heard.find((e) => e.type === 'alarm');
+    assert.equal(alarm?.kind, 'clock-behind');
+    assert.match(alarm!.message!, /^clock-behind: the wall clock \(.*\) is (23h59m5\ds|1d) behind the store's high-water mark \(.*\); leases and staleness are measured from the mark, never extended; set the clock right \(time /);
+    assert.deepEqual(heard.find((e) => e.type === 'diagnostics')?.results, [{ subject: 'clock', ok: false, message: alarm!.message }]);
+    assert.deepEqual(node.warnings, [alarm!.message]);
+    await supervisor.stop();
+  });
+
   it('reports an invalid configuration once started, and rejects inputs with it', async () => {
     const node = fakeNode('sup');
     const supervisor = new Supervisor(node, translate, { problem: 'actuators[0].kind: is required' });
