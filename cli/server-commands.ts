@@ -14,7 +14,8 @@ import { fleetExtensions } from '../fleet/fleet-member';
 import { verifyAgainst } from '../fleet/off-box-verify';
 import { eraseFiles, lockFiles, storeFiles } from '../server/erase';
 import { FaultRecords, listFaults } from '../server/fault-records';
-import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint } from '../server/log-verification';
+import { rotateSigningKey } from '../server/key-rotation';
+import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint, type LogVerification } from '../server/log-verification';
 import { networkConfinement } from '../server/network-confinement';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
 import { loadPublicKey, loadSigningKey, publicKeyFileFor, type LogSigner } from '../server/signing-key';
@@ -144,24 +145,29 @@ async function doctor(opts: { config: string }): Promise<void> {
   process.exitCode = errors > 0 ? 1 : 0;
 }
 
-async function verifyLog(opts: { config: string; json?: boolean; publicKey?: string; checkpoints?: string; against?: string }): Promise<void> {
+async function verifyLog(opts: { config: string; json?: boolean; publicKey?: string[]; checkpoints?: string; against?: string }): Promise<void> {
   const config = loadServerConfig(opts.config);
   if (opts.against) return verifyLogAgainst(config, opts.against.split(','), opts.publicKey, opts.json);
-  const publicKey = opts.publicKey === undefined ? undefined : loadPublicKey(opts.publicKey);
+  const publicKeys = opts.publicKey?.map(loadPublicKey);
   const exported = opts.checkpoints === undefined ? undefined : readCheckpoints(opts.checkpoints);
   const db = openStore(config);
   try {
-    const result = verifyDecisionLog(db, { retention: config.retention, publicKey, exported });
+    const result = verifyDecisionLog(db, { retention: config.retention, publicKeys, exported });
     if (opts.json) out(JSON.stringify(result, null, 2));
     else if (result.problems.length === 0) {
       out(`decision log intact: ${result.entries} entries (${result.firstSeq ?? '-'}..${result.lastSeq ?? '-'}), head hash ${result.headHash}`);
-      if (publicKey) out(`${result.checkpoints} signed checkpoints verified, the newest at entry ${result.lastCheckpointSeq ?? '-'}${exported ? `; ${exported.length} exported checkpoints found in the chain` : ''}`);
+      if (publicKeys) out(`${result.checkpoints} signed checkpoints verified, the newest at entry ${result.lastCheckpointSeq ?? '-'}${exported ? `; ${exported.length} exported checkpoints found in the chain` : ''}${signedBy(result)}`);
       else out('signatures not checked: pass --public-key (and --checkpoints with an exported copy)');
     } else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
     process.exitCode = result.problems.length === 0 ? 0 : 1;
   } finally {
     db.close();
   }
+}
+
+/** After a key rotation, which key signs from where. */
+function signedBy(result: LogVerification): string {
+  return result.keys.length > 1 ? `; signed by key ${result.keys.map((k) => (k.from === 0 ? k.keyId : `${k.keyId} from entry ${k.from}`)).join(', then ')}` : '';
 }
 
 /** `log checkpoints` writes one JSON object per line; a copy kept elsewhere is read back for `log verify --checkpoints`. */
@@ -196,13 +202,13 @@ function exportCheckpoints(opts: { config: string; since?: number }): void {
  * `log verify --against nats://…`: the home's log against its off-box copy (fleet/off-box-verify.ts), the
  * checkpoints of both checked with the decision log's public key (`--public-key`, else the one beside the key).
  */
-async function verifyLogAgainst(config: ServerConfig, servers: string[], publicKeyFile: string | undefined, json?: boolean): Promise<void> {
+async function verifyLogAgainst(config: ServerConfig, servers: string[], publicKeyFiles: string[] | undefined, json?: boolean): Promise<void> {
   const home = config.fleet?.home ?? config.cluster?.home;
   if (!home || !config.fleet) throw new Error(`${config.source}: --against needs a fleet section (the home's id in the off-box log)`);
-  const publicKey = loadPublicKey(publicKeyFile ?? publicKeyFileFor(config.signingKeyFile));
+  const publicKeys = (publicKeyFiles ?? [publicKeyFileFor(config.signingKeyFile)]).map(loadPublicKey);
   const db = openStore(config);
   try {
-    const result = await verifyAgainst(db, servers, home, config.fleet.node, publicKey);
+    const result = await verifyAgainst(db, servers, home, config.fleet.node, publicKeys);
     if (json) out(JSON.stringify(result, null, 2));
     else if (result.problems.length === 0) out(`decision log intact against the off-box copy: ${result.copied} entries copied (up to ${result.copiedUpTo}), ${result.checkpoints} signed checkpoints`);
     else for (const p of result.problems) out(`TAMPERED entry ${p.seq}: ${p.problem}`);
@@ -210,6 +216,16 @@ async function verifyLogAgainst(config: ServerConfig, servers: string[], publicK
   } finally {
     db.close();
   }
+}
+
+/** `home-arbiter log rotate-key`: the server stopped, a new signing key takes over, handed over by the old one. */
+function rotateKey(opts: { config: string }): void {
+  const config = loadServerConfig(opts.config);
+  if (config.storeFile === 'memory') throw new Error(`${config.source}: store.file is memory; there is no decision log on disk to sign`);
+  const rotated = rotateSigningKey(config.storeFile, config.signingKeyFile, config.retention);
+  out(`${rotated.seq !== undefined ? `entry ${rotated.seq}` : 'an interrupted rotation finished'}: the decision log's signing key ${rotated.previousKeyId} handed over to ${rotated.keyId}`);
+  out(`  new private key: ${config.signingKeyFile}; its public key (copy it elsewhere): ${publicKeyFileFor(config.signingKeyFile)}`);
+  out(`  the retired key's public key, to verify what it signed: ${rotated.retiredPublicKeyFile}`);
 }
 
 function faults(opts: { config: string; json?: boolean; id?: number }): void {
@@ -312,6 +328,7 @@ function listBackups(opts: { config: string }): void {
 }
 
 const configOption = () => new Option('-c, --config <file>', 'server configuration (YAML)').makeOptionMandatory();
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 const intArg = (value: string) => {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('not a non-negative integer');
@@ -339,11 +356,16 @@ export function registerServerCommands(program: Command): void {
     .command('verify')
     .description('check the decision log hash chain; names every edited, removed or early pruned entry; exit 1 if tampered')
     .addOption(configOption())
-    .option('--public-key <file>', 'the signing key\'s public key (PEM): checkpoints and the anchor must verify with it')
+    .option('--public-key <file>', 'a signing key\'s public key (PEM), repeatable across key rotations (the oldest is enough to follow them): checkpoints and the anchor must verify with the key in force', collect)
     .option('--checkpoints <file>', 'checkpoints exported earlier by `log checkpoints`: each must still be in the chain')
     .option('--json', 'print the result as JSON')
     .option('--against <nats-urls>', 'also compare with the off-box copy on these NATS servers (comma-separated): names deleted or rewritten entries')
     .action(verifyLog);
+  log
+    .command('rotate-key')
+    .description('replace the decision log\'s signing key (the server must be stopped): the old key signs the handover in the log, its public key is kept')
+    .addOption(configOption())
+    .action(rotateKey);
   log
     .command('checkpoints')
     .description('print the signed checkpoints, one JSON object per line, to keep a copy elsewhere')

@@ -38,11 +38,11 @@ async function readCopy(link: NatsLink, subject: string): Promise<{ rows: LogRow
 
 /**
  * `log verify --against nats://…`: checks the off-box copy on its own (its hash chain, and its checkpoints against
- * the server's public key: log-verification.ts), then the home's log against it: every checkpoint of the copy must
+ * the server's public keys: log-verification.ts), then the home's log against it: every checkpoint of the copy must
  * still be in the home's chain, and an entry the copy holds that the home's log lacks was deleted, one whose
  * digest, hash or body differs was rewritten, even when the home's chain was recomputed to pass on its own.
  */
-export async function verifyAgainst(local: Database.Database, servers: readonly string[], home: string, node: string, publicKey: KeyObject): Promise<OffBoxVerification> {
+export async function verifyAgainst(local: Database.Database, servers: readonly string[], home: string, node: string, publicKeys: readonly KeyObject[]): Promise<OffBoxVerification> {
   const link = await NatsLink.open(servers, `home-arbiter log verify ${home}`);
   let copy: Awaited<ReturnType<typeof readCopy>>;
   try {
@@ -54,12 +54,12 @@ export async function verifyAgainst(local: Database.Database, servers: readonly 
   const copyDb = new Database(':memory:');
   try {
     writeLogCopy(copyDb, copy.rows, copy.checkpoints.map((c) => ({ seq: c.seq, wall: c.wall, hash: c.hash, key_id: c.keyId, signature: c.signature })));
-    for (const p of verifyDecisionLog(copyDb, { publicKey }).problems) problems.push({ seq: p.seq, problem: `the off-box copy: ${p.problem}` });
+    for (const p of verifyDecisionLog(copyDb, { publicKeys }).problems) problems.push({ seq: p.seq, problem: `the off-box copy: ${p.problem}` });
   } finally {
     copyDb.close();
   }
 
-  problems.push(...verifyDecisionLog(local, { publicKey, exported: copy.checkpoints }).problems);
+  problems.push(...verifyDecisionLog(local, { publicKeys, exported: copy.checkpoints }).problems);
   const localRows = new Map(readLogRows(local, 0, Number.MAX_SAFE_INTEGER).map((r) => [r.seq, r]));
   const anchor = (local.prepare("SELECT 1 FROM sqlite_master WHERE name = 'decision_log_anchor'").get() ? (local.prepare('SELECT seq FROM decision_log_anchor WHERE id = 1').get() as { seq: number } | undefined)?.seq : undefined) ?? 0;
   for (const remote of copy.rows) {

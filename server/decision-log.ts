@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { anchorText, CHECKPOINT_EVERY, chain, checkpointText, digestOf, GENESIS, migrateLog, sha256, type AnchorRow, type LogRow } from './log-chain';
+import { anchorText, CHECKPOINT_EVERY, chain, checkpointText, digestOf, GENESIS, KEY_ROTATED, migrateLog, rotationText, sha256, type AnchorRow, type KeyRotation, type LogRow } from './log-chain';
 import type { LogRetention } from './server-config';
 import type { LogSigner } from './signing-key';
 
@@ -57,8 +57,8 @@ export class DecisionLog {
   constructor(
     private readonly db: Database.Database,
     private readonly retention: LogRetention,
-    /** Absent: nothing is signed (a store in memory, or a test of the chain alone). */
-    private readonly signer?: LogSigner,
+    /** Absent: nothing is signed (a store in memory, or a test of the chain alone). Replaced by `rotateSigner`. */
+    private signer?: LogSigner,
   ) {
     migrateLog(db);
     const insert = db.prepare('INSERT INTO decision_log (seq, wall, mono, type, safety, body, body_hash, digest, hash) VALUES (@seq, @wall, @mono, @type, @safety, @body, @body_hash, @digest, @hash)');
@@ -186,9 +186,12 @@ export class DecisionLog {
     this.flush();
     const { maxAge, safetyMaxAge } = this.retention;
     return this.db.transaction(() => {
-      let pruned = this.db.prepare('UPDATE decision_log SET body = NULL WHERE body IS NOT NULL AND safety = 0 AND wall < ?').run(now - maxAge).changes;
-      pruned += this.db.prepare('UPDATE decision_log SET body = NULL WHERE body IS NOT NULL AND safety = 1 AND wall < ?').run(now - safetyMaxAge).changes;
-      const firstKept = (this.db.prepare('SELECT MIN(seq) AS seq FROM decision_log WHERE body IS NOT NULL').get() as { seq: number | null }).seq ?? this.headSeq;
+      // A key rotation keeps its body (the new key) until it is deleted with the entries before it: a verifier
+      // needs it for every checkpoint after it, and once it is deleted the anchor is signed by a later key.
+      const prunable = `body IS NOT NULL AND type != '${KEY_ROTATED}'`;
+      let pruned = this.db.prepare(`UPDATE decision_log SET body = NULL WHERE ${prunable} AND safety = 0 AND wall < ?`).run(now - maxAge).changes;
+      pruned += this.db.prepare(`UPDATE decision_log SET body = NULL WHERE ${prunable} AND safety = 1 AND wall < ?`).run(now - safetyMaxAge).changes;
+      const firstKept = (this.db.prepare(`SELECT MIN(seq) AS seq FROM decision_log WHERE ${prunable}`).get() as { seq: number | null }).seq ?? this.headSeq;
       const lastDead = this.db.prepare('SELECT seq, hash FROM decision_log WHERE seq < ? ORDER BY seq DESC LIMIT 1').get(firstKept) as { seq: number; hash: string } | undefined;
       if (!lastDead) return { pruned, deleted: 0 };
       const newest = (safety: string) => (this.db.prepare(`SELECT MAX(wall) AS wall FROM decision_log WHERE seq <= ? ${safety}`).get(lastDead.seq) as { wall: number | null }).wall ?? 0;
@@ -199,13 +202,40 @@ export class DecisionLog {
         wall: Math.max(newest(''), previous?.wall ?? 0),
         safety_wall: Math.max(newest('AND safety = 1'), previous?.safety_wall ?? 0),
       };
-      this.db
-        .prepare('INSERT OR REPLACE INTO decision_log_anchor (id, seq, hash, wall, safety_wall, key_id, signature) VALUES (1, @seq, @hash, @wall, @safety_wall, @key_id, @signature)')
-        .run({ ...anchor, key_id: this.signer?.keyId ?? null, signature: this.signer?.sign(anchorText(anchor)) ?? null });
+      this.writeAnchor(anchor);
       const deleted = this.db.prepare('DELETE FROM decision_log WHERE seq <= ?').run(lastDead.seq).changes;
       this.db.prepare('DELETE FROM decision_log_checkpoint WHERE seq <= ?').run(lastDead.seq);
       return { pruned, deleted };
     })();
+  }
+
+  /**
+   * Hands signing over to `next` (`log rotate-key`): a `key-rotated` entry naming it, signed by the current key
+   * over the chain's hash before it, so that whoever holds `next` alone cannot rewrite what came before; then
+   * `next` signs the head, and the anchor (always signed by the newest key). One transaction: all or nothing.
+   */
+  rotateSigner(next: LogSigner, publicKey: string): number {
+    const previous = this.signer;
+    if (!previous) throw new Error('the decision log has no signing key to rotate');
+    return this.db.transaction(() => {
+      this.flush();
+      if (this.failure) throw new Error(`the decision log cannot be written: ${this.unwritten}`);
+      const handover = { seq: this.headSeq + 1, prevHash: this.lastHash, previousKeyId: previous.keyId, keyId: next.keyId, publicKey };
+      const rotation: KeyRotation = { previousKeyId: previous.keyId, keyId: next.keyId, publicKey, signature: previous.sign(rotationText(handover)) };
+      const { seq } = this.append({ type: KEY_ROTATED, at: Date.now(), ...rotation });
+      this.signer = next;
+      this.checkpoint();
+      if (this.failure || seq !== handover.seq) throw new Error(`the key rotation could not be written at entry ${handover.seq}: ${this.unwritten ?? `it became entry ${seq}`}`);
+      const anchor = this.db.prepare('SELECT seq, hash, wall, safety_wall FROM decision_log_anchor WHERE id = 1').get() as Omit<AnchorRow, 'key_id' | 'signature'> | undefined;
+      if (anchor) this.writeAnchor(anchor);
+      return seq;
+    })();
+  }
+
+  private writeAnchor(anchor: Omit<AnchorRow, 'key_id' | 'signature'>): void {
+    this.db
+      .prepare('INSERT OR REPLACE INTO decision_log_anchor (id, seq, hash, wall, safety_wall, key_id, signature) VALUES (1, @seq, @hash, @wall, @safety_wall, @key_id, @signature)')
+      .run({ ...anchor, key_id: this.signer?.keyId ?? null, signature: this.signer?.sign(anchorText(anchor)) ?? null });
   }
 
   private sign(seq: number, hash: string): void {

@@ -83,6 +83,26 @@ export const checkpointText = (c: Pick<CheckpointRow, 'seq' | 'hash' | 'wall'>) 
 export const anchorText = (a: Pick<AnchorRow, 'seq' | 'hash' | 'wall' | 'safety_wall'>) =>
   `home-arbiter decision-log anchor\n${a.seq}\n${a.hash}\n${a.wall ?? 0}\n${a.safety_wall ?? 0}`;
 
+/** The entry type that hands signing over to a new key (`log rotate-key`): its body is a `KeyRotation`. */
+export const KEY_ROTATED = 'key-rotated';
+
+/** A `key-rotated` entry's body: the new key, signed by the one it replaces. */
+export interface KeyRotation {
+  readonly previousKeyId: string;
+  readonly keyId: string;
+  /** The new public key (SubjectPublicKeyInfo, PEM): a verifier who trusts the previous key learns it here. */
+  readonly publicKey: string;
+  /** The previous key's signature over `rotationText`. */
+  readonly signature: string;
+}
+
+/**
+ * What the previous key signs when it hands over: where in the chain (the entry's number and the hash before it)
+ * and to which key, so that holding the new key alone cannot rewrite the history before, nor move the handover.
+ */
+export const rotationText = (r: Pick<KeyRotation, 'previousKeyId' | 'keyId' | 'publicKey'> & { seq: number; prevHash: string }) =>
+  `home-arbiter decision-log key rotation\n${r.seq}\n${r.prevHash}\n${r.previousKeyId}\n${r.keyId}\n${r.publicKey}`;
+
 /** Stored entries after `after`, in sequence order, as the table holds them (the off-box log forwards them). */
 export function readLogRows(db: Database.Database, after: number, limit: number): LogRow[] {
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();

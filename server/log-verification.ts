@@ -7,14 +7,17 @@ import {
   checkpointText,
   digestOf,
   GENESIS,
+  KEY_ROTATED,
   legacyDigestOf,
   sha256,
   type AnchorRow,
   type CheckpointRow,
+  type KeyRotation,
   type LogRow,
 } from './log-chain';
+import { KeySchedule, type ChainRotation } from './key-schedule';
 import type { LogRetention } from './server-config';
-import { keyIdOf, signatureValid } from './signing-key';
+import { signatureValid } from './signing-key';
 
 export interface LogProblem {
   readonly seq: number;
@@ -26,9 +29,11 @@ export interface LogVerification {
   readonly firstSeq: number | null;
   readonly lastSeq: number | null;
   readonly headHash: string;
-  /** Checkpoints whose signature was checked (with `publicKey`), and the newest of them. */
+  /** Checkpoints whose signature was checked (with `publicKeys`), and the newest of them. */
   readonly checkpoints: number;
   readonly lastCheckpointSeq: number | null;
+  /** With `publicKeys`: the keys that sign the log, each from its entry on (more than one after `log rotate-key`). */
+  readonly keys: readonly { readonly keyId: string; readonly from: number }[];
   readonly problems: readonly LogProblem[];
 }
 
@@ -44,8 +49,11 @@ export interface ExportedCheckpoint {
 export interface VerifyOptions {
   /** The ages a body must reach before it may be pruned; without them, pruned bodies are not judged. */
   readonly retention?: LogRetention;
-  /** The server's public key: checkpoints and the anchor must carry its valid signatures. */
-  readonly publicKey?: KeyObject;
+  /**
+   * The server's public keys (one, or several across key rotations; the oldest is enough to follow the chain's
+   * rotations forward): checkpoints and the anchor must carry valid signatures of the key in force there.
+   */
+  readonly publicKeys?: readonly KeyObject[];
   /** Checkpoints exported earlier: each must still be in the chain, so that cutting off the newest entries shows. */
   readonly exported?: readonly ExportedCheckpoint[];
   readonly now?: number;
@@ -61,10 +69,11 @@ const DAY = 86_400_000;
 export function verifyDecisionLog(db: Database.Database, options: VerifyOptions = {}): LogVerification {
   const problems: LogProblem[] = [];
   const hasTable = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'decision_log'").get();
-  if (!hasTable) return { entries: 0, firstSeq: null, lastSeq: null, headHash: GENESIS, checkpoints: 0, lastCheckpointSeq: null, problems: [{ seq: 0, problem: 'the store has no decision log' }] };
+  if (!hasTable) return { entries: 0, firstSeq: null, lastSeq: null, headHash: GENESIS, checkpoints: 0, lastCheckpointSeq: null, keys: [], problems: [{ seq: 0, problem: 'the store has no decision log' }] };
   const now = options.now ?? Date.now();
   const anchor = db.prepare('SELECT * FROM decision_log_anchor WHERE id = 1').get() as AnchorRow | undefined;
-  if (anchor) checkAnchor(anchor, options, now, problems);
+  if (anchor) checkAnchorAge(anchor, options, now, problems);
+  const signed = options.publicKeys !== undefined;
 
   const hashes = new Map<number /* seq */, string>();
   let prevSeq = anchor?.seq ?? 0;
@@ -72,6 +81,7 @@ export function verifyDecisionLog(db: Database.Database, options: VerifyOptions 
   let firstSeq: number | null = null;
   let entries = 0;
   let hashedBodies = false;
+  const rotations: ChainRotation[] = [];
   for (const row of db.prepare('SELECT * FROM decision_log ORDER BY seq').iterate() as IterableIterator<LogRow>) {
     entries++;
     firstSeq ??= row.seq;
@@ -87,7 +97,12 @@ export function verifyDecisionLog(db: Database.Database, options: VerifyOptions 
     if (row.body === null && keep !== undefined && row.wall > now - keep) {
       problems.push({ seq: row.seq, problem: `entry ${row.seq} (${row.type}) lost its body after ${days(now - row.wall)}, before its retention age of ${days(keep)}` });
     }
-    if (options.publicKey || options.exported) hashes.set(row.seq, row.hash);
+    if (signed || options.exported) hashes.set(row.seq, row.hash);
+    if (signed && row.type === KEY_ROTATED) {
+      const rotation = readRotation(row, prevHash);
+      if (typeof rotation === 'string') problems.push({ seq: row.seq, problem: `the key rotation at entry ${row.seq} ${rotation}` });
+      else rotations.push(rotation);
+    }
     prevSeq = row.seq;
     prevHash = row.hash;
   }
@@ -95,10 +110,13 @@ export function verifyDecisionLog(db: Database.Database, options: VerifyOptions 
 
   let checkpoints = 0;
   let lastCheckpointSeq: number | null = null;
-  if (options.publicKey) {
+  let schedule: KeySchedule | undefined;
+  if (options.publicKeys) {
     const rows = signedCheckpoints(db);
+    schedule = KeySchedule.of(options.publicKeys, rotations, anchor?.key_id ?? rows[0]?.keyId, lastSeq ?? anchor?.seq ?? 0, anchor !== undefined, problems);
+    if (anchor) checkAnchorSignature(anchor, schedule, problems);
     for (const c of rows) {
-      if (checkCheckpoint(c, 'checkpoint', options.publicKey, hashes, anchor, lastSeq, problems)) {
+      if (checkCheckpoint(c, 'checkpoint', schedule, hashes, anchor, lastSeq, problems)) {
         checkpoints++;
         lastCheckpointSeq = c.seq;
       }
@@ -108,9 +126,10 @@ export function verifyDecisionLog(db: Database.Database, options: VerifyOptions 
       if (!signed.has(seq)) problems.push({ seq, problem: `the checkpoint at entry ${seq} is missing: the entries it signed may have been rewritten` });
     }
   }
-  for (const c of options.exported ?? []) checkCheckpoint(c, 'exported checkpoint', options.publicKey, hashes, anchor, lastSeq, problems);
+  for (const c of options.exported ?? []) checkCheckpoint(c, 'exported checkpoint', schedule, hashes, anchor, lastSeq, problems);
   problems.sort((a, b) => a.seq - b.seq);
-  return { entries, firstSeq, lastSeq, headHash: prevHash, checkpoints, lastCheckpointSeq, problems };
+  const keys = schedule?.keys.map(({ keyId, from }) => ({ keyId, from })) ?? [];
+  return { entries, firstSeq, lastSeq, headHash: prevHash, checkpoints, lastCheckpointSeq, keys, problems };
 }
 
 /** The store's checkpoints after `since`, oldest first: what `log checkpoints` exports, to be kept elsewhere. */
@@ -133,33 +152,57 @@ function entryEdit(row: LogRow, hashedBodies: boolean): string | undefined {
   return undefined;
 }
 
-/** The anchor replaces deleted entries: it must be signed, and those entries must have been old enough to go. */
-function checkAnchor(anchor: AnchorRow, options: VerifyOptions, now: number, problems: LogProblem[]): void {
+/** The anchor replaces deleted entries: those entries must have been old enough to go. */
+function checkAnchorAge(anchor: AnchorRow, options: VerifyOptions, now: number, problems: LogProblem[]): void {
   const at = anchor.seq;
-  if (options.retention) {
-    if ((anchor.wall ?? 0) > now - options.retention.maxAge) problems.push({ seq: at, problem: `entries up to ${at} were deleted before their retention age` });
-    if ((anchor.safety_wall ?? 0) > now - options.retention.safetyMaxAge) problems.push({ seq: at, problem: `safety entries up to ${at} were deleted before their retention age` });
-  }
-  if (!options.publicKey) return;
+  if (!options.retention) return;
+  if ((anchor.wall ?? 0) > now - options.retention.maxAge) problems.push({ seq: at, problem: `entries up to ${at} were deleted before their retention age` });
+  if ((anchor.safety_wall ?? 0) > now - options.retention.safetyMaxAge) problems.push({ seq: at, problem: `safety entries up to ${at} were deleted before their retention age` });
+}
+
+/** The anchor must be signed by the newest key (retention and `log rotate-key` sign it anew). */
+function checkAnchorSignature(anchor: AnchorRow, schedule: KeySchedule, problems: LogProblem[]): void {
+  const at = anchor.seq;
+  const { keyId, publicKey } = schedule.newest;
   if (anchor.signature === null || anchor.key_id === null) problems.push({ seq: at, problem: `the anchor at entry ${at} (where the chain starts after deleted entries) is not signed` });
-  else if (anchor.key_id !== keyIdOf(options.publicKey) || !signatureValid(options.publicKey, anchorText(anchor), anchor.signature)) {
-    problems.push({ seq: at, problem: `the anchor at entry ${at} (where the chain starts after deleted entries) does not carry a valid signature of key ${keyIdOf(options.publicKey)}` });
+  else if (publicKey && (anchor.key_id !== keyId || !signatureValid(publicKey, anchorText(anchor), anchor.signature))) {
+    problems.push({ seq: at, problem: `the anchor at entry ${at} (where the chain starts after deleted entries) does not carry a valid signature of key ${keyId}` });
   }
+}
+
+/** A `key-rotated` entry's handover, or why it cannot be read. */
+function readRotation(row: LogRow, prevHash: string): ChainRotation | string {
+  if (row.body === null) return 'lost its body: the key it hands over to is unknown';
+  let r: Partial<KeyRotation>;
+  try {
+    r = JSON.parse(row.body) as Partial<KeyRotation>;
+  } catch {
+    return 'is not JSON';
+  }
+  if (typeof r.previousKeyId !== 'string' || typeof r.keyId !== 'string' || typeof r.publicKey !== 'string' || typeof r.signature !== 'string') {
+    return 'does not name previousKeyId, keyId, publicKey and signature';
+  }
+  return { seq: row.seq, prevHash, previousKeyId: r.previousKeyId, keyId: r.keyId, publicKey: r.publicKey, signature: r.signature };
 }
 
 /** A signed hash must verify and still be the chain's hash at its entry; true when it does. */
 function checkCheckpoint(
   c: ExportedCheckpoint,
   what: string,
-  publicKey: KeyObject | undefined,
+  schedule: KeySchedule | undefined,
   hashes: ReadonlyMap<number, string>,
   anchor: AnchorRow | undefined,
   lastSeq: number | null,
   problems: LogProblem[],
 ): boolean {
-  if (publicKey && (c.keyId !== keyIdOf(publicKey) || !signatureValid(publicKey, checkpointText(c), c.signature))) {
-    problems.push({ seq: c.seq, problem: `the ${what} at entry ${c.seq} does not carry a valid signature of key ${keyIdOf(publicKey)}` });
-    return false;
+  if (schedule) {
+    const { keyId, publicKey } = schedule.at(c.seq);
+    if (!publicKey) return false; // the schedule named the key it needs
+    const wrong = schedule.wrongKey(c.seq, c.keyId) ?? (signatureValid(publicKey, checkpointText(c), c.signature) ? undefined : `does not carry a valid signature of key ${keyId}`);
+    if (wrong) {
+      problems.push({ seq: c.seq, problem: `the ${what} at entry ${c.seq} ${wrong}` });
+      return false;
+    }
   }
   const hash = c.seq === anchor?.seq ? anchor.hash : hashes.get(c.seq);
   if (c.seq < (anchor?.seq ?? 0)) return true; // deleted by retention: the anchor vouches for it

@@ -24,6 +24,8 @@ export interface ServerEventCatalogue {
   'plugin-ended': { module: string; system: string; reason: string };
   /** The operator acknowledged the alarm logged as entry `alarm` (status page, `POST /api/alarms/<seq>/acknowledge`). */
   'alarm-acknowledged': { alarm: number; kind: string; target?: string; system?: string };
+  /** `log rotate-key`: the decision log's signing key handed over, signed by the previous key (log-chain.ts KeyRotation). */
+  'key-rotated': { previousKeyId: string; keyId: string; publicKey: string; signature: string };
   /** An online backup of the store was written (`file`, the `commit` it holds), or failed (`error`). */
   backup: { file?: string; commit?: number; error?: string };
   /** Cluster mode (cluster/): this node became active or standby, with the lease's epoch and the other node. */

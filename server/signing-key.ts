@@ -32,16 +32,43 @@ export function loadSigningKey(file: string): { signer: LogSigner; created: bool
     writeFileSync(publicKeyFileFor(file), publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o600 });
     created = true;
   }
+  return { signer: readSigningKey(file).signer, created };
+}
+
+/** An existing signing key, with its public key in PEM (what a key rotation hands over). */
+export function readSigningKey(file: string): { signer: LogSigner; publicKey: string } {
   if ((statSync(file).mode & 0o077) !== 0) throw new Error(`${file} is readable by other users (chmod 600 ${file})`);
   const privateKey = createPrivateKey(readFileSync(file));
   if (privateKey.asymmetricKeyType !== 'ed25519') throw new Error(`${file} holds a ${privateKey.asymmetricKeyType} key, not an Ed25519 one`);
-  const keyId = keyIdOf(createPublicKey(privateKey));
-  return { signer: { keyId, sign: (text) => sign(null, Buffer.from(text), privateKey).toString('base64') }, created };
+  return signerOf(privateKey);
+}
+
+/** A new Ed25519 key, in memory: `log rotate-key` writes it once the store names it. */
+export function generateSigningKey(): { signer: LogSigner; publicKey: string; privateKey: string } {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  return { ...signerOf(privateKey), privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+function signerOf(privateKey: KeyObject): { signer: LogSigner; publicKey: string } {
+  const publicKey = createPublicKey(privateKey);
+  const signer = { keyId: keyIdOf(publicKey), sign: (text: string) => sign(null, Buffer.from(text), privateKey).toString('base64') };
+  return { signer, publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** Where `log rotate-key` keeps the public key of the key it retired, to verify what that key signed. */
+export function retiredPublicKeyFileFor(privateKeyFile: string, keyId: string): string {
+  return privateKeyFile.replace(/(\.pem)?$/, `.${keyId}.pub.pem`);
 }
 
 /** A public key file (PEM) for `log verify --public-key`. */
 export function loadPublicKey(file: string): KeyObject {
-  const key = createPublicKey(readFileSync(file));
+  if (!existsSync(file)) throw new Error(`${file}: no such public key file`);
+  let key: KeyObject;
+  try {
+    key = createPublicKey(readFileSync(file));
+  } catch (err) {
+    throw new Error(`${file}: not a public key in PEM (${(err as Error).message})`);
+  }
   if (key.asymmetricKeyType !== 'ed25519') throw new Error(`${file} holds a ${key.asymmetricKeyType} key, not an Ed25519 one`);
   return key;
 }

@@ -117,13 +117,13 @@ describe('server/decision-log: signed checkpoints', () => {
     log.checkpoint();
     const seqs = (db.prepare('SELECT seq FROM decision_log_checkpoint ORDER BY seq').all() as { seq: number }[]).map((r) => r.seq);
     assert.deepEqual(seqs, [CHECKPOINT_EVERY, CHECKPOINT_EVERY + 10]);
-    const verified = verifyDecisionLog(db, { publicKey, retention: RETENTION });
+    const verified = verifyDecisionLog(db, { publicKeys: [publicKey], retention: RETENTION });
     assert.deepEqual(verified.problems, []);
     assert.equal(verified.checkpoints, 2);
     const other = testSigner().publicKey;
-    assert.match(verifyDecisionLog(db, { publicKey: other }).problems[0].problem, /does not carry a valid signature of key/);
+    assert.match(verifyDecisionLog(db, { publicKeys: [other] }).problems[0].problem, /does not carry a valid signature of key/);
     db.prepare('DELETE FROM decision_log_checkpoint WHERE seq = ?').run(CHECKPOINT_EVERY);
-    assert.deepEqual(verifyDecisionLog(db, { publicKey }).problems.map((p) => p.problem), [`the checkpoint at entry ${CHECKPOINT_EVERY} is missing: the entries it signed may have been rewritten`]);
+    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [publicKey] }).problems.map((p) => p.problem), [`the checkpoint at entry ${CHECKPOINT_EVERY} is missing: the entries it signed may have been rewritten`]);
     db.close();
   });
 
@@ -136,9 +136,9 @@ describe('server/decision-log: signed checkpoints', () => {
     log.checkpoint();
     const later = Date.now() + 2 * DAY;
     assert.deepEqual(log.applyRetention(later), { pruned: 5, deleted: 5 });
-    assert.deepEqual(verifyDecisionLog(db, { publicKey, retention: RETENTION, now: later }).problems, []);
+    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [publicKey], retention: RETENTION, now: later }).problems, []);
     db.prepare('UPDATE decision_log_anchor SET wall = wall - 1').run();
-    assert.match(verifyDecisionLog(db, { publicKey, now: later }).problems[0].problem, /the anchor at entry 5 .* does not carry a valid signature/);
+    assert.match(verifyDecisionLog(db, { publicKeys: [publicKey], now: later }).problems[0].problem, /the anchor at entry 5 .* does not carry a valid signature/);
     db.close();
   });
 });
