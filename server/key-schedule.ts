@@ -45,7 +45,7 @@ export class KeySchedule {
     keys.forEach((k, i) => {
       if (k.publicKey) return;
       const to = keys[i + 1] ? keys[i + 1].from - 1 : lastSeq;
-      const where = keys.length === 1 ? 'the log is' : `entries ${k.from}..${to} are`;
+      const where = keys.length === 1 ? 'the log is' : k.from === 0 ? `entries up to ${to} are` : `entries ${k.from}..${to} are`;
       problems.push({ seq: keys[i + 1]?.from ?? k.from, problem: `${where} signed by key ${k.keyId}, which was not given nor handed over to by a verified rotation: pass its public key (\`log rotate-key\` keeps a retired one beside the signing key, named with its id)` });
     });
     for (const id of pinned.keys()) {
