@@ -18,7 +18,7 @@ import { rotateSigningKey } from '../server/key-rotation';
 import { signedCheckpoints, verifyDecisionLog, type ExportedCheckpoint, type LogVerification } from '../server/log-verification';
 import { networkConfinement } from '../server/network-confinement';
 import { generateSecretsFile, loadSecrets, tokensFileFor, type LoadedSecrets } from '../server/secrets';
-import { loadPublicKey, loadSigningKey, publicKeyFileFor, type LogSigner } from '../server/signing-key';
+import { loadPublicKey, loadSigningKey, pendingKeyFileFor, publicKeyFileFor, retiredPublicKeyFiles, type LogSigner } from '../server/signing-key';
 import { isLoopback, loadServerConfig, type ServerConfig } from '../server/server-config';
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -250,7 +250,7 @@ function faults(opts: { config: string; json?: boolean; id?: number }): void {
 async function erase(opts: { config: string; yes?: boolean }): Promise<void> {
   const config = loadServerConfig(opts.config);
   const store = config.storeFile !== 'memory' && existsSync(config.storeFile);
-  const secrets = [config.secretsFile, tokensFileFor(config.secretsFile), config.signingKeyFile, publicKeyFileFor(config.signingKeyFile)].filter((f) => existsSync(f));
+  const secrets = [config.secretsFile, tokensFileFor(config.secretsFile), config.signingKeyFile, pendingKeyFileFor(config.signingKeyFile), publicKeyFileFor(config.signingKeyFile), ...retiredPublicKeyFiles(config.signingKeyFile)].filter((f) => existsSync(f));
   if (!store && secrets.length === 0) {
     out(`nothing to erase at ${config.storeFile} or beside ${config.secretsFile}`);
     return;

@@ -5,7 +5,7 @@ import { DecisionLog } from './decision-log';
 import { eraseFiles } from './erase';
 import { KEY_ROTATED, migrateLog, type KeyRotation } from './log-chain';
 import type { LogRetention } from './server-config';
-import { generateSigningKey, publicKeyFileFor, readSigningKey, retiredPublicKeyFileFor, type LogSigner } from './signing-key';
+import { generateSigningKey, pendingKeyFileFor, publicKeyFileFor, readSigningKey, retiredPublicKeyFileFor, type LogSigner } from './signing-key';
 
 export interface KeyRotated {
   readonly previousKeyId: string;
@@ -30,7 +30,7 @@ export function rotateSigningKey(storeFile: string, keyFile: string, retention: 
   const lock = StoreLock.acquire(storeFile, 'log rotate-key');
   try {
     const previous = readSigningKey(keyFile);
-    const pending = `${keyFile}.new`;
+    const pending = pendingKeyFileFor(keyFile);
     const db = new Database(storeFile, { fileMustExist: true });
     let next: { signer: LogSigner; publicKey: string };
     let seq: number | undefined;

@@ -1,6 +1,6 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 
 /** Signs the decision log's checkpoints and anchor; the private key never leaves this object. */
 export interface LogSigner {
@@ -58,6 +58,20 @@ function signerOf(privateKey: KeyObject): { signer: LogSigner; publicKey: string
 /** Where `log rotate-key` keeps the public key of the key it retired, to verify what that key signed. */
 export function retiredPublicKeyFileFor(privateKeyFile: string, keyId: string): string {
   return privateKeyFile.replace(/(\.pem)?$/, `.${keyId}.pub.pem`);
+}
+
+/** Where `log rotate-key` writes the new private key until the store names it (a rotation cut short leaves it). */
+export const pendingKeyFileFor = (privateKeyFile: string) => `${privateKeyFile}.new`;
+
+/** The public keys `log rotate-key` kept beside `privateKeyFile` (for `erase`). */
+export function retiredPublicKeyFiles(privateKeyFile: string): string[] {
+  const dir = dirname(privateKeyFile);
+  if (!existsSync(dir)) return [];
+  const stem = `${basename(privateKeyFile).replace(/(\.pem)?$/, '')}.`;
+  const keyIdIn = (f: string) => f.slice(stem.length, -'.pub.pem'.length);
+  return readdirSync(dir)
+    .filter((f) => f.startsWith(stem) && f.endsWith('.pub.pem') && /^[0-9a-f]{16}$/.test(keyIdIn(f)))
+    .map((f) => join(dir, f));
 }
 
 /** A public key file (PEM) for `log verify --public-key`. */

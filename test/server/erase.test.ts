@@ -60,16 +60,19 @@ describe('home-arbiter serve and erase: files at rest (a real serve process)', (
 
   afterEach(() => home.remove());
 
-  it('creates every file for its owner only, and erase, after one question, leaves none of them', async () => {
+  it('creates every file for its owner only (a rotated key\'s too), and erase, after one question, leaves none of them', async () => {
     const first = home.serve();
     const base = await first.url;
     const tokens = JSON.parse(readFileSync(join(home.dir, 'secrets/home.tokens.json'), 'utf8'));
     await call(base, 'POST', '/api/systems/security/commands', { token: tokens.systems.security, body: { target: 'front.lock', state: 'locked' } });
     await first.terminate();
+    const rotated = cli(['log', 'rotate-key', '--config', home.configFile]);
+    assert.equal(rotated.status, 0, rotated.stderr);
     const made = modes(home.dir).filter(([f]) => f !== 'home.yaml');
     for (const file of ['home.sqlite', 'secrets/home.json', 'secrets/home.tokens.json', 'secrets/home.signing.pem', 'secrets/home.signing.pub.pem']) {
       assert.ok(made.some(([f]) => f === file), `${file} was made`);
     }
+    assert.ok(made.some(([f]) => /^secrets\/home\.signing\.[0-9a-f]{16}\.pub\.pem$/.test(f)), 'the retired public key was kept');
     for (const [file, mode] of made) assert.equal(mode.toString(8), statSync(join(home.dir, file)).isDirectory() ? '700' : '600', file);
 
     const run = cli(['erase', '--config', home.configFile], 'erase\n');

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { DecisionLog } from '../../server/decision-log';
 import { chain, checkpointText, digestOf, GENESIS, KEY_ROTATED, rotationText, sha256, type KeyRotation, type LogRow } from '../../server/log-chain';
 import { verifyDecisionLog } from '../../server/log-verification';
-import { generateSigningKey, keyIdOf, publicKeyFileFor } from '../../server/signing-key';
+import { generateSigningKey, keyIdOf, pendingKeyFileFor, publicKeyFileFor, retiredPublicKeyFiles } from '../../server/signing-key';
 import { call, TempHome } from './server-fixture';
 import { cli } from './server-process';
 
@@ -40,7 +40,7 @@ describe('server/decision-log: a signing key handed over in the chain', () => {
     db.close();
   });
 
-  it('keeps the rotation while retention prunes around it; once deleted, the anchor is the new key\'s', () => {
+  it('keeps the rotation\'s body while retention prunes around it; deleted with the entries before it, the new key\'s anchor stands in', () => {
     const db = new Database(':memory:');
     const old = generateSigningKey();
     const next = generateSigningKey();
@@ -297,6 +297,27 @@ describe('home-arbiter log rotate-key: refusals that change nothing', () => {
     assert.equal(run.status, 2);
     assert.match(run.stderr, new RegExp(`${keyFile} holds key [0-9a-f]{16}, but the decision log's newest checkpoint is signed by key [0-9a-f]{16}: this is not the key that signs this store`));
     assert.deepEqual(files(), before);
+  });
+
+  it('finishes a rotation cut short after the store recorded it, with the key it recorded', () => {
+    const before = files();
+    const run = rotate();
+    assert.equal(run.status, 0, run.stderr);
+    const newKey = readFileSync(keyFile);
+    // The state a crash leaves after the store's transaction: the new key still in `.new`, the old files in place.
+    writeFileSync(pendingKeyFileFor(keyFile), newKey, { mode: 0o600 });
+    writeFileSync(keyFile, Buffer.from(before[0]!, 'base64'), { mode: 0o600 });
+    writeFileSync(publicKeyFileFor(keyFile), Buffer.from(before[1]!, 'base64'), { mode: 0o600 });
+    const again = rotate();
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^an interrupted rotation finished: the decision log's signing key [0-9a-f]{16} handed over to/);
+    assert.deepEqual(readFileSync(keyFile), newKey);
+    assert.equal(existsSync(pendingKeyFileFor(keyFile)), false);
+    const db = new Database(store, { readonly: true });
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM decision_log WHERE type = ?').get(KEY_ROTATED) as { n: number }).n, 1, 'one rotation');
+    db.close();
+    const verified = cli(['log', 'verify', '--config', home.configFile, '--public-key', publicKeyFileFor(keyFile), '--public-key', retiredPublicKeyFiles(keyFile)[0]]);
+    assert.equal(verified.status, 0, verified.stdout);
   });
 
   it('names a public key file that is not there or not a key', () => {
