@@ -15,69 +15,69 @@ const RETENTION = { maxAge: DAY, safetyMaxAge: 10 * DAY };
 const keyIdOfPrivate = (key: KeyObject) => keyIdOf(createPublicKey(key));
 
 describe('server/decision-log: a signing key handed over in the chain', () => {
-  const dispatched = (log: DecisionLog, n: number) => {
+  let db: Database.Database;
+  let old: ReturnType<typeof generateSigningKey>;
+  let next: ReturnType<typeof generateSigningKey>;
+  let log: DecisionLog;
+
+  beforeEach(() => {
+    db = new Database(':memory:');
+    old = generateSigningKey();
+    next = generateSigningKey();
+    log = new DecisionLog(db, RETENTION, old.signer);
+  });
+  afterEach(() => db.close());
+
+  const dispatched = (n: number) => {
     for (let i = 0; i < n; i++) log.append({ type: 'dispatched', at: i, target: `t${i}`, state: 'on', by: 's' });
   };
+  const anchorKey = () => (db.prepare('SELECT key_id FROM decision_log_anchor').get() as { key_id: string }).key_id;
+  const problems = (keys: { publicKey: string }[], now = Date.now()) => verifyDecisionLog(db, { publicKeys: keys.map((k) => createPublicKey(k.publicKey)), retention: RETENTION, now }).problems;
 
   it('verifies each part with the key in force there, following the rotation from the oldest key', () => {
-    const db = new Database(':memory:');
-    const old = generateSigningKey();
-    const next = generateSigningKey();
-    const log = new DecisionLog(db, RETENTION, old.signer);
-    dispatched(log, 5);
+    dispatched(5);
     log.checkpoint();
     const seq = log.rotateSigner(next.signer, next.publicKey);
-    dispatched(log, 5);
+    dispatched(5);
     log.checkpoint();
     const keys = (db.prepare('SELECT seq, key_id FROM decision_log_checkpoint ORDER BY seq').all() as { seq: number; key_id: string }[]).map((c) => [c.seq, c.key_id]);
     assert.deepEqual(keys, [[5, old.signer.keyId], [seq, next.signer.keyId], [seq + 5, next.signer.keyId]]);
-    const oldKey = createPublicKey(old.publicKey);
-    const verified = verifyDecisionLog(db, { publicKeys: [oldKey] });
+    const verified = verifyDecisionLog(db, { publicKeys: [createPublicKey(old.publicKey)] });
     assert.deepEqual(verified.problems, []);
     assert.equal(verified.checkpoints, 3);
     assert.deepEqual(verified.keys, [{ keyId: old.signer.keyId, from: 0 }, { keyId: next.signer.keyId, from: seq }]);
-    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [createPublicKey(next.publicKey), oldKey] }).problems, []);
-    db.close();
+    assert.deepEqual(problems([next, old]), []);
   });
 
   it('keeps the rotation\'s body while retention prunes around it; deleted with the entries before it, the new key\'s anchor stands in', () => {
-    const db = new Database(':memory:');
-    const old = generateSigningKey();
-    const next = generateSigningKey();
-    const log = new DecisionLog(db, RETENTION, old.signer);
-    dispatched(log, 2);
+    dispatched(2);
     log.append({ type: 'alarm', at: 9, kind: 'flapping', target: 't1' });
     const seq = log.rotateSigner(next.signer, next.publicKey);
-    dispatched(log, 3);
+    dispatched(3);
     log.checkpoint();
     const later = Date.now() + 2 * DAY;
     // The ordinary bodies are past their age, the alarm's is not: the entries before the alarm go; the rotation,
     // an entry like no other, keeps its body for as long as it stays.
     assert.deepEqual(log.applyRetention(later), { pruned: 5, deleted: 2 });
     assert.notEqual((db.prepare('SELECT body FROM decision_log WHERE seq = ?').get(seq) as { body: string | null }).body, null);
-    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [createPublicKey(old.publicKey)], retention: RETENTION, now: later }).problems, []);
+    assert.deepEqual(problems([old], later), []);
     // Past the safety age too, the rotation is deleted with the rest, and the new key alone verifies what is left.
     const muchLater = Date.now() + 20 * DAY;
     log.applyRetention(muchLater);
     assert.equal((db.prepare('SELECT COUNT(*) AS n FROM decision_log WHERE type = ?').get(KEY_ROTATED) as { n: number }).n, 0);
-    assert.equal((db.prepare('SELECT key_id FROM decision_log_anchor').get() as { key_id: string }).key_id, next.signer.keyId);
-    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [createPublicKey(next.publicKey)], retention: RETENTION, now: muchLater }).problems, []);
-    db.close();
+    assert.equal(anchorKey(), next.signer.keyId);
+    assert.deepEqual(problems([next], muchLater), []);
   });
 
   it('re-signs the anchor with the new key at the rotation', () => {
-    const db = new Database(':memory:');
-    const old = generateSigningKey();
-    const next = generateSigningKey();
-    const log = new DecisionLog(db, RETENTION, old.signer);
-    dispatched(log, 3);
+    dispatched(3);
     log.append({ type: 'alarm', at: 9, kind: 'flapping', target: 't1' });
-    log.applyRetention(Date.now() + 2 * DAY);
-    assert.equal((db.prepare('SELECT key_id FROM decision_log_anchor').get() as { key_id: string }).key_id, old.signer.keyId);
+    const later = Date.now() + 2 * DAY;
+    log.applyRetention(later);
+    assert.equal(anchorKey(), old.signer.keyId);
     log.rotateSigner(next.signer, next.publicKey);
-    assert.equal((db.prepare('SELECT key_id FROM decision_log_anchor').get() as { key_id: string }).key_id, next.signer.keyId);
-    assert.deepEqual(verifyDecisionLog(db, { publicKeys: [createPublicKey(old.publicKey)] }).problems, []);
-    db.close();
+    assert.equal(anchorKey(), next.signer.keyId);
+    assert.deepEqual(problems([old], later), []);
   });
 });
 
