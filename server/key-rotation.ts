@@ -1,4 +1,4 @@
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreLock } from '../engine/store/store-lock';
 import { DecisionLog } from './decision-log';
@@ -22,13 +22,21 @@ export interface KeyRotated {
  * would sign on with the retired one. In order, each step safe to stop after: the new key is written beside the
  * old one (`<key>.new`); the store records the handover in one transaction (decision-log.ts `rotateSigner`); the
  * retired public key is kept as `<key>.<id>.pub.pem`, the new one takes the old one's files, and the old private
- * key is overwritten. A rotation stopped after the store's transaction is finished by the next run.
+ * key is overwritten. A rotation stopped after the store's transaction is finished by the next run; `serve`
+ * refuses to start while `<key>.new` is there (it would sign on with the retired key).
  */
 export function rotateSigningKey(storeFile: string, keyFile: string, retention: LogRetention): KeyRotated {
   if (!existsSync(keyFile)) throw new Error(`${keyFile}: no signing key to rotate (serve makes it at its first run with a store on disk)`);
   if (!existsSync(storeFile)) throw new Error(`no store at ${storeFile} (has the server run yet?)`);
   const lock = StoreLock.acquire(storeFile, 'log rotate-key');
   try {
+    const retired = `${keyFile}.retired`;
+    // Left by a run cut short: still the key in use (before the swap: drop the name only), or the retired key (after
+    // it: erase it, as the run would have).
+    if (existsSync(retired)) {
+      if (statSync(retired).ino === statSync(keyFile).ino) unlinkSync(retired);
+      else return finishErasure(storeFile, keyFile, retired);
+    }
     const previous = readSigningKey(keyFile);
     const pending = pendingKeyFileFor(keyFile);
     const db = new Database(storeFile, { fileMustExist: true });
@@ -54,13 +62,28 @@ export function rotateSigningKey(storeFile: string, keyFile: string, retention: 
     const retiredPublicKeyFile = retiredPublicKeyFileFor(keyFile, previous.signer.keyId);
     writeFileSync(retiredPublicKeyFile, previous.publicKey, { mode: 0o600 });
     writeFileSync(publicKeyFileFor(keyFile), next.publicKey, { mode: 0o600 });
-    const retired = `${keyFile}.retired`;
-    renameSync(keyFile, retired);
+    // The key file is the old key or the new one at every moment (a rename over it is atomic), never missing: a
+    // server started meanwhile must not make a key of its own. A second name keeps the old key's bytes to overwrite.
+    linkSync(keyFile, retired);
     renameSync(pending, keyFile);
     eraseFiles([retired]);
     return { previousKeyId: previous.signer.keyId, keyId: next.signer.keyId, ...(seq !== undefined ? { seq } : {}), retiredPublicKeyFile };
   } finally {
     lock.release();
+  }
+}
+
+/** A run cut short after the swap: the new key is in place and the chain names it; the old key is left to erase. */
+function finishErasure(storeFile: string, keyFile: string, retired: string): KeyRotated {
+  eraseFiles([retired]);
+  const keyId = readSigningKey(keyFile).signer.keyId;
+  const db = new Database(storeFile, { fileMustExist: true });
+  try {
+    const rotation = newestRotation(db);
+    if (rotation?.keyId !== keyId) throw new Error(`${retired} was left by a key rotation, but the decision log's newest rotation does not hand over to ${keyFile}'s key ${keyId}`);
+    return { previousKeyId: rotation.previousKeyId, keyId, retiredPublicKeyFile: retiredPublicKeyFileFor(keyFile, rotation.previousKeyId) };
+  } finally {
+    db.close();
   }
 }
 

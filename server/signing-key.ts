@@ -24,6 +24,10 @@ export function publicKeyFileFor(privateKeyFile: string): string {
  * 0600, generated on the first run as the secrets are: whoever can rewrite the store cannot sign what they wrote.
  */
 export function loadSigningKey(file: string): { signer: LogSigner; created: boolean } {
+  const pending = pendingKeyFileFor(file);
+  if (existsSync(pending)) {
+    throw new Error(`${file}: a key rotation was cut short (${pending} is there): run \`home-arbiter log rotate-key\` again to finish it before the server signs anything`);
+  }
   let created = false;
   if (!existsSync(file)) {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { DecisionLog } from '../../server/decision-log';
@@ -318,6 +318,49 @@ describe('home-arbiter log rotate-key: refusals that change nothing', () => {
     db.close();
     const verified = cli(['log', 'verify', '--config', home.configFile, '--public-key', publicKeyFileFor(keyFile), '--public-key', retiredPublicKeyFiles(keyFile)[0]]);
     assert.equal(verified.status, 0, verified.stdout);
+  });
+
+  it('keeps serve from signing with the retired key while a rotation is cut short, and starts it once finished', async () => {
+    const before = files();
+    assert.equal(rotate().status, 0);
+    const newKey = readFileSync(keyFile);
+    // Cut short after the store recorded the rotation, before the swap: the old key is still in the key file.
+    writeFileSync(pendingKeyFileFor(keyFile), newKey, { mode: 0o600 });
+    writeFileSync(keyFile, Buffer.from(before[0]!, 'base64'), { mode: 0o600 });
+    const refused = home.serve();
+    assert.equal(await refused.exited(), 2);
+    assert.match(refused.stderr, new RegExp(`${keyFile}: a key rotation was cut short \\(${keyFile}\\.new is there\\): run \`home-arbiter log rotate-key\` again to finish it`));
+    assert.equal(rotate().status, 0);
+    const server = home.serve();
+    await server.url;
+    await server.terminate();
+    const verified = cli(['log', 'verify', '--config', home.configFile, '--public-key', retiredPublicKeyFiles(keyFile)[0]]);
+    assert.equal(verified.status, 0, verified.stdout);
+  });
+
+  it('finishes a rotation cut short at the swap: the key file never missing, the retired key erased', () => {
+    const before = files();
+    assert.equal(rotate().status, 0);
+    const newKey = readFileSync(keyFile);
+    // Cut short between the second name of the old key and the rename over it.
+    writeFileSync(pendingKeyFileFor(keyFile), newKey, { mode: 0o600 });
+    writeFileSync(keyFile, Buffer.from(before[0]!, 'base64'), { mode: 0o600 });
+    linkSync(keyFile, `${keyFile}.retired`);
+    let again = rotate();
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(readFileSync(keyFile), newKey);
+    assert.equal(existsSync(`${keyFile}.retired`), false);
+
+    // Cut short after the rename, before the old key was erased: only the erasure is left, no second rotation.
+    writeFileSync(`${keyFile}.retired`, Buffer.from(before[0]!, 'base64'), { mode: 0o600 });
+    again = rotate();
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, /^an interrupted rotation finished: /);
+    assert.equal(existsSync(`${keyFile}.retired`), false);
+    assert.deepEqual(readFileSync(keyFile), newKey);
+    const db = new Database(store, { readonly: true });
+    assert.equal((db.prepare('SELECT COUNT(*) AS n FROM decision_log WHERE type = ?').get(KEY_ROTATED) as { n: number }).n, 1, 'one rotation');
+    db.close();
   });
 
   it('names a public key file that is not there or not a key', () => {
