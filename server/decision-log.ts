@@ -217,7 +217,7 @@ export class DecisionLog {
   rotateSigner(next: LogSigner, publicKey: string): number {
     const previous = this.signer;
     if (!previous) throw new Error('the decision log has no signing key to rotate');
-    return this.db.transaction(() => {
+    const rotate = this.db.transaction(() => {
       this.flush();
       if (this.failure) throw new Error(`the decision log cannot be written: ${this.unwritten}`);
       const handover = { seq: this.headSeq + 1, prevHash: this.lastHash, previousKeyId: previous.keyId, keyId: next.keyId, publicKey };
@@ -229,7 +229,14 @@ export class DecisionLog {
       const anchor = this.db.prepare('SELECT seq, hash, wall, safety_wall FROM decision_log_anchor WHERE id = 1').get() as Omit<AnchorRow, 'key_id' | 'signature'> | undefined;
       if (anchor) this.writeAnchor(anchor);
       return seq;
-    })();
+    });
+    try {
+      return rotate();
+    } catch (err) {
+      // Rolled back: the store still names the previous key, and so must this log.
+      this.signer = previous;
+      throw err;
+    }
   }
 
   private writeAnchor(anchor: Omit<AnchorRow, 'key_id' | 'signature'>): void {
