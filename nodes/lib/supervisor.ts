@@ -224,10 +224,7 @@ export class Supervisor {
   private monitor(arbiter: Arbiter, clock: SupervisorClock, storeFile: string): void {
     const trends = new TrendMonitor((w) => arbiter.running && arbiter.announce({ type: 'trend-warning', ...w }));
     this.health = [
-      new ServerTrends(trends, clock, storeFile, this.options.trendsEvery ?? TRENDS_EVERY_MS, (message) => {
-        this.node.warn(message);
-        if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'store', ok: false, message }] });
-      }),
+      new ServerTrends(trends, clock, storeFile, this.options.trendsEvery ?? TRENDS_EVERY_MS, (message) => this.finding(arbiter, 'store', message)),
       new ClockJumpMonitor(() => clock.drift(), (jump) => this.clockJumped(arbiter, jump), clock),
     ];
     for (const monitor of this.health) monitor.start();
@@ -241,8 +238,7 @@ export class Supervisor {
   private clockJumped(arbiter: Arbiter, { jump, drift }: ClockJump): void {
     const amount = (ms: number) => formatDuration(Math.round(Math.abs(ms) / 1000) * 1000);
     const message = `clock-jump: the wall clock stepped ${amount(jump)} ${jump > 0 ? 'ahead' : 'back'} and is now ${amount(drift)} ${drift >= 0 ? 'ahead of' : 'behind'} the engine's time (monotonic since the start); leases and holds are not affected, times logged before and after the step are not comparable`;
-    this.node.warn(message);
-    if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject: 'clock', ok: false, message }] });
+    this.finding(arbiter, 'clock', message);
   }
 
   /**
@@ -250,9 +246,14 @@ export class Supervisor {
    * flows hear of it as `serve`'s operator does, once the clients are connected: an alarm and a clock finding.
    */
   private clockBehind(arbiter: Arbiter, message: string): void {
-    this.node.warn(message);
     arbiter.announce({ type: 'alarm', kind: 'clock-behind', message });
-    arbiter.announce({ type: 'diagnostics', results: [{ subject: 'clock', ok: false, message }] });
+    this.finding(arbiter, 'clock', message);
+  }
+
+  /** A failed health check: a warning in Node-RED's log, and a diagnostics finding for `arbiter-events` nodes. */
+  private finding(arbiter: Arbiter, subject: 'store' | 'clock', message: string): void {
+    this.node.warn(message);
+    if (arbiter.running) arbiter.announce({ type: 'diagnostics', results: [{ subject, ok: false, message }] });
   }
 
   private badge(client: ArbiterClient, word: StatusWord): void {
